@@ -1,0 +1,126 @@
+from movierec.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class LikedMovie(_message.Message):
+    __slots__ = ("movie_id", "rating")
+    MOVIE_ID_FIELD_NUMBER: _ClassVar[int]
+    RATING_FIELD_NUMBER: _ClassVar[int]
+    movie_id: int
+    rating: float
+    def __init__(self, movie_id: _Optional[int] = ..., rating: _Optional[float] = ...) -> None: ...
+
+class RecommendRequest(_message.Message):
+    __slots__ = ("liked", "top_k", "alpha", "exclude_movie_ids")
+    LIKED_FIELD_NUMBER: _ClassVar[int]
+    TOP_K_FIELD_NUMBER: _ClassVar[int]
+    ALPHA_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDE_MOVIE_IDS_FIELD_NUMBER: _ClassVar[int]
+    liked: _containers.RepeatedCompositeFieldContainer[LikedMovie]
+    top_k: int
+    alpha: float
+    exclude_movie_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, liked: _Optional[_Iterable[_Union[LikedMovie, _Mapping]]] = ..., top_k: _Optional[int] = ..., alpha: _Optional[float] = ..., exclude_movie_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class ScoredMovie(_message.Message):
+    __slots__ = ("movie", "score", "collaborative", "content")
+    MOVIE_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    COLLABORATIVE_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    movie: _common_pb2.Movie
+    score: float
+    collaborative: float
+    content: float
+    def __init__(self, movie: _Optional[_Union[_common_pb2.Movie, _Mapping]] = ..., score: _Optional[float] = ..., collaborative: _Optional[float] = ..., content: _Optional[float] = ...) -> None: ...
+
+class RecommendResponse(_message.Message):
+    __slots__ = ("recommendations", "model_version", "alpha")
+    RECOMMENDATIONS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ALPHA_FIELD_NUMBER: _ClassVar[int]
+    recommendations: _containers.RepeatedCompositeFieldContainer[ScoredMovie]
+    model_version: str
+    alpha: float
+    def __init__(self, recommendations: _Optional[_Iterable[_Union[ScoredMovie, _Mapping]]] = ..., model_version: _Optional[str] = ..., alpha: _Optional[float] = ...) -> None: ...
+
+class PredictRatingRequest(_message.Message):
+    __slots__ = ("user_id", "movie_id")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    MOVIE_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    movie_id: int
+    def __init__(self, user_id: _Optional[int] = ..., movie_id: _Optional[int] = ...) -> None: ...
+
+class PredictRatingResponse(_message.Message):
+    __slots__ = ("predicted_rating", "model_version")
+    PREDICTED_RATING_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    predicted_rating: float
+    model_version: str
+    def __init__(self, predicted_rating: _Optional[float] = ..., model_version: _Optional[str] = ...) -> None: ...
+
+class SimilarMoviesRequest(_message.Message):
+    __slots__ = ("movie_id", "k", "alpha")
+    MOVIE_ID_FIELD_NUMBER: _ClassVar[int]
+    K_FIELD_NUMBER: _ClassVar[int]
+    ALPHA_FIELD_NUMBER: _ClassVar[int]
+    movie_id: int
+    k: int
+    alpha: float
+    def __init__(self, movie_id: _Optional[int] = ..., k: _Optional[int] = ..., alpha: _Optional[float] = ...) -> None: ...
+
+class SimilarMoviesResponse(_message.Message):
+    __slots__ = ("movie", "similar", "model_version")
+    MOVIE_FIELD_NUMBER: _ClassVar[int]
+    SIMILAR_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    movie: _common_pb2.Movie
+    similar: _containers.RepeatedCompositeFieldContainer[ScoredMovie]
+    model_version: str
+    def __init__(self, movie: _Optional[_Union[_common_pb2.Movie, _Mapping]] = ..., similar: _Optional[_Iterable[_Union[ScoredMovie, _Mapping]]] = ..., model_version: _Optional[str] = ...) -> None: ...
+
+class ModelInfoRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ModelInfo(_message.Message):
+    __slots__ = ("model_version", "dataset", "trained_at", "metrics", "params", "n_users", "n_movies", "n_ratings", "default_alpha")
+    class MetricsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    class ParamsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DATASET_FIELD_NUMBER: _ClassVar[int]
+    TRAINED_AT_FIELD_NUMBER: _ClassVar[int]
+    METRICS_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    N_USERS_FIELD_NUMBER: _ClassVar[int]
+    N_MOVIES_FIELD_NUMBER: _ClassVar[int]
+    N_RATINGS_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_ALPHA_FIELD_NUMBER: _ClassVar[int]
+    model_version: str
+    dataset: str
+    trained_at: str
+    metrics: _containers.ScalarMap[str, float]
+    params: _containers.ScalarMap[str, str]
+    n_users: int
+    n_movies: int
+    n_ratings: int
+    default_alpha: float
+    def __init__(self, model_version: _Optional[str] = ..., dataset: _Optional[str] = ..., trained_at: _Optional[str] = ..., metrics: _Optional[_Mapping[str, float]] = ..., params: _Optional[_Mapping[str, str]] = ..., n_users: _Optional[int] = ..., n_movies: _Optional[int] = ..., n_ratings: _Optional[int] = ..., default_alpha: _Optional[float] = ...) -> None: ...

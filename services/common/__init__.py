@@ -1,0 +1,1 @@
+"""Code shared by the services and the trainer: artifact format, logging, gRPC server shape."""

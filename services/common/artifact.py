@@ -1,0 +1,256 @@
+"""The model artifact: plain .npz arrays + JSON, every file checksummed in a manifest.
+
+Layout of an artifact root (ARTIFACT_DIR):
+
+    <root>/LATEST                 name of the newest complete version (written last, atomically)
+    <root>/<version>/manifest.json
+    <root>/<version>/model.npz    global_mean ()            float32
+                                  user_ids (U,)             int64   dataset user ids
+                                  item_ids (I,)             int64   dataset movie ids
+                                  user_factors (U, k)       float32
+                                  item_factors (I, k)       float32
+                                  user_bias (U,)            float32
+                                  item_bias (I,)            float32
+    <root>/<version>/genres.npz   genre_matrix (I, G)       float32 0/1, rows aligned with item_ids
+    <root>/<version>/catalog.json {"genres": [G names], "movies": [I rows aligned with item_ids:
+                                   {"movie_id", "title", "year", "genres", "n_ratings", "mean_rating"}]}
+
+Nothing is ever unpickled: arrays load with allow_pickle=False and every file's sha256 is
+checked against the manifest before anything is used.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FORMAT = "movierec-artifact/1"
+LATEST = "LATEST"
+MODEL_FILE = "model.npz"
+GENRES_FILE = "genres.npz"
+CATALOG_FILE = "catalog.json"
+MANIFEST_FILE = "manifest.json"
+
+MODEL_ARRAYS = {  # name -> (dtype, ndim)
+    "global_mean": (np.float32, 0),
+    "user_ids": (np.int64, 1),
+    "item_ids": (np.int64, 1),
+    "user_factors": (np.float32, 2),
+    "item_factors": (np.float32, 2),
+    "user_bias": (np.float32, 1),
+    "item_bias": (np.float32, 1),
+}
+
+
+class ArtifactError(Exception):
+    """An artifact is missing, incomplete, corrupt or inconsistent; the message names the file."""
+
+
+@dataclass(frozen=True)
+class CatalogMovie:
+    movie_id: int
+    title: str
+    year: int  # 0 when unknown
+    genres: tuple[str, ...]
+    n_ratings: int = 0
+    mean_rating: float = 0.0
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A loaded, verified artifact. Row i of every item array is catalog.movies[i]."""
+
+    path: Path
+    manifest: dict[str, Any]
+    arrays: dict[str, np.ndarray]
+    genre_matrix: np.ndarray  # (I, G) float32
+    genre_names: tuple[str, ...]
+    movies: tuple[CatalogMovie, ...]
+    _item_index: dict[int, int] = field(default_factory=dict, repr=False)
+
+    @property
+    def version(self) -> str:
+        return self.manifest["version"]
+
+    def item_row(self, movie_id: int) -> int | None:
+        """Row of a dataset movie id, or None when the model does not know it."""
+        return self._item_index.get(int(movie_id))
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_artifact(
+    root: Path | str,
+    version: str,
+    arrays: dict[str, np.ndarray],
+    genre_matrix: np.ndarray,
+    genre_names: list[str],
+    movies: list[CatalogMovie],
+    manifest: dict[str, Any],
+) -> Path:
+    """Writes a complete artifact under root/version and then points root/LATEST at it.
+
+    `manifest` holds what the trainer knows (dataset, params, metrics, serving defaults);
+    format, version and file checksums are added here. The directory is filled under a
+    temporary name and renamed, so a reader never sees a half-written version.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / version
+    if final.exists():
+        raise ArtifactError(f"{final} already exists; versions are immutable")
+    tmp = root / f".tmp-{version}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    model = {name: np.asarray(arrays[name], dtype=dtype) for name, (dtype, _) in MODEL_ARRAYS.items()}
+    np.savez(tmp / MODEL_FILE, **model)
+    np.savez(tmp / GENRES_FILE, genre_matrix=np.asarray(genre_matrix, dtype=np.float32))
+    catalog = {
+        "genres": list(genre_names),
+        "movies": [
+            {"movie_id": int(m.movie_id), "title": m.title, "year": int(m.year), "genres": list(m.genres),
+             "n_ratings": int(m.n_ratings), "mean_rating": round(float(m.mean_rating), 4)}
+            for m in movies
+        ],
+    }
+    (tmp / CATALOG_FILE).write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")
+    files = {
+        name: {"sha256": sha256_file(tmp / name), "bytes": (tmp / name).stat().st_size}
+        for name in (MODEL_FILE, GENRES_FILE, CATALOG_FILE)
+    }
+    full = {**manifest, "format": FORMAT, "version": version, "files": files}
+    (tmp / MANIFEST_FILE).write_text(json.dumps(full, indent=2, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, final)
+    latest_tmp = root / f".{LATEST}.tmp-{os.getpid()}"
+    latest_tmp.write_text(version + "\n", encoding="utf-8")
+    os.replace(latest_tmp, root / LATEST)
+    return final
+
+
+def resolve_version_dir(location: Path | str) -> Path:
+    """A version directory itself, or the version an artifact root's LATEST names."""
+    location = Path(location)
+    if (location / MANIFEST_FILE).is_file():
+        return location
+    latest = location / LATEST
+    if not latest.is_file():
+        raise ArtifactError(
+            f"no artifact at {location}: neither {MANIFEST_FILE} nor {LATEST} is there "
+            "(train one with `python -m trainer train`)"
+        )
+    version = latest.read_text(encoding="utf-8").strip()
+    if not version or "/" in version or version.startswith("."):
+        raise ArtifactError(f"{latest} holds an invalid version name {version!r}")
+    return location / version
+
+
+def latest_version(location: Path | str) -> str | None:
+    """The version name a location currently points at, or None if there is none."""
+    try:
+        return resolve_version_dir(location).name
+    except ArtifactError:
+        return None
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    file = path / MANIFEST_FILE
+    try:
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ArtifactError(f"{file} is missing") from None
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ArtifactError(f"{file} is not valid JSON: {e}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ArtifactError(f"{file}: unknown format {manifest.get('format') if isinstance(manifest, dict) else None!r}, expected {FORMAT!r}")
+    for key in ("version", "files"):
+        if key not in manifest:
+            raise ArtifactError(f"{file} has no {key!r}")
+    return manifest
+
+
+def _verify_files(path: Path, manifest: dict[str, Any]) -> None:
+    for name in (MODEL_FILE, GENRES_FILE, CATALOG_FILE):
+        entry = manifest["files"].get(name)
+        if not isinstance(entry, dict) or "sha256" not in entry:
+            raise ArtifactError(f"{path / MANIFEST_FILE} lists no checksum for {name}")
+        file = path / name
+        if not file.is_file():
+            raise ArtifactError(f"{file} is missing")
+        if file.stat().st_size != entry.get("bytes", file.stat().st_size):
+            raise ArtifactError(f"{file} is truncated or altered: {file.stat().st_size} bytes, manifest says {entry['bytes']}")
+        if sha256_file(file) != entry["sha256"]:
+            raise ArtifactError(f"{file} does not match its sha256 in the manifest (corrupt or edited)")
+
+
+def _load_npz(file: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(file, allow_pickle=False) as npz:
+            return {k: npz[k] for k in npz.files}
+    except (ValueError, OSError) as e:
+        raise ArtifactError(f"{file} cannot be read as plain arrays: {e}") from None
+
+
+def load_artifact(location: Path | str) -> Artifact:
+    """Loads and verifies an artifact (a version dir, or a root with LATEST).
+
+    Raises ArtifactError naming the offending file for anything missing, corrupt or inconsistent.
+    """
+    path = resolve_version_dir(location)
+    manifest = _read_manifest(path)
+    _verify_files(path, manifest)
+
+    arrays = _load_npz(path / MODEL_FILE)
+    for name, (dtype, ndim) in MODEL_ARRAYS.items():
+        a = arrays.get(name)
+        if a is None or a.dtype != dtype or a.ndim != ndim:
+            got = None if a is None else f"{a.dtype} ndim={a.ndim}"
+            raise ArtifactError(f"{path / MODEL_FILE}: array {name!r} should be {np.dtype(dtype)} ndim={ndim}, got {got}")
+    n_users, n_items = len(arrays["user_ids"]), len(arrays["item_ids"])
+    k = arrays["item_factors"].shape[1]
+    expected = {"user_factors": (n_users, k), "item_factors": (n_items, k),
+                "user_bias": (n_users,), "item_bias": (n_items,)}
+    for name, shape in expected.items():
+        if arrays[name].shape != shape:
+            raise ArtifactError(f"{path / MODEL_FILE}: {name} has shape {arrays[name].shape}, expected {shape}")
+    for name in ("user_factors", "item_factors", "user_bias", "item_bias", "global_mean"):
+        if not np.all(np.isfinite(arrays[name])):
+            raise ArtifactError(f"{path / MODEL_FILE}: {name} holds NaN or infinite values")
+
+    genre_matrix = _load_npz(path / GENRES_FILE).get("genre_matrix")
+    try:
+        catalog = json.loads((path / CATALOG_FILE).read_text(encoding="utf-8"))
+        genre_names = tuple(str(g) for g in catalog["genres"])
+        movies = tuple(
+            CatalogMovie(int(m["movie_id"]), str(m["title"]), int(m["year"]), tuple(m["genres"]),
+                         int(m.get("n_ratings", 0)), float(m.get("mean_rating", 0.0)))
+            for m in catalog["movies"]
+        )
+    except (ValueError, KeyError, TypeError) as e:
+        raise ArtifactError(f"{path / CATALOG_FILE} is malformed: {e!r}") from None
+    if genre_matrix is None or genre_matrix.dtype != np.float32 or genre_matrix.shape != (n_items, len(genre_names)):
+        got = None if genre_matrix is None else (genre_matrix.dtype, genre_matrix.shape)
+        raise ArtifactError(f"{path / GENRES_FILE}: genre_matrix should be float32 {(n_items, len(genre_names))}, got {got}")
+    if len(movies) != n_items or any(m.movie_id != i for m, i in zip(movies, arrays["item_ids"].tolist())):
+        raise ArtifactError(f"{path / CATALOG_FILE}: movies are not aligned with item_ids in {MODEL_FILE}")
+    item_index = {int(i): row for row, i in enumerate(arrays["item_ids"].tolist())}
+    if len(item_index) != n_items:
+        raise ArtifactError(f"{path / MODEL_FILE}: item_ids has duplicates")
+    return Artifact(path, manifest, arrays, genre_matrix, genre_names, movies, item_index)
+
+
+def load_catalog(location: Path | str) -> tuple[dict[str, Any], tuple[CatalogMovie, ...]]:
+    """Manifest and catalog only, verified — what the matcher needs, without the factors."""
+    art = load_artifact(location)
+    return art.manifest, art.movies
