@@ -28,10 +28,12 @@ class GrpcService:
         register(self.server)
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
-        self.port = self.server.add_insecure_port(address)
-        if self.port == 0:
-            raise OSError(f"{name}: cannot bind {address}")
-        self.address = address
+        try:
+            self.port = self.server.add_insecure_port(address)
+        except RuntimeError as e:  # grpc reports a busy or invalid address this way
+            raise OSError(f"{name}: cannot bind {address}: {e}") from None
+        host = address.rsplit(":", 1)[0]
+        self.address = f"{host}:{self.port}"  # the real port when asked for port 0
 
     async def _set(self, status: int) -> None:
         for service in ("", self.name):

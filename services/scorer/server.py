@@ -1,0 +1,114 @@
+"""Scorer gRPC servicer: validates requests, calls the HybridModel, builds replies."""
+from __future__ import annotations
+
+import json
+import math
+
+import grpc
+import numpy as np
+
+from movierec.v1 import common_pb2, scorer_pb2, scorer_pb2_grpc
+from services.scorer.model import LIKED_RATING, HybridModel, Ranked, UnknownIdError
+
+MAX_LIKED = 100
+MAX_K = 100
+DEFAULT_K = 10
+MAX_EXCLUDE = 10_000
+RATING_RANGE = (0.5, 5.0)
+
+INVALID = grpc.StatusCode.INVALID_ARGUMENT
+
+
+def _k(value: int, field: str) -> int:
+    if value == 0:
+        return DEFAULT_K
+    if not 1 <= value <= MAX_K:
+        raise ValueError(f"{field} must be between 1 and {MAX_K} (0 means {DEFAULT_K}), got {value}")
+    return value
+
+
+def _alpha(request, default: float) -> float:
+    if not request.HasField("alpha"):
+        return default
+    alpha = request.alpha
+    if not math.isfinite(alpha) or not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be a number between 0 and 1, got {alpha}")
+    return float(alpha)
+
+
+class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
+    """Serves one HybridModel; `self.model` is replaced whole, so a swap is atomic per request."""
+
+    def __init__(self, model: HybridModel) -> None:
+        self.model = model
+
+    def _movie(self, model: HybridModel, row: int) -> common_pb2.Movie:
+        m = model.movies[row]
+        return common_pb2.Movie(movie_id=m.movie_id, title=m.title, year=m.year, genres=m.genres)
+
+    def _scored(self, model: HybridModel, ranked: Ranked) -> list[scorer_pb2.ScoredMovie]:
+        return [
+            scorer_pb2.ScoredMovie(movie=self._movie(model, int(r)), score=float(s), collaborative=float(c),
+                                   content=float(g))
+            for r, s, c, g in zip(ranked.rows, ranked.score, ranked.collaborative, ranked.content)
+        ]
+
+    async def Recommend(self, request, context):
+        model = self.model
+        try:
+            if not request.liked:
+                raise ValueError("liked must hold at least one movie")
+            if len(request.liked) > MAX_LIKED:
+                raise ValueError(f"at most {MAX_LIKED} liked movies, got {len(request.liked)}")
+            if len(request.exclude_movie_ids) > MAX_EXCLUDE:
+                raise ValueError(f"at most {MAX_EXCLUDE} excluded movies, got {len(request.exclude_movie_ids)}")
+            ratings: dict[int, float] = {}  # a repeated movie keeps its last rating
+            for liked in request.liked:
+                rating = liked.rating if liked.HasField("rating") else LIKED_RATING
+                if not math.isfinite(rating) or not RATING_RANGE[0] <= rating <= RATING_RANGE[1]:
+                    raise ValueError(f"rating of movie {liked.movie_id} must be in {RATING_RANGE}, got {rating}")
+                ratings[liked.movie_id] = rating
+            k, alpha = _k(request.top_k, "top_k"), _alpha(request, model.default_alpha)
+        except ValueError as e:
+            await context.abort(INVALID, str(e))
+        try:
+            rows = model.rows_of(list(ratings))
+        except UnknownIdError as e:
+            await context.abort(grpc.StatusCode.NOT_FOUND, str(e))
+        exclude = [r for r in map(model.item_row, request.exclude_movie_ids) if r is not None]
+        ranked = model.recommend(rows, np.fromiter(ratings.values(), np.float32, len(ratings)), k, alpha,
+                                 np.asarray(exclude, dtype=np.int64))
+        return scorer_pb2.RecommendResponse(recommendations=self._scored(model, ranked),
+                                            model_version=model.version, alpha=alpha)
+
+    async def PredictRating(self, request, context):
+        model = self.model
+        try:
+            rating = model.predict(request.user_id, request.movie_id)
+        except UnknownIdError as e:
+            await context.abort(grpc.StatusCode.NOT_FOUND, str(e))
+        return scorer_pb2.PredictRatingResponse(predicted_rating=rating, model_version=model.version)
+
+    async def SimilarMovies(self, request, context):
+        model = self.model
+        try:
+            k, alpha = _k(request.k, "k"), _alpha(request, model.default_alpha)
+        except ValueError as e:
+            await context.abort(INVALID, str(e))
+        row = model.item_row(request.movie_id)
+        if row is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"movie {request.movie_id} is not in model {model.version}")
+        ranked = model.similar(row, k, alpha)
+        return scorer_pb2.SimilarMoviesResponse(movie=self._movie(model, row), similar=self._scored(model, ranked),
+                                                model_version=model.version)
+
+    async def GetModelInfo(self, request, context):
+        model = self.model
+        m = model.manifest
+        dataset = m.get("dataset", {})
+        metrics = {k: float(v) for k, v in m.get("metrics", {}).items() if isinstance(v, (int, float))}
+        params = {k: json.dumps(v) for k, v in m.get("params", {}).items()}
+        return scorer_pb2.ModelInfo(
+            model_version=model.version, dataset=str(dataset.get("name", "")), trained_at=str(m.get("created_at", "")),
+            metrics=metrics, params=params, n_users=int(dataset.get("n_users", len(model.user_row))),
+            n_movies=model.n_items, n_ratings=int(dataset.get("n_ratings", 0)), default_alpha=model.default_alpha)

@@ -1,0 +1,78 @@
+"""Session fixtures: a private Redis, artifacts, and the real services as processes on loopback."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scripts.stack import ROOT, Stack
+from tests.artifact_factory import build_tiny_artifact
+
+
+@pytest.fixture(autouse=True)
+def _seed() -> None:
+    np.random.seed(42)  # legacy global RNG, for any library code that still uses it
+
+
+@pytest.fixture(scope="session")
+def log_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("logs")
+
+
+@pytest.fixture(scope="session")
+def redis_stack(log_dir) -> Stack:
+    """A private redis-server on a free loopback port (never the machine's own Redis)."""
+    stack = Stack(artifact_dir=Path("/nonexistent"), log_dir=log_dir)
+    stack.start_redis()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_stack) -> str:
+    return redis_stack.redis_url
+
+
+@pytest.fixture(scope="session")
+def tiny_artifact_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("tiny-artifacts")
+    build_tiny_artifact(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def backends(tiny_artifact_root, log_dir) -> Stack:
+    """Matcher and scorer as real processes serving the tiny artifact."""
+    stack = Stack(artifact_dir=tiny_artifact_root, log_dir=log_dir / "tiny")
+    stack.log_dir.mkdir(exist_ok=True)
+    try:
+        stack.start_service("matcher")
+        stack.start_service("scorer")
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def ml100k_artifact_root(tmp_path_factory) -> Path:
+    """A real artifact trained on MovieLens 100K by the trainer's CLI (as the run script does)."""
+    root = tmp_path_factory.mktemp("ml100k-artifacts")
+    done = subprocess.run([sys.executable, "-m", "trainer", "train", "--out", str(root)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600, env=os.environ.copy())
+    assert done.returncode == 0, f"trainer failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return root
+
+
+@pytest.fixture(scope="session")
+def ml100k_stack(ml100k_artifact_root, log_dir) -> Stack:
+    """The whole stack (Redis, matcher, scorer, gateway) as processes on the ML-100K artifact."""
+    stack = Stack(artifact_dir=ml100k_artifact_root, log_dir=log_dir / "ml100k")
+    stack.log_dir.mkdir(exist_ok=True)
+    try:
+        yield stack.start_all()
+    finally:
+        stack.stop()

@@ -1,0 +1,93 @@
+"""The Scorer over a real gRPC server on a loopback port: replies, status codes, health."""
+from __future__ import annotations
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from movierec.v1 import scorer_pb2 as pb
+from movierec.v1 import scorer_pb2_grpc
+from services.common.artifact import load_artifact
+from services.common.grpc_server import GrpcService
+from services.scorer.model import HybridModel
+from services.scorer.server import ScorerServicer
+
+
+@pytest.fixture
+async def channel(tiny_artifact_root):
+    servicer = ScorerServicer(HybridModel(load_artifact(tiny_artifact_root)))
+    service = GrpcService("movierec.v1.Scorer", "127.0.0.1:0",
+                          lambda s: scorer_pb2_grpc.add_ScorerServicer_to_server(servicer, s), grace=0.5)
+    await service.start()
+    async with grpc.aio.insecure_channel(service.address) as ch:
+        yield ch
+    await service.stop()
+
+
+async def test_recommend_returns_movies_with_version_and_alpha(channel):
+    stub = scorer_pb2_grpc.ScorerStub(channel)
+    reply = await stub.Recommend(pb.RecommendRequest(liked=[pb.LikedMovie(movie_id=1), pb.LikedMovie(movie_id=82)],
+                                                     top_k=4, exclude_movie_ids=[50]))
+    ids = [r.movie.movie_id for r in reply.recommendations]
+    assert len(ids) == 4 and not {1, 82, 50} & set(ids)
+    assert reply.model_version == "v-test-1" and reply.alpha == pytest.approx(0.7)
+    assert all(r.movie.title and r.movie.year for r in reply.recommendations)
+    scores = [r.score for r in reply.recommendations]
+    assert scores == sorted(scores, reverse=True)
+
+
+async def test_recommend_default_top_k_is_ten(channel):
+    reply = await scorer_pb2_grpc.ScorerStub(channel).Recommend(pb.RecommendRequest(liked=[pb.LikedMovie(movie_id=1)]))
+    assert len(reply.recommendations) == 10
+
+
+@pytest.mark.parametrize("request_kwargs,needle", [
+    ({}, "at least one"),
+    ({"liked": [pb.LikedMovie(movie_id=1)] * 101}, "at most 100"),
+    ({"liked": [pb.LikedMovie(movie_id=1)], "top_k": 101}, "top_k"),
+    ({"liked": [pb.LikedMovie(movie_id=1)], "top_k": -1}, "top_k"),
+    ({"liked": [pb.LikedMovie(movie_id=1)], "alpha": 1.5}, "alpha"),
+    ({"liked": [pb.LikedMovie(movie_id=1)], "alpha": float("nan")}, "alpha"),
+    ({"liked": [pb.LikedMovie(movie_id=1, rating=9)]}, "rating"),
+    ({"liked": [pb.LikedMovie(movie_id=1, rating=float("inf"))]}, "rating"),
+])
+async def test_recommend_rejects_bad_input(channel, request_kwargs, needle):
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await scorer_pb2_grpc.ScorerStub(channel).Recommend(pb.RecommendRequest(**request_kwargs))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert needle in err.value.details()
+
+
+async def test_recommend_unknown_movie_is_not_found_and_named(channel):
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await scorer_pb2_grpc.ScorerStub(channel).Recommend(
+            pb.RecommendRequest(liked=[pb.LikedMovie(movie_id=1), pb.LikedMovie(movie_id=424242)]))
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND and "424242" in err.value.details()
+
+
+async def test_predict_rating_known_and_unknown(channel):
+    stub = scorer_pb2_grpc.ScorerStub(channel)
+    reply = await stub.PredictRating(pb.PredictRatingRequest(user_id=1, movie_id=50))
+    assert 1.0 <= reply.predicted_rating <= 5.0 and reply.model_version == "v-test-1"
+    for user, movie in [(10_000, 50), (1, 10_000)]:
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.PredictRating(pb.PredictRatingRequest(user_id=user, movie_id=movie))
+        assert err.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_similar_movies_and_model_info(channel):
+    stub = scorer_pb2_grpc.ScorerStub(channel)
+    reply = await stub.SimilarMovies(pb.SimilarMoviesRequest(movie_id=82, k=3))
+    assert reply.movie.title == "Jurassic Park" and len(reply.similar) == 3
+    assert 82 not in [s.movie.movie_id for s in reply.similar]
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.SimilarMovies(pb.SimilarMoviesRequest(movie_id=5555))
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    info = await stub.GetModelInfo(pb.ModelInfoRequest())
+    assert info.model_version == "v-test-1" and info.dataset == "tiny-test" and info.n_movies == 12
+    assert info.metrics["rmse"] == 1.0 and info.params["factors"] == "4"
+
+
+async def test_health_reports_serving_for_the_service(channel):
+    reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service="movierec.v1.Scorer"))
+    assert reply.status == health_pb2.HealthCheckResponse.SERVING
