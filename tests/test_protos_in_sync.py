@@ -1,0 +1,15 @@
+"""The committed stubs in movierec/ are exactly what grpcio-tools generates from protos/."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from scripts.gen_protos import ROOT, generate
+
+
+def test_committed_stubs_match_the_protos(tmp_path: Path):
+    generated = {p.relative_to(tmp_path): p.read_bytes() for p in generate(tmp_path)}
+    committed = {p.relative_to(ROOT): p.read_bytes() for p in (ROOT / "movierec").rglob("*")
+                 if p.is_file() and "__pycache__" not in p.parts}
+    assert set(generated) == set(committed), "stub files differ: run `python scripts/gen_protos.py`"
+    stale = sorted(str(p) for p in generated if generated[p] != committed[p])
+    assert not stale, f"stale stubs {stale}: run `python scripts/gen_protos.py` and commit"
