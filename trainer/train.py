@@ -1,0 +1,75 @@
+"""Evaluates on a held-out split, trains the served model on all ratings and writes the artifact."""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from services.common.artifact import write_artifact
+from trainer.dataset import Dataset
+from trainer.evaluate import RATING_MAX, RATING_MIN, evaluate_split
+from trainer.movielens import load_movielens
+from trainer.sgd import TrainParams, fit
+
+DEFAULT_ALPHA = 0.7
+# L2 for folding a new person's vector into the item-factor space by ridge regression on their
+# residuals (rating - global_mean - item_bias). Measured on ML-100K with the default parameters:
+# folding in 3-20 of a held-out user's ratings, RMSE on their other ratings was lowest for an L2
+# of 2-5 (0.3 was clearly worse, 10 slightly worse), for every profile size.
+FOLDIN_REG = 3.0
+
+# (stage, epoch, train_rmse); stage is "eval" for the split run and "final" for the served model.
+EpochCallback = Callable[[str, int, float], None]
+
+
+def version_name(dataset_sha256: str, params: TrainParams, now: datetime) -> str:
+    """YYYYMMDDTHHMMSSZ-<8 hex of sha256(data sha + params json)>."""
+    key = dataset_sha256 + json.dumps(params.to_dict(), sort_keys=True)
+    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
+
+def train_artifact(out_root: Path | str, params: TrainParams | None = None, dataset: Dataset | None = None,
+                   on_epoch: EpochCallback | None = None, now: datetime | None = None) -> Path:
+    """Trains and writes one artifact version under out_root (LATEST then names it); returns its dir.
+
+    dataset defaults to MovieLens 100K (fetched into the cache if needed).
+    """
+    params = params or TrainParams()
+    dataset = load_movielens() if dataset is None else dataset
+    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+
+    def stage(name: str) -> Callable[[int, float], None] | None:
+        return None if on_epoch is None else (lambda epoch, loss: on_epoch(name, epoch, loss))
+
+    evaluation = evaluate_split(dataset, params, on_epoch=stage("eval"))
+    users, items = dataset.indices()
+    user_ids, item_ids = dataset.user_ids(), dataset.item_ids()
+    model = fit(users, items, dataset.rating, len(user_ids), len(item_ids), params, stage("final"))
+
+    arrays = {
+        "global_mean": np.float32(model.global_mean),
+        "user_ids": user_ids,
+        "item_ids": item_ids,
+        "user_factors": model.user_factors,
+        "item_factors": model.item_factors,
+        "user_bias": model.user_bias,
+        "item_bias": model.item_bias,
+    }
+    manifest = {
+        "created_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "dataset": {
+            "name": dataset.name, "source": dataset.source, "sha256": dataset.sha256,
+            "n_users": len(user_ids), "n_items": len(item_ids), "n_ratings": dataset.n_ratings,
+            "dropped_items": dataset.dropped_items, "dropped_ratings": dataset.dropped_ratings,
+        },
+        "params": params.to_dict(),
+        "metrics": evaluation.metrics(),
+        "serving": {"default_alpha": DEFAULT_ALPHA, "foldin_reg": FOLDIN_REG,
+                    "rating_min": RATING_MIN, "rating_max": RATING_MAX},
+    }
+    return write_artifact(out_root, version_name(dataset.sha256, params, now), arrays, dataset.genre_matrix(),
+                          list(dataset.genre_names), list(dataset.movies), manifest)
