@@ -1,0 +1,59 @@
+"""Entry point: `python -m services.matcher` — load the catalog, build the index, serve until SIGTERM."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+
+from pydantic import ValidationError
+
+from movierec.v1 import matcher_pb2_grpc
+from services.common.artifact import ArtifactError, load_catalog
+from services.common.grpc_server import GrpcService
+from services.common.logs import configure_logging
+from services.matcher.index import TitleIndex
+from services.matcher.server import MatcherServicer
+from services.matcher.settings import MatcherSettings
+
+log = logging.getLogger("matcher")
+
+
+async def serve(settings: MatcherSettings) -> None:
+    """Loads and verifies the artifact's catalog, indexes it, then serves until SIGTERM or SIGINT."""
+    started = time.perf_counter()
+    manifest, movies = load_catalog(settings.artifact_dir)
+    loaded = time.perf_counter()
+    index = TitleIndex(movies)
+    log.info("title index built", extra={
+        "catalog_version": manifest["version"], "movies": len(index), "keys": len(index.entry_keys),
+        "load_seconds": round(loaded - started, 3), "index_seconds": round(time.perf_counter() - loaded, 3)})
+    servicer = MatcherServicer(index, manifest["version"])
+    service = GrpcService("movierec.v1.Matcher", settings.address,
+                          lambda server: matcher_pb2_grpc.add_MatcherServicer_to_server(servicer, server),
+                          settings.grace_seconds)
+    await service.run_until_signal()
+
+
+def main() -> int:
+    try:
+        settings = MatcherSettings()
+    except ValidationError as e:
+        configure_logging("INFO")
+        log.error("invalid MATCHER_* settings", extra={"error": str(e)})
+        return 2
+    configure_logging(settings.log_level)
+    try:
+        asyncio.run(serve(settings))
+    except ArtifactError as e:
+        log.error("cannot load the catalog artifact",
+                  extra={"error": str(e), "artifact_dir": str(settings.artifact_dir)})
+        return 2
+    except (OSError, ValueError) as e:
+        log.error("cannot start", extra={"error": str(e), "address": settings.address})
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

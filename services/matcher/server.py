@@ -1,0 +1,86 @@
+"""Matcher gRPC servicer: validates requests, asks the TitleIndex, builds replies."""
+from __future__ import annotations
+
+import grpc
+
+from movierec.v1 import common_pb2, matcher_pb2, matcher_pb2_grpc
+from services.matcher.index import Candidate, TitleIndex
+
+# Limits from protos/movierec/v1/matcher.proto.
+MAX_QUERIES = 50
+MAX_QUERY_CHARS = 200
+MAX_ALTERNATIVES = 10
+DEFAULT_ALTERNATIVES = 3
+MAX_PREFIX_CHARS = 200
+MAX_SUGGESTIONS = 50
+DEFAULT_SUGGESTIONS = 10
+
+
+def _candidate(candidate: Candidate) -> matcher_pb2.Candidate:
+    m = candidate.movie
+    movie = common_pb2.Movie(movie_id=m.movie_id, title=m.title, year=m.year, genres=m.genres)
+    return matcher_pb2.Candidate(movie=movie, confidence=candidate.confidence)
+
+
+def _check_resolve(request: matcher_pb2.ResolveRequest) -> int:
+    """The number of alternatives to return; raises ValueError saying what to fix."""
+    if not request.queries:
+        raise ValueError("queries must hold at least one title")
+    if len(request.queries) > MAX_QUERIES:
+        raise ValueError(f"at most {MAX_QUERIES} queries per call, got {len(request.queries)}; split the batch")
+    for i, query in enumerate(request.queries):
+        text = query.strip()
+        if not text:
+            raise ValueError(f"queries[{i}] is empty; send a movie title")
+        if len(text) > MAX_QUERY_CHARS:
+            raise ValueError(f"queries[{i}] has {len(text)} characters, at most {MAX_QUERY_CHARS} are allowed")
+    if not 0 <= request.max_alternatives <= MAX_ALTERNATIVES:
+        raise ValueError(f"max_alternatives must be between 0 and {MAX_ALTERNATIVES} "
+                         f"(0 means {DEFAULT_ALTERNATIVES}), got {request.max_alternatives}")
+    return request.max_alternatives or DEFAULT_ALTERNATIVES
+
+
+def _check_suggest(request: matcher_pb2.SuggestRequest) -> int:
+    """The number of suggestions to return; raises ValueError saying what to fix."""
+    text = request.prefix.strip()
+    if not text:
+        raise ValueError("prefix is empty; send at least one character")
+    if len(text) > MAX_PREFIX_CHARS:
+        raise ValueError(f"prefix has {len(text)} characters, at most {MAX_PREFIX_CHARS} are allowed")
+    if not 0 <= request.limit <= MAX_SUGGESTIONS:
+        raise ValueError(f"limit must be between 0 and {MAX_SUGGESTIONS} (0 means {DEFAULT_SUGGESTIONS}), "
+                         f"got {request.limit}")
+    return request.limit or DEFAULT_SUGGESTIONS
+
+
+class MatcherServicer(matcher_pb2_grpc.MatcherServicer):
+    """Answers from one TitleIndex built at start-up; every reply names the artifact version."""
+
+    def __init__(self, index: TitleIndex, catalog_version: str) -> None:
+        self.index = index
+        self.catalog_version = catalog_version
+
+    async def Resolve(self, request: matcher_pb2.ResolveRequest,
+                      context: grpc.aio.ServicerContext) -> matcher_pb2.ResolveResponse:
+        try:
+            max_alternatives = _check_resolve(request)
+        except ValueError as e:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
+        results = []
+        for query in request.queries:
+            best, alternatives = self.index.resolve(query.strip(), max_alternatives)
+            resolution = matcher_pb2.Resolution(query=query, matched=best is not None,
+                                                alternatives=[_candidate(c) for c in alternatives])
+            if best is not None:
+                resolution.best.CopyFrom(_candidate(best))
+            results.append(resolution)
+        return matcher_pb2.ResolveResponse(results=results, catalog_version=self.catalog_version)
+
+    async def Suggest(self, request: matcher_pb2.SuggestRequest,
+                      context: grpc.aio.ServicerContext) -> matcher_pb2.SuggestResponse:
+        try:
+            limit = _check_suggest(request)
+        except ValueError as e:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
+        suggestions = [_candidate(c) for c in self.index.suggest(request.prefix.strip(), limit)]
+        return matcher_pb2.SuggestResponse(suggestions=suggestions, catalog_version=self.catalog_version)
