@@ -1,0 +1,36 @@
+"""Entry point: `python -m services.gateway` reads GATEWAY_* settings and serves HTTP until SIGTERM."""
+from __future__ import annotations
+
+import signal
+import sys
+
+import uvicorn
+
+from services.common.logs import configure_logging
+from services.gateway.app import create_app
+from services.gateway.settings import SettingsError, load_settings
+
+
+def main() -> None:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        sys.exit(str(exc))
+    configure_logging(settings.log_level)
+    # uvicorn restores the handlers it found once its graceful shutdown is done, then re-raises the
+    # signal. With these no-op handlers there, a completed shutdown exits 0 (like the gRPC services)
+    # rather than dying by SIGTERM.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
+    # uvicorn stops accepting on SIGTERM, lets in-flight requests finish, then runs the lifespan
+    # shutdown (channels and Redis closed). log_config=None keeps our JSON logging.
+    common = {"host": settings.host, "port": settings.port, "log_config": None,
+              "timeout_graceful_shutdown": 10, "server_header": False}
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), workers=1, **common)
+    else:  # worker processes each build their own app from the same environment
+        uvicorn.run("services.gateway.app:app_from_env", factory=True, workers=settings.workers, **common)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""The gateway's FastAPI app: lifespan-owned clients and cache, API routes, and the web page at /."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from services.common.logs import configure_logging
+from services.gateway.cache import ResponseCache
+from services.gateway.clients import Backends
+from services.gateway.errors import install_error_handlers
+from services.gateway.middleware import DeclaredBodyLimit, SecurityHeaders
+from services.gateway.model_version import ModelVersion
+from services.gateway.routes import router
+from services.gateway.settings import GatewaySettings, load_settings
+from services.gateway.state import GatewayState
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).parent / "static"
+MAX_BODY_BYTES = 64 * 1024  # a recommend body is at most ~20 titles x 200 characters; larger is a 413
+
+
+def create_app(settings: GatewaySettings) -> FastAPI:
+    """A gateway app; its backends and cache are opened on lifespan start-up and closed on shutdown."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        backends = Backends.from_settings(settings)
+        cache = ResponseCache(settings.redis_url, settings.cache_ttl_seconds, settings.redis_timeout_seconds,
+                              settings.redis_retry_seconds)
+        model = ModelVersion(backends.scorer, settings.model_refresh_seconds)
+        await model.refresh()  # a scorer that is down now is retried by the background refresh
+        refresher = asyncio.create_task(model.run(), name="model-version-refresh")
+        log.info("gateway started", extra={
+            "matcher": settings.matcher_address, "scorer": settings.scorer_address,
+            "model_version": model.version or None})
+        try:
+            app.state.gateway = GatewayState(settings, backends, cache, model)
+            yield
+        finally:
+            del app.state.gateway
+            refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await refresher
+            await cache.close()
+            await backends.close()
+            log.info("gateway stopped")
+
+    # /docs and /redoc load scripts from a CDN, which the page's CSP forbids; /openapi.json stays.
+    app = FastAPI(title="movierec gateway", version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
+    install_error_handlers(app)
+    app.include_router(router, max_body_size=MAX_BODY_BYTES)
+    app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="page")  # after the API routes
+    app.add_middleware(DeclaredBodyLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(SecurityHeaders)  # added last = outermost: every answer gets the headers
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for uvicorn's worker processes (workers > 1): each configures its own logging."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

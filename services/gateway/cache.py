@@ -1,0 +1,111 @@
+"""Redis cache of JSON responses that turns itself off while Redis is down or slow, and back on."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import orjson
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+KEY_PREFIX = "movierec:gateway"
+ALPHA_DECIMALS = 3  # alphas closer than this share a cache entry (and are applied rounded)
+ENTRY_FORMAT = 1  # bump when the stored answer's shape changes, so old entries are never read
+_SKIPPED = object()
+
+
+def normalise_title(title: str) -> str:
+    """Lower-cased, whitespace-collapsed title: "  The  Matrix " -> "the matrix"."""
+    return " ".join(title.split()).lower()
+
+
+def recommend_key(titles: Sequence[str], top_k: int, alpha: float | None, model_version: str) -> str:
+    """Cache key of a /recommend/titles request under one model version.
+
+    Titles keep their order (the matcher's answer lists them in order); an absent alpha means
+    the model default, which belongs to the model version and so needs no value of its own.
+    """
+    request = {
+        "format": ENTRY_FORMAT,
+        "titles": [normalise_title(t) for t in titles],
+        "top_k": int(top_k),
+        "alpha": None if alpha is None else round(float(alpha), ALPHA_DECIMALS),
+    }
+    digest = hashlib.sha256(json.dumps(request, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return f"{KEY_PREFIX}:recommend:{model_version}:{digest}"
+
+
+class ResponseCache:
+    """get/set of JSON objects with a TTL; never raises because of Redis.
+
+    Every Redis operation is bounded by `timeout_seconds`. The first failure is logged once and
+    the cache is skipped for `retry_seconds`; the next operation after that tries Redis again,
+    so caching resumes by itself when Redis is back.
+    """
+
+    def __init__(self, url: str, ttl_seconds: int, timeout_seconds: float, retry_seconds: float = 3.0) -> None:
+        self.ttl_seconds = ttl_seconds
+        self.timeout_seconds = timeout_seconds
+        self.retry_seconds = retry_seconds
+        # No client-side retries: a down Redis must cost at most one timeout, not several backoffs.
+        self._redis = aioredis.Redis.from_url(
+            url, socket_timeout=timeout_seconds, socket_connect_timeout=timeout_seconds,
+            retry=Retry(NoBackoff(), 0), retry_on_timeout=False,
+        )
+        self._down = False
+        self._retry_at = 0.0
+
+    @property
+    def is_down(self) -> bool:
+        """True after a failure until an operation succeeds again."""
+        return self._down
+
+    async def _run(self, op: Callable[[], Awaitable[Any]]) -> Any:
+        if self._down and time.monotonic() < self._retry_at:
+            return _SKIPPED
+        try:
+            result = await asyncio.wait_for(op(), self.timeout_seconds)
+        except (RedisError, OSError, asyncio.TimeoutError) as exc:
+            if not self._down:
+                log.warning("redis unavailable; serving without cache",
+                            extra={"error": f"{type(exc).__name__}: {exc}", "retry_seconds": self.retry_seconds})
+            self._down = True
+            self._retry_at = time.monotonic() + self.retry_seconds
+            return _SKIPPED
+        if self._down:
+            log.info("redis is back; caching resumed")
+            self._down = False
+        return result
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        """The cached object, or None on a miss, an unreadable entry or Redis trouble."""
+        raw = await self._run(lambda: self._redis.get(key))
+        if raw is _SKIPPED or raw is None:
+            return None
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            log.warning("unreadable cache entry ignored", extra={"key": key})
+            return None
+        return value if isinstance(value, dict) else None
+
+    async def set(self, key: str, value: dict[str, Any]) -> bool:
+        """Stores value for ttl_seconds; False when Redis could not take it."""
+        data = orjson.dumps(value)
+        return await self._run(lambda: self._redis.set(key, data, ex=self.ttl_seconds)) is not _SKIPPED
+
+    async def ping(self) -> bool:
+        """True when Redis answers now (skipped, so False, inside the retry pause)."""
+        return await self._run(self._redis.ping) is not _SKIPPED
+
+    async def close(self) -> None:
+        await self._redis.aclose()

@@ -1,0 +1,94 @@
+"""Error answers as JSON: the one place where a failed gRPC call becomes an HTTP status, plus 422s."""
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+import grpc
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+log = logging.getLogger(__name__)
+
+# Seconds a client is asked to wait before retrying when a backend is unavailable.
+RETRY_AFTER_SECONDS = 3
+
+
+class BackendError(Exception):
+    """A call to the matcher or scorer failed; `service` says which ("matcher" / "scorer")."""
+
+    def __init__(self, service: str, method: str, code: grpc.StatusCode, details: str) -> None:
+        super().__init__(f"{service}.{method}: {code.name}: {details}")
+        self.service = service
+        self.method = method
+        self.code = code
+        self.details = details
+
+
+def http_status(code: grpc.StatusCode) -> int:
+    """HTTP status for a gRPC status code of a backend."""
+    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+        return 503
+    if code == grpc.StatusCode.NOT_FOUND:
+        return 404
+    if code == grpc.StatusCode.INVALID_ARGUMENT:
+        return 422
+    return 502
+
+
+def error_detail(exc: BackendError) -> str:
+    """The client-facing message. Transport details (addresses, errno) stay in the log."""
+    if exc.code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return f"{exc.service} is unavailable (no answer within the deadline); try again in a few seconds"
+    if exc.code == grpc.StatusCode.UNAVAILABLE:
+        return f"{exc.service} is unavailable (cannot connect); try again in a few seconds"
+    if exc.code in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
+        return exc.details  # written by our servicers for people, e.g. "unknown user 9999"
+    return f"{exc.service} failed ({exc.code.name})"
+
+
+def error_response(exc: BackendError) -> JSONResponse:
+    status = http_status(exc.code)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
+    return JSONResponse({"detail": error_detail(exc)}, status_code=status, headers=headers)
+
+
+async def _on_backend_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BackendError)
+    level = logging.WARNING if http_status(exc.code) >= 500 else logging.INFO
+    log.log(level, "backend call failed", extra={
+        "service": exc.service, "method": exc.method, "code": exc.code.name, "details": exc.details,
+        "path": request.url.path,
+    })
+    return error_response(exc)
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN and infinities (which Python's JSON parser lets in) as strings, so the 422 can be rendered."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+async def _on_invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
+    return JSONResponse({"detail": "internal error"}, status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Registers the JSON handlers (FastAPI's own already answer HTTPException as JSON)."""
+    app.add_exception_handler(BackendError, _on_backend_error)
+    app.add_exception_handler(RequestValidationError, _on_invalid_request)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,54 @@
+"""The model version the scorer currently serves, as the gateway last saw it (part of every cache key)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from services.gateway.clients import ScorerClient
+from services.gateway.errors import BackendError
+
+log = logging.getLogger(__name__)
+
+
+class ModelVersion:
+    """Last known model version and default alpha of the scorer.
+
+    Updated from GetModelInfo (at start-up and then every `refresh_seconds` in the background,
+    so a new model is noticed even while every answer comes from the cache) and from the
+    model_version of each scorer reply. Requests never wait on the refresh: a slow scorer
+    cannot push a request past its deadline here.
+    """
+
+    def __init__(self, scorer: ScorerClient, refresh_seconds: float) -> None:
+        self._scorer = scorer
+        self.refresh_seconds = refresh_seconds
+        self.version = ""  # "" until the scorer has answered once
+        self.default_alpha: float | None = None
+        self._reachable = True
+
+    def observe(self, version: str) -> None:
+        """Takes the version a scorer reply carried."""
+        if version and version != self.version:
+            log.info("model version changed", extra={"old": self.version or None, "new": version})
+            self.version = version
+
+    async def refresh(self) -> bool:
+        """Asks the scorer once; keeps the last known values when it does not answer."""
+        try:
+            info = await self._scorer.model_info()
+        except BackendError as exc:
+            if self._reachable:
+                log.warning("cannot read model info; keeping the last known version",
+                            extra={"code": exc.code.name, "version": self.version or None})
+            self._reachable = False
+            return False
+        self._reachable = True
+        self.observe(info.model_version)
+        self.default_alpha = round(float(info.default_alpha), 4)
+        return True
+
+    async def run(self) -> None:
+        """Refreshes forever (cancel to stop)."""
+        while True:
+            await asyncio.sleep(self.refresh_seconds)
+            await self.refresh()

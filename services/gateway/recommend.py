@@ -1,0 +1,80 @@
+"""POST /recommend/titles: one Matcher.Resolve for the batch, one Scorer.Recommend, cached in Redis."""
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+
+from movierec.v1 import matcher_pb2
+from services.gateway import convert
+from services.gateway.cache import recommend_key
+from services.gateway.clients import MATCHER
+from services.gateway.errors import BackendError
+from services.gateway.schemas import RecommendRequest
+from services.gateway.state import GatewayState
+
+MAX_ALTERNATIVES = 3  # did-you-mean candidates per missing title
+
+
+def _resolutions(queries: list[str], reply: matcher_pb2.ResolveResponse) -> list[dict[str, Any]]:
+    """Per query, in order: {"match": candidate or None, "alternatives": [candidates]}."""
+    if len(reply.results) != len(queries):
+        raise BackendError(MATCHER, "Resolve", grpc.StatusCode.INTERNAL,
+                           f"{len(reply.results)} results for {len(queries)} queries")
+    return [{"match": convert.candidate(r.best) if r.matched else None,
+             "alternatives": [convert.candidate(c) for c in r.alternatives]} for r in reply.results]
+
+
+def _liked_ids(resolutions: list[dict[str, Any]]) -> list[int]:
+    """Resolved movie ids without repeats, in query order."""
+    return list(dict.fromkeys(r["match"]["movieId"] for r in resolutions if r["match"]))
+
+
+def _response(queries: list[str], answer: dict[str, Any], cached: bool) -> dict[str, Any]:
+    """The response body from an answer (fresh or cached) and the queries as this request spelled them.
+
+    The cache key ignores case and spacing, so the answer stores resolutions by position and the
+    query strings echoed back always come from the current request.
+    """
+    resolved, missing, suggestions, titles = [], [], {}, {}
+    for query, resolution in zip(queries, answer["resolutions"], strict=True):
+        match = resolution["match"]
+        if match:
+            resolved.append({"query": query, **match})
+            titles.setdefault(match["movieId"], match["title"])
+        else:
+            missing.append(query)
+            suggestions[query] = resolution["alternatives"]
+    return {"input_movies": list(titles.values()), "missing_movies": missing,
+            "recommendations": answer["recommendations"], "resolved": resolved, "suggestions": suggestions,
+            "model_version": answer["model_version"], "alpha": answer["alpha"], "cached": cached}
+
+
+async def recommend_titles(request: RecommendRequest, state: GatewayState) -> dict[str, Any]:
+    """The response body (see schemas.RecommendResponse); BackendError when a backend fails."""
+    known_version = state.model.version
+    if known_version:  # unknown version (scorer never answered yet): no entry can be trusted
+        hit = await state.cache.get(recommend_key(request.movies, request.top_k, request.alpha, known_version))
+        if hit is not None:
+            try:
+                return _response(request.movies, hit, cached=True)
+            except (KeyError, TypeError, ValueError):  # not an entry this code wrote: recompute
+                pass
+
+    reply = await state.backends.matcher.resolve(request.movies, max_alternatives=MAX_ALTERNATIVES)
+    resolutions = _resolutions(request.movies, reply)
+    ids = _liked_ids(resolutions)
+    if ids:
+        scored = await state.backends.scorer.recommend(ids, request.top_k, request.alpha)
+        state.model.observe(scored.model_version)
+        recommendations = [convert.scored_movie(s) for s in scored.recommendations]
+        answer = {"resolutions": resolutions, "recommendations": recommendations,
+                  "model_version": scored.model_version, "alpha": round(float(scored.alpha), 4)}
+    else:  # nothing to score: the missing titles and their did-you-mean lists are the answer
+        alpha = request.alpha if request.alpha is not None else state.model.default_alpha
+        answer = {"resolutions": resolutions, "recommendations": [], "model_version": known_version, "alpha": alpha}
+
+    if answer["model_version"]:
+        key = recommend_key(request.movies, request.top_k, request.alpha, answer["model_version"])
+        await state.cache.set(key, answer)
+    return _response(request.movies, answer, cached=False)

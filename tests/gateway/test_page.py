@@ -1,0 +1,71 @@
+"""The web page: served at /, with a strict CSP, no external resources, no HTML built from data."""
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from services.gateway.app import STATIC_DIR
+from services.gateway.settings import GatewaySettings
+from tests.gateway.conftest import Gateway, closed_address, run_gateway
+
+
+@pytest.fixture
+async def gw(gateway_redis_url: str) -> AsyncIterator[Gateway]:
+    settings = GatewaySettings(matcher_address=closed_address(), scorer_address=closed_address(),
+                               redis_url=gateway_redis_url)
+    async with run_gateway(settings) as gateway:
+        yield gateway
+
+
+def static_text(name: str) -> str:
+    return (Path(STATIC_DIR) / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("url", "content_type"), [
+    ("/", "text/html"), ("/index.html", "text/html"), ("/app.js", "javascript"), ("/style.css", "text/css"),
+])
+async def test_page_files_are_served_with_csp(gw: Gateway, url: str, content_type: str) -> None:
+    reply = await gw.client.get(url)
+    assert reply.status_code == 200
+    assert content_type in reply.headers["content-type"]
+    assert reply.headers["content-security-policy"].startswith("default-src 'self'")
+    assert reply.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_api_answers_and_errors_carry_csp_too(gw: Gateway) -> None:
+    for reply in (await gw.client.get("/health/live"), await gw.client.get("/no/such/page"),
+                  await gw.client.post("/recommend/titles", json={})):
+        assert "default-src 'self'" in reply.headers["content-security-policy"]
+    missing = await gw.client.get("/no/such/page")
+    assert missing.status_code == 404 and missing.json() == {"detail": "Not Found"}
+
+
+async def test_api_routes_win_over_the_page(gw: Gateway) -> None:
+    assert (await gw.client.get("/health/live")).json() == {"status": "alive"}
+    assert (await gw.client.get("/openapi.json")).json()["paths"]["/recommend/titles"]
+
+
+def test_page_loads_only_its_own_files() -> None:
+    html = static_text("index.html")
+    assert re.findall(r'(?:src|href)="([^"]+)"', html) == ["style.css", "app.js"]
+    assert "<style" not in html and " style=" not in html  # inline style is blocked by the CSP
+    assert re.search(r"<script>[^<]", html) is None  # no inline script either
+    for name in ("index.html", "app.js", "style.css"):
+        assert re.search(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", static_text(name)) is None, name
+
+
+def test_script_never_builds_html_from_strings() -> None:
+    script = static_text("app.js")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        assert sink not in script, sink
+    assert "textContent" in script
+
+
+def test_page_has_the_controls_the_script_uses() -> None:
+    html, script = static_text("index.html"), static_text("app.js")
+    used = set(re.findall(r'\$\("([a-z-]+)"\)', script))
+    present = set(re.findall(r'id="([a-z-]+)"', html))
+    assert used and used <= present, used - present

@@ -1,0 +1,110 @@
+"""Invalid requests are 422/4xx JSON answers, decided before any backend is called."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from services.gateway.settings import GatewaySettings
+from tests.gateway.conftest import Gateway, closed_address, run_gateway
+
+GOOD = {"movies": ["Toy Story"], "top_k": 10, "alpha": 0.7}
+
+
+@pytest.fixture
+async def gw(gateway_redis_url: str) -> AsyncIterator[Gateway]:
+    # No backend listens: a request that got past validation would be a 503, not a 422.
+    settings = GatewaySettings(matcher_address=closed_address(), scorer_address=closed_address(),
+                               redis_url=gateway_redis_url)
+    async with run_gateway(settings) as gateway:
+        yield gateway
+
+
+def assert_422(reply, field: str | None = None) -> None:
+    assert reply.status_code == 422, reply.text
+    assert reply.headers["content-type"].startswith("application/json")
+    detail = reply.json()["detail"]
+    assert isinstance(detail, list) and detail
+    if field is not None:
+        assert any(field in map(str, err["loc"]) for err in detail), detail
+
+
+async def test_good_body_reaches_the_backend(gw: Gateway) -> None:
+    assert (await gw.client.post("/recommend/titles", json=GOOD)).status_code == 503
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"movies": None}, "movies"),
+    ({"movies": []}, "movies"),
+    ({"movies": [f"movie {i}" for i in range(21)]}, "movies"),
+    ({"movies": "Toy Story"}, "movies"),
+    ({"movies": [""]}, "movies"),
+    ({"movies": ["   "]}, "movies"),
+    ({"movies": ["x" * 201]}, "movies"),
+    ({"movies": [12]}, "movies"),
+    ({"top_k": 0}, "top_k"),
+    ({"top_k": 101}, "top_k"),
+    ({"top_k": "ten"}, "top_k"),
+    ({"top_k": 2.5}, "top_k"),
+    ({"top_k": True}, "top_k"),
+    ({"alpha": -0.01}, "alpha"),
+    ({"alpha": 1.01}, "alpha"),
+    ({"alpha": "high"}, "alpha"),
+])
+async def test_recommend_field_errors(gw: Gateway, change: dict, field: str) -> None:
+    body = {**GOOD, **change}
+    if change.get("movies", "") is None:
+        del body["movies"]
+    assert_422(await gw.client.post("/recommend/titles", json=body), field)
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+async def test_alpha_must_be_finite(gw: Gateway, literal: str) -> None:
+    raw = '{"movies": ["Toy Story"], "alpha": %s}' % literal  # Python's JSON parser accepts these
+    reply = await gw.client.post("/recommend/titles", content=raw, headers={"content-type": "application/json"})
+    assert_422(reply, "alpha")
+
+
+@pytest.mark.parametrize(("content", "content_type"), [
+    (b"{not json", "application/json"),
+    (b"", "application/json"),
+    (b"[\"Toy Story\"]", "application/json"),
+    (b"movies=Toy+Story", "application/x-www-form-urlencoded"),
+    (b"Toy Story", "text/plain"),
+    (b"\xff\xfe\x00", "application/json"),
+])
+async def test_bodies_that_are_not_a_json_object(gw: Gateway, content: bytes, content_type: str) -> None:
+    reply = await gw.client.post("/recommend/titles", content=content, headers={"content-type": content_type})
+    assert reply.status_code in (400, 422), reply.text
+    assert "detail" in reply.json()
+
+
+async def test_oversized_body_is_413_json(gw: Gateway) -> None:
+    big = b"{" + b" " * 200_000 + b"}"
+
+    async def chunks():  # no Content-Length: the limit must hold while the body streams in
+        for i in range(0, len(big), 4096):
+            yield big[i:i + 4096]
+
+    for content in (big, chunks()):
+        reply = await gw.client.post("/recommend/titles", content=content, headers={"content-type": "application/json"})
+        assert reply.status_code == 413
+        assert "detail" in reply.json()
+
+
+@pytest.mark.parametrize("body", [
+    {"user_id": 1}, {"movie_id": 1}, {"user_id": "one", "movie_id": 1}, {"user_id": 0, "movie_id": 1},
+    {"user_id": 1, "movie_id": -3}, {"user_id": 2**63, "movie_id": 1}, {"user_id": 1.5, "movie_id": 1},
+])
+async def test_predict_rating_field_errors(gw: Gateway, body: dict) -> None:
+    assert_422(await gw.client.post("/predict-rating", json=body))
+
+
+@pytest.mark.parametrize("url", [
+    "/movies/search", "/movies/search?q=", "/movies/search?q=" + "x" * 201, "/movies/search?q=heat&limit=0",
+    "/movies/search?q=heat&limit=51", "/movies/0/similar", "/movies/abc/similar", "/movies/1/similar?k=0",
+    "/movies/1/similar?k=101", "/movies/1/similar?alpha=2", "/movies/1/similar?alpha=nan",
+    f"/movies/{2**63}/similar",
+])
+async def test_query_and_path_errors(gw: Gateway, url: str) -> None:
+    assert_422(await gw.client.get(url))
