@@ -1,15 +1,21 @@
-"""The one shape of a gRPC service process: health, graceful SIGTERM, bound address."""
+"""The one shape of a gRPC service process: settings, health, graceful SIGTERM, exit codes."""
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from services.common.artifact import ArtifactError
+from services.common.logs import configure_logging
+from services.common.settings import GrpcServiceSettings, SettingsError, load_settings
+
 log = logging.getLogger(__name__)
+S = TypeVar("S", bound=GrpcServiceSettings)
 
 
 class GrpcService:
@@ -60,3 +66,27 @@ class GrpcService:
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         await self.stop()
+
+
+def run_main(settings_cls: type[S], serve: Callable[[S], Awaitable[None]]) -> int:
+    """The body of every gRPC service's `__main__`: settings → logging → serve → exit code.
+
+    Bad settings, an unusable artifact or an address that cannot be bound log one clear JSON
+    error line and exit 2; a graceful stop exits 0.
+    """
+    try:
+        settings = load_settings(settings_cls)
+    except SettingsError as e:
+        configure_logging("INFO")
+        log.error("invalid settings", extra={"error": str(e)})
+        return 2
+    configure_logging(settings.log_level)
+    try:
+        asyncio.run(serve(settings))
+    except ArtifactError as e:
+        log.error("cannot load the model artifact", extra={"error": str(e), "artifact_dir": str(settings.artifact_dir)})
+        return 2
+    except (OSError, ValueError) as e:
+        log.error("cannot start", extra={"error": str(e), "address": settings.address})
+        return 2
+    return 0

@@ -1,17 +1,14 @@
 """Typed gateway settings from GATEWAY_* environment variables, validated at start-up."""
 from __future__ import annotations
 
-import re
-from typing import Literal
-
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# host:port where host is a name, an IPv4 address or a bracketed IPv6 address.
-_ADDRESS = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
-_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+from services.common import settings as common
+from services.common.settings import LogLevel, PeerAddress, SettingsError
 
-LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+__all__ = ["GatewaySettings", "SettingsError", "load_settings"]
 
 
 class GatewaySettings(BaseSettings):
@@ -21,8 +18,8 @@ class GatewaySettings(BaseSettings):
 
     host: str = Field("127.0.0.1", min_length=1)
     port: int = Field(8000, ge=0, le=65535)  # 0 lets the OS pick (tests)
-    matcher_address: str = "127.0.0.1:50051"
-    scorer_address: str = "127.0.0.1:50052"
+    matcher_address: PeerAddress = "127.0.0.1:50051"
+    scorer_address: PeerAddress = "127.0.0.1:50052"
     redis_url: str = "redis://127.0.0.1:6379/0"
     cache_ttl_seconds: int = Field(3600, ge=1, le=30 * 24 * 3600)
     rpc_timeout_seconds: float = Field(2.0, gt=0, le=60, allow_inf_nan=False)
@@ -35,14 +32,6 @@ class GatewaySettings(BaseSettings):
     log_level: LogLevel = "INFO"
     workers: int = Field(1, ge=1, le=64)
 
-    @field_validator("matcher_address", "scorer_address")
-    @classmethod
-    def _host_port(cls, value: str) -> str:
-        match = _ADDRESS.match(value.strip())
-        if not match or not 1 <= int(match.group(1)) <= 65535:
-            raise ValueError(f"expected host:port with a port in 1..65535, got {value!r}")
-        return value.strip()
-
     @field_validator("redis_url")
     @classmethod
     def _redis_scheme(cls, value: str) -> str:
@@ -50,23 +39,7 @@ class GatewaySettings(BaseSettings):
             raise ValueError(f"expected a URL starting with one of {', '.join(_REDIS_SCHEMES)}, got {value!r}")
         return value
 
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _upper(cls, value: object) -> object:
-        return value.strip().upper() if isinstance(value, str) else value
-
-
-class SettingsError(ValueError):
-    """Settings could not be built; the message names each bad GATEWAY_* variable."""
-
 
 def load_settings(**overrides: object) -> GatewaySettings:
-    """Reads the environment (plus overrides) or raises SettingsError with one line per bad value."""
-    try:
-        return GatewaySettings(**overrides)
-    except ValidationError as exc:
-        lines = [
-            f"GATEWAY_{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']} (got {err.get('input')!r})"
-            for err in exc.errors()
-        ]
-        raise SettingsError("invalid gateway settings:\n  " + "\n  ".join(lines)) from None
+    """Reads GATEWAY_* (plus overrides) or raises SettingsError with one line per bad value."""
+    return common.load_settings(GatewaySettings, **overrides)

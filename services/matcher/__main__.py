@@ -1,17 +1,13 @@
 """Entry point: `python -m services.matcher` — load the catalog, build the index, serve until SIGTERM."""
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 import time
 
-from pydantic import ValidationError
-
 from movierec.v1 import matcher_pb2_grpc
-from services.common.artifact import ArtifactError, load_catalog
-from services.common.grpc_server import GrpcService
-from services.common.logs import configure_logging
+from services.common.artifact import load_catalog
+from services.common.grpc_server import GrpcService, run_main
 from services.matcher.index import TitleIndex
 from services.matcher.server import MatcherServicer
 from services.matcher.settings import MatcherSettings
@@ -35,25 +31,5 @@ async def serve(settings: MatcherSettings) -> None:
     await service.run_until_signal()
 
 
-def main() -> int:
-    try:
-        settings = MatcherSettings()
-    except ValidationError as e:
-        configure_logging("INFO")
-        log.error("invalid MATCHER_* settings", extra={"error": str(e)})
-        return 2
-    configure_logging(settings.log_level)
-    try:
-        asyncio.run(serve(settings))
-    except ArtifactError as e:
-        log.error("cannot load the catalog artifact",
-                  extra={"error": str(e), "artifact_dir": str(settings.artifact_dir)})
-        return 2
-    except (OSError, ValueError) as e:
-        log.error("cannot start", extra={"error": str(e), "address": settings.address})
-        return 2
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main(MatcherSettings, serve))

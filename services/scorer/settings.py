@@ -1,16 +1,12 @@
-"""Scorer settings from SCORER_* environment variables."""
+"""Scorer settings from SCORER_* environment variables, validated once at start-up."""
 from __future__ import annotations
 
-from pathlib import Path
+from pydantic_settings import SettingsConfigDict
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from services.common.settings import Address, GrpcServiceSettings
 
 
-class ScorerSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SCORER_", extra="ignore")
+class ScorerSettings(GrpcServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="SCORER_", extra="ignore", frozen=True)
 
-    address: str = Field("127.0.0.1:50052", description="host:port the gRPC server binds")
-    artifact_dir: Path = Field(Path("artifacts"), description="artifact root (with LATEST) or one version dir")
-    log_level: str = Field("INFO", pattern=r"(?i)^(debug|info|warning|error|critical)$")
-    grace_seconds: float = Field(5.0, ge=0, le=120, description="time in-flight calls get on SIGTERM")
+    address: Address = "127.0.0.1:50052"

@@ -34,7 +34,7 @@ def test_environment_overrides(monkeypatch, tmp_path):
     ("address", "localhost", "host:port"),
     ("address", "127.0.0.1:99999", "host:port"),
     ("address", ":50051", "host:port"),
-    ("log_level", "loud", "one of DEBUG"),
+    ("log_level", "loud", "'DEBUG', 'INFO'"),
     ("grace_seconds", -1, "greater than or equal"),
 ])
 def test_bad_values_are_refused_with_a_reason(field, value, fragment):
@@ -47,4 +47,4 @@ def test_the_process_exits_2_with_a_clear_error_when_there_is_no_artifact(tmp_pa
     done = subprocess.run([sys.executable, "-m", "services.matcher"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
-    assert "cannot load the catalog artifact" in done.stdout and "no artifact at" in done.stdout
+    assert "cannot load the model artifact" in done.stdout and "no artifact at" in done.stdout

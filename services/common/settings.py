@@ -1,0 +1,60 @@
+"""Typed settings shared by the services: address and log-level checks, one clear error on bad values."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
+from pydantic_settings import BaseSettings
+
+# host:port where host is a name, an IPv4 address or a bracketed IPv6 address.
+_ADDRESS = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
+
+
+def _address_check(lowest_port: int):
+    def check(value: str) -> str:
+        value = value.strip()
+        match = _ADDRESS.match(value)
+        if not match or not lowest_port <= int(match.group(1)) <= 65535:
+            raise ValueError(f"must be host:port with a port {lowest_port}..65535, e.g. 127.0.0.1:50051; "
+                             f"got {value!r}")
+        return value
+    return check
+
+
+def _upper(value: object) -> object:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+Address = Annotated[str, AfterValidator(_address_check(0))]  # to bind; port 0 = any free port
+PeerAddress = Annotated[str, AfterValidator(_address_check(1))]  # to connect to
+LogLevel = Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], BeforeValidator(_upper)]
+
+
+class GrpcServiceSettings(BaseSettings):
+    """What every gRPC service process reads; subclasses set the env prefix and default address."""
+
+    address: Address = Field("127.0.0.1:0", description="host:port the gRPC server binds (port 0 = any free port)")
+    artifact_dir: Path = Field(Path("artifacts"), description="artifact root (with LATEST) or one version dir")
+    log_level: LogLevel = "INFO"
+    grace_seconds: float = Field(5.0, ge=0, le=120, allow_inf_nan=False,
+                                 description="time in-flight calls get after SIGTERM")
+
+
+class SettingsError(ValueError):
+    """Settings could not be built; the message names each bad environment variable."""
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load_settings(cls: type[S], **overrides: object) -> S:
+    """Reads the environment (plus overrides) or raises SettingsError with one line per bad value."""
+    try:
+        return cls(**overrides)
+    except ValidationError as exc:
+        prefix = cls.model_config.get("env_prefix", "")
+        lines = [f"{prefix}{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']} (got {err.get('input')!r})"
+                 for err in exc.errors()]
+        raise SettingsError(f"invalid {prefix}* settings:\n  " + "\n  ".join(lines)) from None
