@@ -50,7 +50,7 @@ async def test_api_routes_win_over_the_page(gw: Gateway) -> None:
 
 def test_page_loads_only_its_own_files() -> None:
     html = static_text("index.html")
-    assert re.findall(r'(?:src|href)="([^"]+)"', html) == ["style.css", "app.js"]
+    assert re.findall(r'(?:src|href)="([^"]+)"', html) == ["favicon.svg", "style.css", "app.js"]
     assert "<style" not in html and " style=" not in html  # inline style is blocked by the CSP
     assert re.search(r"<script>[^<]", html) is None  # no inline script either
     for name in ("index.html", "app.js", "style.css"):
