@@ -7,6 +7,7 @@ import time
 
 from movierec.v1 import matcher_pb2_grpc
 from services.common.artifact import load_catalog
+from services.common.artifact_source import local_artifact_path
 from services.common.grpc_server import GrpcService, run_main
 from services.matcher.index import TitleIndex
 from services.matcher.server import MatcherServicer
@@ -18,7 +19,7 @@ log = logging.getLogger("matcher")
 async def serve(settings: MatcherSettings) -> None:
     """Loads and verifies the artifact's catalog, indexes it, then serves until SIGTERM or SIGINT."""
     started = time.perf_counter()
-    manifest, movies = load_catalog(settings.artifact_dir)
+    manifest, movies = load_catalog(local_artifact_path(settings.artifact_dir))
     loaded = time.perf_counter()
     index = TitleIndex(movies)
     log.info("title index built", extra={

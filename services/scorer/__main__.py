@@ -13,6 +13,7 @@ import time  # noqa: E402
 
 from movierec.v1 import scorer_pb2_grpc  # noqa: E402
 from services.common.artifact import load_artifact  # noqa: E402
+from services.common.artifact_source import local_artifact_path  # noqa: E402
 from services.common.grpc_server import GrpcService, run_main  # noqa: E402
 from services.scorer.model import HybridModel  # noqa: E402
 from services.scorer.server import ScorerServicer  # noqa: E402
@@ -24,7 +25,7 @@ log = logging.getLogger("scorer")
 async def serve(settings: ScorerSettings) -> None:
     """Loads and verifies the artifact, then serves until SIGTERM or SIGINT."""
     started = time.perf_counter()
-    model = HybridModel(load_artifact(settings.artifact_dir))
+    model = HybridModel(load_artifact(local_artifact_path(settings.artifact_dir)))
     log.info("model loaded", extra={"model_version": model.version, "movies": model.n_items,
                                     "seconds": round(time.perf_counter() - started, 3)})
     servicer = ScorerServicer(model)
