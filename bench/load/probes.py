@@ -1,0 +1,58 @@
+"""What the benchmark reads off the running processes: resident memory and Redis hit counters."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import redis
+
+PROC = Path("/proc")
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children of pid (uvicorn worker processes when GATEWAY_WORKERS > 1)."""
+    found = []
+    for task in (PROC / str(pid) / "task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def rss_bytes(pid: int, with_children: bool = True) -> int:
+    """Resident set size of a process (plus its descendants), from /proc/<pid>/status VmRSS."""
+    total = 0
+    try:
+        for line in (PROC / str(pid) / "status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total = int(line.split()[1]) * 1024
+                break
+    except OSError:
+        return 0
+    if with_children:
+        total += sum(rss_bytes(child) for child in _children(pid))
+    return total
+
+
+class RedisCounters:
+    """keyspace hits/misses of the stack's private Redis, to prove a run was (un)cached."""
+
+    def __init__(self, url: str) -> None:
+        self._client = redis.Redis.from_url(url)
+
+    def counts(self) -> tuple[int, int]:
+        stats = self._client.info("stats")
+        return int(stats["keyspace_hits"]), int(stats["keyspace_misses"])
+
+    def flush(self) -> None:
+        """Empties the private benchmark Redis (never the machine's own: the Stack started this one)."""
+        self._client.flushall()
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def hit_ratio(before: tuple[int, int], after: tuple[int, int]) -> float | None:
+    """Share of cache lookups that hit between two counts() readings; None when there were none."""
+    hits, misses = after[0] - before[0], after[1] - before[1]
+    return hits / (hits + misses) if hits + misses else None
