@@ -1,0 +1,168 @@
+"""s3:// artifact locations against moto's S3 server on loopback (no AWS): download once, verify, serve."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import boto3
+import pytest
+
+from scripts.stack import ROOT, Stack, free_port, spawn
+from services.common.artifact import LATEST, ArtifactError, load_artifact, sha256_file
+from services.common.artifact_source import local_artifact_path, parse_s3_uri
+from services.scorer.settings import ScorerSettings
+from tests.artifact_factory import build_tiny_artifact
+
+BUCKET = "movierec-artifacts-test"
+AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint(tmp_path_factory):
+    """moto's S3 server as a process on a free loopback port."""
+    port = free_port()
+    log_dir = tmp_path_factory.mktemp("moto")
+    proc = spawn("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], {}, log_dir)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            break
+        except OSError:
+            assert proc.alive() and time.monotonic() < deadline, f"moto server did not start:\n{proc.log_tail()}"
+            time.sleep(0.2)
+    yield url
+    proc.stop()
+
+
+@pytest.fixture
+def aws(s3_endpoint, monkeypatch, tmp_path):
+    """boto3 pointed at moto through the standard variables the services read; a fresh bucket and cache."""
+    for name, value in {**AWS_ENV, "AWS_ENDPOINT_URL_S3": s3_endpoint,
+                        "MOVIEREC_ARTIFACT_CACHE": str(tmp_path / "cache")}.items():
+        monkeypatch.setenv(name, value)
+    client = boto3.client("s3")
+    client.create_bucket(Bucket=BUCKET)
+    yield client
+    for obj in client.list_objects_v2(Bucket=BUCKET).get("Contents", []):
+        client.delete_object(Bucket=BUCKET, Key=obj["Key"])
+    client.delete_bucket(Bucket=BUCKET)
+
+
+def upload(client, root: Path, prefix: str) -> None:
+    """Uploads an artifact root as deploy/README.md says: the version's files first, LATEST last."""
+    version = (root / LATEST).read_text().strip()
+    for file in sorted((root / version).iterdir()):
+        client.upload_file(str(file), BUCKET, f"{prefix}/{version}/{file.name}")
+    client.upload_file(str(root / LATEST), BUCKET, f"{prefix}/{LATEST}")
+
+
+@pytest.fixture
+def uploaded(aws, tmp_path):
+    root = tmp_path / "local"
+    build_tiny_artifact(root)
+    upload(aws, root, "models")
+    return root
+
+
+def test_parse_s3_uri_accepts_the_path_folded_spelling():
+    assert parse_s3_uri("/artifacts") is None and parse_s3_uri(Path("artifacts")) is None
+    loc = parse_s3_uri("s3://my-bucket/models/")
+    assert (loc.bucket, loc.prefix) == ("my-bucket", "models")
+    # pydantic settings hold the location as a Path, which folds the double slash.
+    settings = ScorerSettings(artifact_dir="s3://my-bucket/a/b")
+    assert str(settings.artifact_dir) == "s3:/my-bucket/a/b"
+    assert parse_s3_uri(settings.artifact_dir) == parse_s3_uri("s3://my-bucket/a/b")
+    with pytest.raises(ArtifactError, match="not a valid s3://"):
+        parse_s3_uri("s3://Bad_Bucket/x")
+
+
+def test_local_path_is_returned_unchanged(tmp_path):
+    assert local_artifact_path(tmp_path) == tmp_path
+
+
+def test_root_uri_downloads_verifies_and_loads(uploaded, tmp_path):
+    local = local_artifact_path(f"s3://{BUCKET}/models")
+    assert local == tmp_path / "cache" and (local / LATEST).read_text().strip() == "v-test-1"
+    art = load_artifact(local)
+    assert art.version == "v-test-1"
+    for name in ("model.npz", "genres.npz", "catalog.json", "manifest.json"):
+        assert sha256_file(local / "v-test-1" / name) == sha256_file(uploaded / "v-test-1" / name)
+
+
+def test_second_start_uses_the_cache_without_downloading_again(uploaded, aws):
+    first = local_artifact_path(f"s3://{BUCKET}/models")
+    # Only LATEST and the manifest stay in S3: a re-download would now fail.
+    for name in ("model.npz", "genres.npz", "catalog.json"):
+        aws.delete_object(Bucket=BUCKET, Key=f"models/v-test-1/{name}")
+    again = local_artifact_path(f"s3://{BUCKET}/models")
+    assert again == first and load_artifact(again).version == "v-test-1"
+
+
+def test_version_uri_returns_the_version_directory(uploaded):
+    local = local_artifact_path(f"s3://{BUCKET}/models/v-test-1/")
+    assert local.name == "v-test-1" and load_artifact(local).version == "v-test-1"
+
+
+def test_new_latest_is_fetched_next_time(uploaded, aws, tmp_path):
+    local_artifact_path(f"s3://{BUCKET}/models")
+    build_tiny_artifact(uploaded, version="v-test-2", seed=1)
+    upload(aws, uploaded, "models")
+    local = local_artifact_path(f"s3://{BUCKET}/models")
+    assert load_artifact(local).version == "v-test-2"
+    assert sorted(p.name for p in local.iterdir() if p.is_dir()) == ["v-test-1", "v-test-2"]
+
+
+def test_corrupt_object_is_refused_and_nothing_half_written_is_kept(uploaded, aws, tmp_path):
+    aws.put_object(Bucket=BUCKET, Key="models/v-test-1/model.npz", Body=b"not the model")
+    with pytest.raises(ArtifactError, match="does not match its sha256"):
+        local_artifact_path(f"s3://{BUCKET}/models")
+    cache = tmp_path / "cache"
+    assert not (cache / "v-test-1").exists() and not (cache / LATEST).exists()
+    assert [p.name for p in cache.iterdir()] == []
+
+
+def test_missing_location_names_what_is_missing(aws):
+    with pytest.raises(ArtifactError, match=r"s3://movierec-artifacts-test/nothing/manifest.json does not exist"):
+        local_artifact_path(f"s3://{BUCKET}/nothing")
+
+
+def test_unreachable_endpoint_is_an_artifact_error(monkeypatch, tmp_path):
+    for name, value in {**AWS_ENV, "AWS_ENDPOINT_URL_S3": f"http://127.0.0.1:{free_port()}",
+                        "AWS_MAX_ATTEMPTS": "1"}.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ArtifactError, match="cannot read the artifact at s3://"):
+        local_artifact_path(f"s3://{BUCKET}/models", cache_dir=tmp_path)
+
+
+def test_without_boto3_the_error_says_how_to_install_it(tmp_path):
+    code = ("import sys; sys.modules['boto3'] = None\n"
+            "from services.common.artifact_source import local_artifact_path\n"
+            f"local_artifact_path('s3://{BUCKET}/models', cache_dir={str(tmp_path)!r})")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "pip install -r requirements-s3.txt" in done.stderr
+
+
+def test_services_serve_an_s3_artifact(uploaded, tmp_path):
+    """The real matcher and scorer processes, configured with an s3:// location, turn SERVING."""
+    stack = Stack(artifact_dir=f"s3://{BUCKET}/models", log_dir=tmp_path)
+    try:
+        stack.start_service("matcher", timeout=60)
+        stack.start_service("scorer", timeout=60)
+    finally:
+        stack.stop()
+    logs = (tmp_path / "scorer.log").read_text() + (tmp_path / "matcher.log").read_text()
+    assert logs.count('"artifact downloaded"') + logs.count('"artifact already cached"') == 2, logs[-2000:]
+
+
+def test_service_with_a_bad_s3_location_exits_2_with_a_clear_line(aws, tmp_path):
+    proc = spawn("scorer", [sys.executable, "-m", "services.scorer"],
+                 {"SCORER_ADDRESS": f"127.0.0.1:{free_port()}", "SCORER_ARTIFACT_DIR": f"s3://{BUCKET}/absent"},
+                 tmp_path)
+    assert proc.popen.wait(60) == 2
+    assert "absent/manifest.json does not exist" in proc.log_tail()
