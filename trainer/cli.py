@@ -1,4 +1,4 @@
-"""Command line: `python -m trainer fetch | train | info`."""
+"""Command line: `python -m trainer fetch | train | tune | evaluate | synth | info`."""
 from __future__ import annotations
 
 import argparse
@@ -9,9 +9,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from services.common.artifact import ArtifactError, load_artifact
+from trainer.download import download_release
 from trainer.fetch import FetchError, cache_dir, fetch_movielens
-from trainer.movielens import DataError, load_movielens
+from trainer.movielens import DataError
 from trainer.sgd import TrainParams
+from trainer.sources import HELP as DATASET_HELP
+from trainer.sources import load_dataset
 from trainer.train import train_artifact
 
 
@@ -42,9 +45,21 @@ class EpochBars:
 
 
 def _fetch(args: argparse.Namespace) -> int:
+    if args.download:
+        print(f"{args.download} ready in {download_release(args.download)}")
+        return 0
     files = fetch_movielens()
     print(f"MovieLens 100K ready in {files.inter.parent} (cache {cache_dir()})")
     return 0
+
+
+def _params(args: argparse.Namespace) -> TrainParams:
+    """TrainParams() with every option given on the command line replaced (ValueError if invalid)."""
+    defaults = TrainParams()
+    return TrainParams(**{
+        name: getattr(args, name) if getattr(args, name, None) is not None else getattr(defaults, name)
+        for name in defaults.to_dict()
+    })
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -56,24 +71,74 @@ def _train(args: argparse.Namespace) -> int:
         else:
             print(f"artifact {existing.version} already in {args.out}; nothing to do (--if-missing)")
             return 0
-    defaults = TrainParams()
     try:
-        params = TrainParams(**{
-            name: getattr(args, name) if getattr(args, name) is not None else getattr(defaults, name)
-            for name in defaults.to_dict()
-        })
+        params = _params(args)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    dataset = load_movielens()
+    dataset = load_dataset(args.dataset, args.download)
+    return _write(args, params, dataset, None)
+
+
+def _write(args: argparse.Namespace, params: TrainParams, dataset, tuning: dict | None) -> int:
     bars = EpochBars(params.epochs)
     try:
-        path = train_artifact(args.out, params, dataset, on_epoch=bars)
+        path = train_artifact(args.out, params, dataset, on_epoch=bars, tuning=tuning, evaluate=not args.no_eval)
     finally:
         bars.close()
     metrics = load_artifact(path).manifest["metrics"]
-    print(f"wrote {path} | held-out RMSE {metrics['rmse']:.4f}, MAE {metrics['mae']:.4f} "
+    if not metrics.get("evaluated", True):
+        print(f"wrote {path} | {dataset.name}: {dataset.n_ratings} ratings | not evaluated (--no-eval)")
+        return 0
+    print(f"wrote {path} | {dataset.name}: held-out RMSE {metrics['rmse']:.4f}, MAE {metrics['mae']:.4f} "
           f"(global mean RMSE {metrics['global_mean_rmse']:.4f}) | training took {metrics['train_seconds']:.2f} s")
+    return 0
+
+
+def _tune(args: argparse.Namespace) -> int:
+    from trainer.tune import MAX_EPOCHS, PATIENCE, SPACE, search, table
+
+    dataset = load_dataset(args.dataset, args.download)
+    print(f"random search, {args.trials} trials on {dataset.name} (train 64%, validate 16%; the 20% test part "
+          f"is not used)", file=sys.stderr)
+    trials = search(dataset, trials=args.trials, seed=args.seed,
+                    on_trial=lambda t: print(f"  {t.row()}", file=sys.stderr, flush=True))
+    print(table(trials))
+    best = trials[0]
+    tuning = {"method": f"random search, {args.trials} trials, seed {args.seed}, early stopping "
+                        f"(patience {PATIENCE}, at most {MAX_EPOCHS} epochs)",
+              "validation": "80% of the seed-42 training part, validated on its other 20%",
+              "space": {k: list(v) for k, v in SPACE.items()}, "best": best.row(),
+              "top": [t.row() for t in trials[:10]]}
+    if args.out is None:
+        return 0
+    return _write(args, best.params, dataset, tuning)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from trainer.compare import HEADER, compare, markdown, surprise_available
+
+    dataset = load_dataset(args.dataset, args.download)
+    params = _params(args)
+    if not args.no_surprise and not surprise_available():
+        print("scikit-surprise is not installed (pip install -r bench/trainer/requirements.txt); "
+              "its row is left out", file=sys.stderr)
+    for kind in args.splits:
+        print(f"\n{dataset.name}, {kind} split (seed {args.split_seed}), {dataset.n_ratings} ratings")
+        print(" | ".join(HEADER), file=sys.stderr)
+        rows = compare(dataset, params, kind, args.split_seed, not args.no_surprise,
+                       on_row=lambda r: print("  " + " | ".join(r.cells()), file=sys.stderr, flush=True))
+        print(markdown(rows))
+    return 0
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from trainer.export import write_csv_release
+
+    dataset = load_dataset(f"synthetic:{args.size}", seed=args.seed)
+    out = write_csv_release(dataset, args.out)
+    print(f"wrote {dataset.n_ratings} ratings of {len(dataset.movies)} movies by {len(dataset.user_ids())} users "
+          f"to {out} (load it with --dataset {out})")
     return 0
 
 
@@ -90,6 +155,12 @@ def _info(args: argparse.Namespace) -> int:
     print(f"metrics      RMSE {metrics.get('rmse')}, MAE {metrics.get('mae')}, global-mean RMSE "
           f"{metrics.get('global_mean_rmse')}, train {metrics.get('train_seconds')} s; {metrics.get('eval_split')}")
     print("serving      " + ", ".join(f"{k}={v}" for k, v in sorted(serving.items())))
+    if "tuning" in m:
+        print(f"tuning       {m['tuning'].get('method')}; best validation RMSE {m['tuning']['best']['valid_rmse']}")
+    if art.stats is not None:
+        t = art.stats["totals"]
+        print(f"stats        {t['users']} users, {t['movies']} movies, {t['ratings']} ratings, sparsity "
+              f"{t['sparsity']}, {len(art.stats['ratings_per_month'])} months, {len(art.stats['genres'])} genres")
     return 0
 
 
@@ -98,21 +169,53 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     fetch = commands.add_parser("fetch", help="download MovieLens 100K (recbole wheel) into the cache")
+    fetch.add_argument("--download", metavar="NAME", help="instead fetch an official GroupLens release, e.g. ml-1m")
     fetch.set_defaults(run=_fetch)
+
+    def data_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--dataset", default=None, help=DATASET_HELP)
+        p.add_argument("--download", action="store_true", help="fetch --dataset NAME from GroupLens first")
+
+    def param_options(p: argparse.ArgumentParser) -> None:
+        defaults = TrainParams()
+        for name, kind, help_text in [
+            ("factors", int, "latent factors"), ("epochs", int, "SGD passes"), ("lr", float, "learning rate"),
+            ("reg", float, "L2 regularisation"), ("conf_scale", float, "step scale 1 + X * rating (0 disables)"),
+            ("init_std", float, "std of initial factors"), ("lr_decay", float, "lr multiplier per epoch"),
+            ("seed", int, "seed of initialisation and shuffles"), ("reg_bias", float, "L2 on biases (<0: reg)"),
+        ]:
+            p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, default=None,
+                           help=f"{help_text} (default {getattr(defaults, name)})")
 
     train = commands.add_parser("train", help="evaluate on an 80/20 split, train on all ratings, write an artifact")
     train.add_argument("--out", type=Path, default=Path("artifacts"), help="artifact root (default: artifacts)")
     train.add_argument("--if-missing", action="store_true", help="do nothing if --out/LATEST is a loadable artifact")
-    defaults = TrainParams()
-    for name, kind, help_text in [
-        ("factors", int, "latent factors"), ("epochs", int, "SGD passes"), ("lr", float, "learning rate"),
-        ("reg", float, "L2 regularisation"), ("conf_scale", float, "step scale 1 + X * rating (0 disables)"),
-        ("init_std", float, "std of initial factors"), ("lr_decay", float, "lr multiplier per epoch"),
-        ("seed", int, "seed of initialisation and shuffles"),
-    ]:
-        train.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, default=None,
-                           help=f"{help_text} (default {getattr(defaults, name)})")
+    train.add_argument("--no-eval", action="store_true", help="skip the held-out 80/20 run (big sets)")
+    data_options(train)
+    param_options(train)
     train.set_defaults(run=_train)
+
+    tune = commands.add_parser("tune", help="random search with early stopping; prints a table, writes the best")
+    tune.add_argument("--trials", type=int, default=40, help="configurations to try (default 40)")
+    tune.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
+    tune.add_argument("--out", type=Path, default=None, help="train the best into this artifact root")
+    tune.add_argument("--no-eval", action="store_true", help=argparse.SUPPRESS)
+    data_options(tune)
+    tune.set_defaults(run=_tune)
+
+    evaluate = commands.add_parser("evaluate", help="baselines, reference, default and Surprise SVD side by side")
+    evaluate.add_argument("--splits", nargs="+", default=["80/20", "5-fold"], choices=["80/20", "5-fold"])
+    evaluate.add_argument("--split-seed", type=int, default=42)
+    evaluate.add_argument("--no-surprise", action="store_true", help="leave Surprise's SVD out")
+    data_options(evaluate)
+    param_options(evaluate)
+    evaluate.set_defaults(run=_evaluate)
+
+    synth = commands.add_parser("synth", help="write a MovieLens-shaped synthetic set as ratings.csv + movies.csv")
+    synth.add_argument("size", help="ml-100k, ml-1m, ml-10m, ml-25m, ml-32m or USERSxMOVIESxRATINGS")
+    synth.add_argument("--out", type=Path, required=True, help="directory to write (created)")
+    synth.add_argument("--seed", type=int, default=0)
+    synth.set_defaults(run=_synth)
 
     info = commands.add_parser("info", help="summarise an artifact's manifest")
     info.add_argument("--artifact", type=Path, default=Path("artifacts"), help="artifact root or version dir")
@@ -124,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (FetchError, DataError, ArtifactError) as e:
+    except (FetchError, DataError, ArtifactError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -1,9 +1,11 @@
 """The in-memory ratings dataset every training step works on."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from services.common.artifact import CatalogMovie
 
@@ -33,6 +35,12 @@ class Dataset:
     def n_ratings(self) -> int:
         return len(self.rating)
 
+    @property
+    def rating_scale(self) -> tuple[float, float]:
+        """(lowest, highest) rating the scale allows: (0.5, 5) with half stars, else (1, 5)."""
+        half = bool(np.any(self.rating != np.floor(self.rating)))
+        return (0.5 if half or float(self.rating.min(initial=1.0)) < 1 else 1.0), 5.0
+
     def item_ids(self) -> np.ndarray:
         """(I,) int64 movie ids in catalog order."""
         return np.array([m.movie_id for m in self.movies], dtype=np.int64)
@@ -54,3 +62,36 @@ class Dataset:
         users = np.searchsorted(self.user_ids(), self.user_id).astype(np.int32)
         items = np.searchsorted(self.item_ids(), self.movie_id).astype(np.int32)
         return users, items
+
+
+def build_dataset(name: str, source: str, sha256: str, ratings: pd.DataFrame, movies: pd.DataFrame,
+                  genre_names: Sequence[str], dropped_items: int = 0) -> Dataset:
+    """A Dataset from cleaned frames; ratings of movies not in `movies` are dropped and counted.
+
+    ratings: user_id, movie_id, rating, timestamp; movies: movie_id (unique), title, year (0 when
+    unknown), genres (tuple of names from genre_names). Per-movie counts and means are computed here.
+    """
+    movies = movies.sort_values("movie_id", kind="stable").reset_index(drop=True)
+    if movies["movie_id"].duplicated().any():
+        raise ValueError(f"{name}: some movie id is listed more than once")
+    known = ratings["movie_id"].isin(movies["movie_id"])
+    dropped_ratings = int((~known).sum())
+    if dropped_ratings:
+        ratings = ratings[known]
+    stats = ratings["rating"].astype(np.float64).groupby(ratings["movie_id"]).agg(["size", "mean"])
+    n_ratings = stats["size"].reindex(movies["movie_id"], fill_value=0).to_numpy()
+    mean_rating = stats["mean"].reindex(movies["movie_id"], fill_value=0.0).to_numpy()
+    catalog = tuple(
+        CatalogMovie(int(mid), str(title), int(year), tuple(genres), int(n), float(mean))
+        for mid, title, year, genres, n, mean in zip(
+            movies["movie_id"], movies["title"], movies["year"], movies["genres"], n_ratings, mean_rating)
+    )
+    return Dataset(
+        name=name, source=source, sha256=sha256,
+        user_id=ratings["user_id"].to_numpy(np.int64),
+        movie_id=ratings["movie_id"].to_numpy(np.int64),
+        rating=ratings["rating"].to_numpy(np.float32),
+        timestamp=ratings["timestamp"].to_numpy(np.int64),
+        movies=catalog, genre_names=tuple(genre_names),
+        dropped_items=dropped_items, dropped_ratings=dropped_ratings,
+    )

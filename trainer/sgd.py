@@ -7,14 +7,19 @@ from dataclasses import asdict, dataclass
 import numba
 import numpy as np
 
+# Ratings above this count train with the hogwild kernel on every core (lock-free, so runs are
+# no longer bit-for-bit reproducible); below it the serial kernel is fast enough and exact.
+PARALLEL_MIN_RATINGS = 2_000_000
+
 
 @dataclass(frozen=True)
 class TrainParams:
     """Everything that determines a training run (recorded in the artifact manifest)."""
 
-    # Defaults from a small search on a validation split inside the 80% training part of
-    # ML-100K (see trainer/README.md): more epochs and a stronger L2 than the reference, half
-    # the factors, and no confidence weighting, which never lowered held-out RMSE in the search.
+    # Defaults from the random search of `python -m trainer tune` on a validation split carved
+    # out of the 80% training part of ML-100K (bench/trainer/RESULTS.md): a stronger L2 than the
+    # reference, a weak one on the biases, and no confidence weighting, which never lowered
+    # held-out RMSE in the search.
     factors: int = 50
     epochs: int = 60
     lr: float = 0.005
@@ -23,16 +28,22 @@ class TrainParams:
     init_std: float = 0.01
     lr_decay: float = 1.0  # lr is multiplied by this after every epoch
     seed: int = 42
+    reg_bias: float = -1.0  # L2 on the biases; negative means "same as reg"
+    patience: int = 0  # with a validation slice: stop after this many epochs without improvement (0: never)
 
     def __post_init__(self) -> None:
         checks = {
             "factors": self.factors >= 1, "epochs": self.epochs >= 0, "lr": self.lr > 0,
             "reg": self.reg >= 0, "conf_scale": self.conf_scale >= 0, "init_std": self.init_std >= 0,
-            "lr_decay": 0 < self.lr_decay <= 1,
+            "lr_decay": 0 < self.lr_decay <= 1, "patience": self.patience >= 0,
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
             raise ValueError(f"invalid training parameters: {', '.join(f'{n}={getattr(self, n)!r}' for n in bad)}")
+
+    @property
+    def bias_reg(self) -> float:
+        return float(self.reg if self.reg_bias < 0 else self.reg_bias)
 
     def to_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -57,53 +68,105 @@ class MFModel:
     user_bias: np.ndarray
     item_bias: np.ndarray
 
-    def predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+    def predict(self, users: np.ndarray, items: np.ndarray, chunk: int = 1 << 20) -> np.ndarray:
         """(N,) float32 unclipped predictions for parallel (N,) user and item index arrays."""
-        dots = np.einsum("nk,nk->n", self.user_factors[users], self.item_factors[items])
-        return (self.global_mean + self.user_bias[users] + self.item_bias[items] + dots).astype(np.float32)
+        out = np.empty(len(users), dtype=np.float32)
+        for s in range(0, len(users), chunk):  # chunks bound the (chunk, k) temporaries on big sets
+            u, i = users[s:s + chunk], items[s:s + chunk]
+            dots = np.einsum("nk,nk->n", self.user_factors[u], self.item_factors[i])
+            out[s:s + chunk] = self.global_mean + self.user_bias[u] + self.item_bias[i] + dots
+        return out
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, fastmath=True, inline="always")
+def _step(j, users, items, ratings, global_mean, user_factors, item_factors, user_bias, item_bias,
+          lr, reg, reg_bias, conf_scale):
+    """One float32 SGD update for rating j; returns its squared error before the update."""
+    k = user_factors.shape[1]
+    u = users[j]
+    i = items[j]
+    r = ratings[j]
+    pred = np.float32(global_mean) + user_bias[u] + item_bias[i]
+    for f in range(k):
+        pred += user_factors[u, f] * item_factors[i, f]
+    err = r - pred
+    step = np.float32(lr) * (np.float32(1.0) + np.float32(conf_scale) * r)
+    user_bias[u] += step * (err - np.float32(reg_bias) * user_bias[u])
+    item_bias[i] += step * (err - np.float32(reg_bias) * item_bias[i])
+    rg = np.float32(reg)
+    for f in range(k):
+        pu = user_factors[u, f]
+        qi = item_factors[i, f]
+        user_factors[u, f] = pu + step * (err * qi - rg * pu)
+        item_factors[i, f] = qi + step * (err * pu - rg * qi)
+    return np.float64(err) * err
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True)
 def sgd_epoch(users, items, ratings, order, global_mean, user_factors, item_factors, user_bias, item_bias,
-              lr, reg, conf_scale):
+              lr, reg, reg_bias, conf_scale):
     """One SGD pass over ratings in the given order, updating the float32 arrays in place.
 
-    users, items: (N,) int32 indices; ratings: (N,) float32; order: (N,) int64 permutation.
+    users, items: (N,) int32 indices; ratings: (N,) float32; order: (N,) int32/int64 permutation.
     Each rating's whole step (error and L2 terms) is scaled by c = 1 + conf_scale * rating,
-    so high ratings pull harder. Arithmetic is float64, storage float32.
+    so high ratings pull harder. Arithmetic and storage are float32 (so the loops vectorise).
     Returns the sum of squared errors seen before each update (float64).
     """
-    k = user_factors.shape[1]
     sse = 0.0
     for n in range(order.shape[0]):
-        j = order[n]
+        sse += _step(order[n], users, items, ratings, global_mean, user_factors, item_factors,
+                     user_bias, item_bias, lr, reg, reg_bias, conf_scale)
+    return sse
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True, parallel=True)
+def sgd_epoch_hogwild(users, items, ratings, order, global_mean, user_factors, item_factors, user_bias,
+                      item_bias, lr, reg, reg_bias, conf_scale, n_threads):
+    """sgd_epoch with the order cut into one contiguous slice per thread, run lock-free (Hogwild!).
+
+    Two threads rarely touch the same user or item row at once on large sparse data, and a lost
+    update there costs nothing measurable in RMSE (bench/trainer/RESULTS.md), for ~2x the speed.
+    """
+    n = order.shape[0]
+    sse = np.zeros(n_threads)
+    for t in numba.prange(n_threads):
+        start, stop = t * n // n_threads, (t + 1) * n // n_threads
+        acc = 0.0
+        for m in range(start, stop):
+            acc += _step(order[m], users, items, ratings, global_mean, user_factors, item_factors,
+                         user_bias, item_bias, lr, reg, reg_bias, conf_scale)
+        sse[t] = acc
+    return sse.sum()
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True)
+def squared_error(users, items, ratings, global_mean, user_factors, item_factors, user_bias, item_bias):
+    """Sum of squared errors of clipped-to-[1, 5] predictions on (N,) index/rating arrays (float64)."""
+    k = user_factors.shape[1]
+    sse = 0.0
+    for j in range(users.shape[0]):
         u = users[j]
         i = items[j]
-        r = np.float64(ratings[j])
-        pred = global_mean + user_bias[u] + item_bias[i]
+        pred = np.float32(global_mean) + user_bias[u] + item_bias[i]
         for f in range(k):
-            pred += np.float64(user_factors[u, f]) * item_factors[i, f]
-        err = r - pred
+            pred += user_factors[u, f] * item_factors[i, f]
+        pred = min(max(pred, np.float32(1.0)), np.float32(5.0))
+        err = np.float64(ratings[j] - pred)
         sse += err * err
-        step = lr * (1.0 + conf_scale * r)
-        bu = np.float64(user_bias[u])
-        bi = np.float64(item_bias[i])
-        user_bias[u] = bu + step * (err - reg * bu)
-        item_bias[i] = bi + step * (err - reg * bi)
-        for f in range(k):
-            pu = np.float64(user_factors[u, f])
-            qi = np.float64(item_factors[i, f])
-            user_factors[u, f] = pu + step * (err * qi - reg * pu)
-            item_factors[i, f] = qi + step * (err * pu - reg * qi)
     return sse
 
 
 def warm_up() -> None:
-    """Compiles (or loads the cached) kernel so later timings measure training only."""
+    """Compiles (or loads the cached) kernels so later timings measure training only."""
     one = np.zeros(1, dtype=np.int32)
     factors = np.zeros((1, 1), dtype=np.float32)
-    sgd_epoch(one, one, np.ones(1, np.float32), np.zeros(1, np.int64), 0.0, factors, factors.copy(),
-              np.zeros(1, np.float32), np.zeros(1, np.float32), 0.01, 0.01, 0.0)
+    args = (one, one, np.ones(1, np.float32))
+    for order in (np.zeros(1, np.int64), np.zeros(1, np.int32)):
+        rest = (order, 0.0, factors, factors.copy(), np.zeros(1, np.float32), np.zeros(1, np.float32),
+                0.01, 0.01, 0.01, 0.0)
+        sgd_epoch(*args, *rest)
+        sgd_epoch_hogwild(*args, *rest, 2)
+    squared_error(*args, 0.0, factors, factors, np.zeros(1, np.float32), np.zeros(1, np.float32))
 
 
 def init_model(n_users: int, n_items: int, global_mean: float, params: TrainParams,
@@ -119,27 +182,76 @@ def init_model(n_users: int, n_items: int, global_mean: float, params: TrainPara
     )
 
 
+@dataclass(frozen=True)
+class Validation:
+    """A held-out slice for early stopping: (V,) int32 user and item indices, (V,) float32 ratings."""
+
+    users: np.ndarray
+    items: np.ndarray
+    ratings: np.ndarray
+
+    def rmse(self, model: MFModel) -> float:
+        sse = squared_error(self.users, self.items, self.ratings, model.global_mean, model.user_factors,
+                            model.item_factors, model.user_bias, model.item_bias)
+        return float(np.sqrt(sse / max(len(self.ratings), 1)))
+
+
 def fit(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, n_items: int,
-        params: TrainParams, on_epoch: Callable[[int, float], None] | None = None) -> MFModel:
+        params: TrainParams, on_epoch: Callable[[int, float], None] | None = None,
+        validation: Validation | None = None, parallel: bool | None = None) -> MFModel:
     """Trains a model on (N,) user indices < n_users, item indices < n_items and float32 ratings.
 
     The seed fixes both the initial factors and every epoch's shuffle, so equal inputs give
-    equal models. on_epoch(epoch, train_rmse) is called after each pass.
+    equal models (on the serial kernel). on_epoch(epoch, train_rmse) is called after each pass.
+    With a validation slice and params.patience > 0, training stops once the validation RMSE has
+    not improved for `patience` epochs, and the model of the best epoch is returned; the number
+    of epochs it took is then in fit.best_epochs (see fit_with_stopping).
+    parallel: hogwild kernel on all cores; None chooses it for more than PARALLEL_MIN_RATINGS ratings.
     """
+    return fit_with_stopping(users, items, ratings, n_users, n_items, params, on_epoch, validation, parallel)[0]
+
+
+def fit_with_stopping(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, n_items: int,
+                      params: TrainParams, on_epoch: Callable[[int, float], None] | None = None,
+                      validation: Validation | None = None,
+                      parallel: bool | None = None) -> tuple[MFModel, int, list[float]]:
+    """fit(), also returning the number of epochs of the returned model and the validation curve."""
     users = np.ascontiguousarray(users, dtype=np.int32)
     items = np.ascontiguousarray(items, dtype=np.int32)
     ratings = np.ascontiguousarray(ratings, dtype=np.float32)
     if not (len(users) == len(items) == len(ratings)) or len(ratings) == 0:
         raise ValueError("users, items and ratings must be non-empty and of equal length")
+    if parallel is None:
+        parallel = len(ratings) > PARALLEL_MIN_RATINGS
+    threads = (numba.get_num_threads(),) if parallel else ()
+    kernel = sgd_epoch_hogwild if parallel else sgd_epoch
     rng = np.random.default_rng(params.seed)
     model = init_model(n_users, n_items, float(ratings.mean(dtype=np.float64)), params, rng)
     lr = float(params.lr)  # plain floats, so an int-valued parameter does not compile a second kernel
-    reg, conf_scale = float(params.reg), float(params.conf_scale)
+    reg, reg_bias, conf_scale = float(params.reg), params.bias_reg, float(params.conf_scale)
+    # int32 positions halve the memory traffic of the shuffle on big sets.
+    order = np.arange(len(ratings), dtype=np.int32 if len(ratings) < 2**31 else np.int64)
+    curve: list[float] = []
+    best: tuple[float, int, MFModel | None] = (np.inf, params.epochs, None)
+    stopping = validation is not None and params.patience > 0
     for epoch in range(params.epochs):
-        order = rng.permutation(len(ratings))
-        sse = sgd_epoch(users, items, ratings, order, model.global_mean, model.user_factors,
-                        model.item_factors, model.user_bias, model.item_bias, lr, reg, conf_scale)
+        rng.shuffle(order)
+        sse = kernel(users, items, ratings, order, model.global_mean, model.user_factors,
+                     model.item_factors, model.user_bias, model.item_bias, lr, reg, reg_bias, conf_scale, *threads)
         lr *= params.lr_decay
         if on_epoch is not None:
             on_epoch(epoch, float(np.sqrt(sse / len(ratings))))
-    return model
+        if validation is not None:
+            curve.append(validation.rmse(model))
+            if stopping and curve[-1] < best[0]:
+                best = (curve[-1], epoch + 1, _copy(model))
+            elif stopping and epoch + 1 - best[1] >= params.patience:
+                break
+    if stopping and best[2] is not None:
+        return best[2], best[1], curve
+    return model, params.epochs, curve
+
+
+def _copy(model: MFModel) -> MFModel:
+    return MFModel(model.global_mean, model.user_factors.copy(), model.item_factors.copy(),
+                   model.user_bias.copy(), model.item_bias.copy())

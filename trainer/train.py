@@ -6,14 +6,16 @@ import json
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from services.common.artifact import write_artifact
 from trainer.dataset import Dataset
-from trainer.evaluate import RATING_MAX, RATING_MIN, evaluate_split
+from trainer.evaluate import evaluate_split
 from trainer.movielens import load_movielens
 from trainer.sgd import TrainParams, fit
+from trainer.stats import dataset_stats
 
 DEFAULT_ALPHA = 0.7
 # L2 for folding a new person's vector into the item-factor space by ridge regression on their
@@ -33,10 +35,13 @@ def version_name(dataset_sha256: str, params: TrainParams, now: datetime) -> str
 
 
 def train_artifact(out_root: Path | str, params: TrainParams | None = None, dataset: Dataset | None = None,
-                   on_epoch: EpochCallback | None = None, now: datetime | None = None) -> Path:
+                   on_epoch: EpochCallback | None = None, now: datetime | None = None,
+                   tuning: dict[str, Any] | None = None, evaluate: bool = True) -> Path:
     """Trains and writes one artifact version under out_root (LATEST then names it); returns its dir.
 
-    dataset defaults to MovieLens 100K (fetched into the cache if needed).
+    dataset defaults to MovieLens 100K (fetched into the cache if needed). tuning, when given, is
+    stored as the manifest's `tuning` block (the search that chose params). evaluate=False skips
+    the held-out run (metrics then only say so), halving the time on very large sets.
     """
     params = params or TrainParams()
     dataset = load_movielens() if dataset is None else dataset
@@ -45,7 +50,9 @@ def train_artifact(out_root: Path | str, params: TrainParams | None = None, data
     def stage(name: str) -> Callable[[int, float], None] | None:
         return None if on_epoch is None else (lambda epoch, loss: on_epoch(name, epoch, loss))
 
-    evaluation = evaluate_split(dataset, params, on_epoch=stage("eval"))
+    metrics: dict[str, Any] = {"evaluated": False}
+    if evaluate:
+        metrics = evaluate_split(dataset, params, on_epoch=stage("eval")).metrics()
     users, items = dataset.indices()
     user_ids, item_ids = dataset.user_ids(), dataset.item_ids()
     model = fit(users, items, dataset.rating, len(user_ids), len(item_ids), params, stage("final"))
@@ -67,9 +74,11 @@ def train_artifact(out_root: Path | str, params: TrainParams | None = None, data
             "dropped_items": dataset.dropped_items, "dropped_ratings": dataset.dropped_ratings,
         },
         "params": params.to_dict(),
-        "metrics": evaluation.metrics(),
+        "metrics": metrics,
         "serving": {"default_alpha": DEFAULT_ALPHA, "foldin_reg": FOLDIN_REG,
-                    "rating_min": RATING_MIN, "rating_max": RATING_MAX},
+                    "rating_min": dataset.rating_scale[0], "rating_max": dataset.rating_scale[1]},
     }
+    if tuning is not None:
+        manifest["tuning"] = tuning
     return write_artifact(out_root, version_name(dataset.sha256, params, now), arrays, dataset.genre_matrix(),
-                          list(dataset.genre_names), list(dataset.movies), manifest)
+                          list(dataset.genre_names), list(dataset.movies), manifest, stats=dataset_stats(dataset))

@@ -14,6 +14,8 @@ Layout of an artifact root (ARTIFACT_DIR):
     <root>/<version>/genres.npz   genre_matrix (I, G)       float32 0/1, rows aligned with item_ids
     <root>/<version>/catalog.json {"genres": [G names], "movies": [I rows aligned with item_ids:
                                    {"movie_id", "title", "year", "genres", "n_ratings", "mean_rating"}]}
+    <root>/<version>/stats.json   optional: dataset statistics for the dashboard (trainer/stats.py);
+                                  checked like the others when the manifest lists it
 
 Nothing is ever unpickled: arrays load with allow_pickle=False and every file's sha256 is
 checked against the manifest before anything is used.
@@ -36,6 +38,7 @@ MODEL_FILE = "model.npz"
 GENRES_FILE = "genres.npz"
 CATALOG_FILE = "catalog.json"
 MANIFEST_FILE = "manifest.json"
+STATS_FILE = "stats.json"
 
 MODEL_ARRAYS = {  # name -> (dtype, ndim)
     "global_mean": (np.float32, 0),
@@ -73,6 +76,7 @@ class Artifact:
     genre_names: tuple[str, ...]
     movies: tuple[CatalogMovie, ...]
     _item_index: dict[int, int] = field(default_factory=dict, repr=False)
+    stats: dict[str, Any] | None = field(default=None, repr=False)  # stats.json, when the artifact has one
 
     @property
     def version(self) -> str:
@@ -99,6 +103,7 @@ def write_artifact(
     genre_names: list[str],
     movies: list[CatalogMovie],
     manifest: dict[str, Any],
+    stats: dict[str, Any] | None = None,
 ) -> Path:
     """Writes a complete artifact under root/version and then points root/LATEST at it.
 
@@ -126,10 +131,11 @@ def write_artifact(
         ],
     }
     (tmp / CATALOG_FILE).write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")
-    files = {
-        name: {"sha256": sha256_file(tmp / name), "bytes": (tmp / name).stat().st_size}
-        for name in (MODEL_FILE, GENRES_FILE, CATALOG_FILE)
-    }
+    names = [MODEL_FILE, GENRES_FILE, CATALOG_FILE]
+    if stats is not None:
+        (tmp / STATS_FILE).write_text(json.dumps(stats, ensure_ascii=False), encoding="utf-8")
+        names.append(STATS_FILE)
+    files = {name: {"sha256": sha256_file(tmp / name), "bytes": (tmp / name).stat().st_size} for name in names}
     full = {**manifest, "format": FORMAT, "version": version, "files": files}
     (tmp / MANIFEST_FILE).write_text(json.dumps(full, indent=2, sort_keys=True), encoding="utf-8")
     os.replace(tmp, final)
@@ -181,7 +187,8 @@ def _read_manifest(path: Path) -> dict[str, Any]:
 
 
 def _verify_files(path: Path, manifest: dict[str, Any]) -> None:
-    for name in (MODEL_FILE, GENRES_FILE, CATALOG_FILE):
+    optional = [STATS_FILE] if STATS_FILE in manifest["files"] else []
+    for name in (MODEL_FILE, GENRES_FILE, CATALOG_FILE, *optional):
         entry = manifest["files"].get(name)
         if not isinstance(entry, dict) or "sha256" not in entry:
             raise ArtifactError(f"{path / MANIFEST_FILE} lists no checksum for {name}")
@@ -247,7 +254,15 @@ def load_artifact(location: Path | str) -> Artifact:
     item_index = {int(i): row for row, i in enumerate(arrays["item_ids"].tolist())}
     if len(item_index) != n_items:
         raise ArtifactError(f"{path / MODEL_FILE}: item_ids has duplicates")
-    return Artifact(path, manifest, arrays, genre_matrix, genre_names, movies, item_index)
+    stats = None
+    if STATS_FILE in manifest["files"]:
+        try:
+            stats = json.loads((path / STATS_FILE).read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as e:
+            raise ArtifactError(f"{path / STATS_FILE} is not valid JSON: {e}") from None
+        if not isinstance(stats, dict):
+            raise ArtifactError(f"{path / STATS_FILE} should hold a JSON object")
+    return Artifact(path, manifest, arrays, genre_matrix, genre_names, movies, item_index, stats)
 
 
 def load_catalog(location: Path | str) -> tuple[dict[str, Any], tuple[CatalogMovie, ...]]:
