@@ -33,6 +33,7 @@ class Plan:
     cached_pool: int = 200  # distinct bodies repeated in cached runs
     unique_bodies: int = 40_000  # bodies of the uncached runs; more than a run can send
     gateway_workers: int = 1
+    warmup_seconds: int = 3  # before the measured runs, per target
     profile_seconds: int = 0  # 0: no profile
     profile_dir: Path | None = None
     seed: int = 8
@@ -85,7 +86,8 @@ def run_catalog(plan: Plan) -> CatalogResult:
     cached_pool = [json.loads(line) for line in cached_file.read_text(encoding="utf-8").splitlines()]
     unique_file = write_bodies(recommend_bodies(movies, plan.unique_bodies, plan.seed + 1, unique=True),
                                plan.work_dir / "unique.jsonl")
-    warm_file = write_bodies(recommend_bodies(movies, 5_000, plan.seed + 2, unique=True), plan.work_dir / "warm.jsonl")
+    warm_file = write_bodies(recommend_bodies(movies, min(5_000, plan.unique_bodies), plan.seed + 2, unique=True),
+                             plan.work_dir / "warm.jsonl")
 
     stack = Stack(plan.artifact_dir, log_dir)
     os.environ["GATEWAY_WORKERS"] = str(plan.gateway_workers)  # spawn() passes the environment on
@@ -108,8 +110,9 @@ def run_catalog(plan: Plan) -> CatalogResult:
             reply = _post(url, sample)
             if not reply["recommendations"] and not reply["missing_movies"]:
                 raise RuntimeError(f"{label} answered {sample} with nothing: {reply}")
-        run_wrk(stack.gateway_url, warm_file, 8, 3)  # warm-up: connections, channels, allocator
-        run_wrk(monolith_url, warm_file, 1, 2)
+        if plan.warmup_seconds:  # connections, channels, allocator, lazily imported code
+            run_wrk(stack.gateway_url, warm_file, 8, plan.warmup_seconds)
+            run_wrk(monolith_url, warm_file, 1, plan.warmup_seconds)
 
         targets = {"stack": stack.gateway_url, "monolith": monolith_url}
         for connections in plan.connections:
