@@ -1,0 +1,102 @@
+"""The CloudFormation templates: cfn-lint clean, the pieces the deployment needs, no secrets or accounts."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from scripts.stack import ROOT
+from tests.deploy.deploy_files import AWS_DIR, SERVICES, ecs_container, ecs_template
+
+TEMPLATES = sorted(AWS_DIR.glob("*.yaml"))
+
+
+def test_there_are_templates():
+    assert {t.name for t in TEMPLATES} >= {"movierec.yaml", "frontend.yaml"}
+
+
+def test_cfn_lint_passes_on_every_template_including_informational_checks():
+    done = subprocess.run([sys.executable, "-c", "import sys; from cfnlint.runner import main; sys.exit(main())",
+                           "--include-checks", "I", "--", *map(str, TEMPLATES)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_cfn_lint_would_catch_a_broken_template(tmp_path):
+    """The lint step is live: a task definition with an invalid property fails it."""
+    broken = (AWS_DIR / "movierec.yaml").read_text().replace("NetworkMode: awsvpc", "NetworkMode: wormhole", 1)
+    (tmp_path / "broken.yaml").write_text(broken)
+    done = subprocess.run([sys.executable, "-c", "import sys; from cfnlint.runner import main; sys.exit(main())",
+                           "--", str(tmp_path / "broken.yaml")], capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0 and "wormhole" in done.stdout
+
+
+@pytest.mark.parametrize("path", [*TEMPLATES, ROOT / "docker-compose.yml"], ids=lambda p: p.name)
+def test_no_account_ids_keys_or_secrets(path):
+    text = path.read_text()
+    assert not re.search(r"(?<![\d.])\d{12}(?![\d.])", text), "looks like an AWS account id"
+    assert not re.search(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b", text), "looks like an access key"
+    assert not re.search(r"(?i)(password|secret)\s*[:=]\s*\S", text)
+
+
+def resources(template, kind):
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def test_stack_has_every_piece_of_the_deployment():
+    t = ecs_template()
+    assert len(resources(t, "AWS::ECS::Cluster")) == 1
+    assert set(resources(t, "AWS::ECS::TaskDefinition")) == {f"{s.capitalize()}TaskDefinition" for s in SERVICES}
+    services = resources(t, "AWS::ECS::Service")
+    assert set(services) == {f"{s.capitalize()}Service" for s in SERVICES}
+    for name, svc in services.items():
+        props = svc["Properties"]
+        assert props["LaunchType"] == "FARGATE" and props["ServiceConnectConfiguration"]["Enabled"] is True
+        assert props["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"
+        assert props["DeploymentConfiguration"]["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+    assert len(resources(t, "AWS::ElastiCache::ReplicationGroup")) == 1
+    assert len(resources(t, "AWS::S3::Bucket")) == 1
+    assert len(resources(t, "AWS::Logs::LogGroup")) == 3
+    (tg,) = resources(t, "AWS::ElasticLoadBalancingV2::TargetGroup").values()
+    assert tg["Properties"]["HealthCheckPath"] == "/health" and tg["Properties"]["TargetType"] == "ip"
+    gateway_lb = services["GatewayService"]["Properties"]["LoadBalancers"]
+    assert gateway_lb == [{"ContainerName": "gateway", "ContainerPort": 8000,
+                           "TargetGroupArn": {"Ref": "GatewayTargetGroup"}}]
+
+
+def test_gateway_and_scorer_scale_by_target_tracking():
+    t = ecs_template()
+    targets = resources(t, "AWS::ApplicationAutoScaling::ScalableTarget")
+    scaled = {r["Properties"]["ResourceId"]["Fn::Sub"].rsplit("${", 1)[1].split("Service")[0].lower()
+              for r in targets.values()}
+    assert scaled == {"gateway", "scorer"}
+    for policy in resources(t, "AWS::ApplicationAutoScaling::ScalingPolicy").values():
+        assert policy["Properties"]["PolicyType"] == "TargetTrackingScaling"
+
+
+def test_task_roles_only_read_artifacts():
+    t = ecs_template()
+    backend = t["Resources"]["BackendTaskRole"]["Properties"]
+    actions = {s["Action"] for p in backend["Policies"] for s in p["PolicyDocument"]["Statement"]}
+    assert actions == {"s3:GetObject", "s3:ListBucket"}
+    assert "Policies" not in t["Resources"]["GatewayTaskRole"]["Properties"]
+    for service in ("matcher", "scorer"):
+        role = t["Resources"][f"{service.capitalize()}TaskDefinition"]["Properties"]["TaskRoleArn"]
+        assert role == {"Fn::GetAtt": ["BackendTaskRole", "Arn"]}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_containers_run_read_only_with_tmp_volume_and_logs(service):
+    c = ecs_container(ecs_template(), service)
+    assert c["ReadonlyRootFilesystem"] is True
+    assert c["MountPoints"] == [{"SourceVolume": "tmp", "ContainerPath": "/tmp"}]
+    assert c["LogConfiguration"]["LogDriver"] == "awslogs"
+    assert c["LogConfiguration"]["Options"]["awslogs-group"] == {"Ref": f"{service.capitalize()}LogGroup"}
+
+
+def test_image_coordinates_are_parameters_without_defaults():
+    params = ecs_template()["Parameters"]
+    for name in ("ImageRepository", "ImageTag"):
+        assert "Default" not in params[name], f"{name} must be given at deploy time (no account in the repo)"

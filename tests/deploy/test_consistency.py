@@ -1,0 +1,148 @@
+"""docker-compose.yml, the Dockerfiles, the ECS template and the services' settings classes agree:
+images, ports, environment variable names (and values that the settings accept), health checks."""
+from __future__ import annotations
+
+import pytest
+
+from services.common.settings import load_settings
+from services.gateway.settings import GatewaySettings
+from services.matcher.settings import MatcherSettings
+from services.scorer.settings import ScorerSettings
+from tests.deploy.deploy_files import (SERVICES, compose, compose_env, dockerfile, ecs_container, ecs_env,
+                                       ecs_template, final_env)
+
+SETTINGS = {"matcher": MatcherSettings, "scorer": ScorerSettings, "gateway": GatewaySettings}
+# Read outside the settings classes: the s3:// artifact cache (services/common/artifact_source.py).
+EXTRA_NAMES = {"MOVIEREC_ARTIFACT_CACHE"}
+IMAGE_ONLY = {"PATH", "HOME", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED"}
+# Fn::Sub placeholders of the ECS template with values of the right shape.
+SUB_EXAMPLES = {"${ArtifactBucket}": "movierec-artifacts", "${ArtifactPrefix}": "models",
+                "${Redis.PrimaryEndPoint.Address}": "redis.example.internal", "${Redis.PrimaryEndPoint.Port}": "6379"}
+
+
+def settings_names(service: str) -> set[str]:
+    """The environment variables the service reads, derived from its pydantic settings class."""
+    cls = SETTINGS[service]
+    prefix = cls.model_config["env_prefix"]
+    return {prefix + name.upper() for name in cls.model_fields}
+
+
+def port_of(address: str) -> int:
+    return int(address.rsplit(":", 1)[1])
+
+
+def ecs_value(value) -> str:
+    if isinstance(value, dict):
+        text = value["Fn::Sub"]
+        for placeholder, example in SUB_EXAMPLES.items():
+            text = text.replace(placeholder, example)
+        assert "${" not in text, f"no example for a placeholder in {value}"
+        return text
+    return str(value)
+
+
+def envs(service: str) -> dict[str, dict[str, str]]:
+    image = {k: v for k, v in final_env(dockerfile(service)).items() if k not in IMAGE_ONLY}
+    ecs = {k: ecs_value(v) for k, v in ecs_env(ecs_template(), service).items()}
+    return {"compose": compose_env(service), "Dockerfile ENV": image, "ECS": ecs}
+
+
+def test_names_are_derived_from_the_real_settings():
+    assert "MATCHER_ARTIFACT_DIR" in settings_names("matcher")
+    assert "GATEWAY_REDIS_URL" in settings_names("gateway") and "GATEWAY_ARTIFACT_DIR" not in settings_names("gateway")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_variable_set_is_one_the_service_reads(service):
+    known = settings_names(service) | EXTRA_NAMES
+    for where, env in envs(service).items():
+        unknown = set(env) - known
+        assert not unknown, f"{where} sets {sorted(unknown)} for {service}, which reads {sorted(known)}"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_settings_accept_every_configuration(service, monkeypatch):
+    for where, env in envs(service).items():
+        for name in settings_names(service):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        load_settings(SETTINGS[service])  # raises SettingsError naming the bad variable
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_compose_and_ecs_set_the_same_names(service):
+    e = envs(service)
+    assert set(e["compose"]) == set(e["ECS"]), f"{service}: compose and ECS configure different settings"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_images_match(service):
+    c = compose()["services"][service]
+    assert c["image"] == f"movierec-{service}"
+    assert c["build"] == {"context": ".", "dockerfile": f"deploy/docker/{service}.Dockerfile"}
+    image = ecs_container(ecs_template(), service)["Image"]["Fn::Sub"]
+    assert image == f"${{ImageRepository}}/movierec-{service}:${{ImageTag}}"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_ports_agree(service):
+    e = envs(service)
+    if service == "gateway":
+        ports = {int(env["GATEWAY_PORT"]) for env in e.values() if "GATEWAY_PORT" in env}
+        assert compose()["services"]["gateway"]["ports"] == ["8000:8000"]
+    else:
+        ports = {port_of(env[f"{service.upper()}_ADDRESS"]) for env in e.values()}
+    assert len(ports) == 1, f"{service}: compose, image and ECS bind different ports {ports}"
+    port = ports.pop()
+    assert dockerfile(service).final.values("EXPOSE") == [str(port)]
+    (mapping,) = ecs_container(ecs_template(), service)["PortMappings"]
+    assert mapping["ContainerPort"] == port
+    if service != "gateway":  # the gateway reaches it by the same name and port everywhere
+        for where in ("compose", "ECS"):
+            assert e[where][f"{service.upper()}_ADDRESS"].startswith("0.0.0.0:")
+            assert envs("gateway")[where][f"GATEWAY_{service.upper()}_ADDRESS"] == f"{service}:{port}"
+        svc = ecs_template()["Resources"][f"{service.capitalize()}Service"]["Properties"]
+        (sc,) = svc["ServiceConnectConfiguration"]["Services"]
+        assert sc["PortName"] == mapping["Name"] and sc["ClientAliases"] == [{"DnsName": service, "Port": port}]
+        assert mapping["AppProtocol"] == "grpc"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_health_checks_are_one_command(service):
+    image = dockerfile(service).healthcheck_cmd()
+    in_compose = compose()["services"][service]["healthcheck"]["test"]
+    in_ecs = ecs_container(ecs_template(), service)["HealthCheck"]["Command"]
+    assert image == in_compose == in_ecs
+
+
+def test_compose_starts_in_dependency_order_on_health():
+    services = compose()["services"]
+    assert services["gateway"]["depends_on"] == {name: {"condition": "service_healthy"}
+                                                 for name in ("redis", "matcher", "scorer")}
+    for name in ("matcher", "scorer"):
+        assert services[name]["depends_on"] == {"trainer": {"condition": "service_completed_successfully"}}
+    for name, svc in services.items():
+        for dependency, rule in svc.get("depends_on", {}).items():
+            if rule["condition"] == "service_healthy":
+                assert "healthcheck" in services[dependency], f"{name} waits for {dependency}'s health check"
+
+
+def test_only_the_gateway_is_published_and_backends_are_internal():
+    c = compose()
+    assert c["networks"]["internal"] == {"internal": True}
+    for name, svc in c["services"].items():
+        assert ("ports" in svc) == (name == "gateway"), f"{name} publishes ports"
+        assert svc.get("read_only") is True and "/tmp" in svc.get("tmpfs", [])
+        if name in ("redis", "matcher", "scorer"):
+            assert svc["networks"] == ["internal"]
+
+
+def test_artifact_volume_is_where_trainer_writes_and_services_read():
+    services = compose()["services"]
+    out = services["trainer"]["command"][services["trainer"]["command"].index("--out") + 1]
+    assert f"artifacts:{out}" in services["trainer"]["volumes"]
+    for name in ("matcher", "scorer"):
+        assert services[name]["environment"][f"{name.upper()}_ARTIFACT_DIR"] == out
+        assert f"artifacts:{out}:ro" in services[name]["volumes"]
+    assert compose_env("gateway")["GATEWAY_REDIS_URL"].startswith("redis://redis:")
