@@ -43,8 +43,9 @@ class Dockerfile:
         return self.stages[-1]
 
     def exec_form(self, instruction: str) -> list[str]:
-        """The final stage's last ENTRYPOINT/CMD as a list (exec form is JSON)."""
-        return json.loads(self.final.values(instruction)[-1])
+        """The final stage's last ENTRYPOINT/CMD as a list (exec form is JSON); [] when there is none."""
+        values = self.final.values(instruction)
+        return json.loads(values[-1]) if values else []
 
     def healthcheck_cmd(self) -> list[str] | None:
         """["CMD", ...] of the final stage's HEALTHCHECK, or None for HEALTHCHECK NONE."""

@@ -1,0 +1,151 @@
+"""Runs docker-compose.yml's services as local processes: each service's image entry point and
+compose command with its image and compose environment, container host names and ports mapped to
+127.0.0.1 and free ports, named volumes and tmpfs mounts mapped to temporary directories, started
+in depends_on order with each condition (service_healthy, service_completed_successfully) honoured."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scripts.stack import Process, free_port, redis_server_binary
+from tests.deploy.deploy_files import compose, dockerfile, final_env
+from tests.deploy.image_tree import assemble_app
+
+IMAGE_ONLY = {"PATH", "HOME"}  # the host's own values are kept for these
+
+
+@dataclass
+class Mapping:
+    """Container world → this machine: host names, ports and mount points."""
+
+    hosts: set[str]
+    ports: dict[int, int]
+    paths: dict[str, Path]  # container path → local directory (longest first when applied)
+
+    def text(self, value: str) -> str:
+        if value == "0.0.0.0":  # a bind-all host; service names are mapped only in host:port form
+            return "127.0.0.1"
+        if value.isdigit() and int(value) in self.ports:
+            return str(self.ports[int(value)])
+        hosts = "|".join(re.escape(h) for h in sorted(self.hosts | {"0.0.0.0", "127.0.0.1", "localhost"}))
+        value = re.sub(rf"\b({hosts}):(\d+)\b",
+                       lambda m: f"127.0.0.1:{self.ports.get(int(m[2]), int(m[2]))}", value)
+        for container, local in sorted(self.paths.items(), key=lambda kv: -len(kv[0])):
+            if value == container or value.startswith(container + "/"):
+                return str(local) + value[len(container):]
+        return value
+
+
+@dataclass
+class ComposeRun:
+    root: Path  # scratch directory for apps, volumes, tmpfs and logs
+    config: dict[str, Any] = field(default_factory=compose)
+    processes: dict[str, Process] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        services = self.config["services"]
+        listening: set[int] = set()
+        for name, svc in services.items():
+            if "build" in svc:
+                listening |= {int(p) for p in dockerfile(name).final.values("EXPOSE")}
+            command = svc.get("command", [])
+            if "--port" in command:
+                listening.add(int(command[command.index("--port") + 1]))
+        self.volumes = {v: self.root / "volumes" / v for v in self.config.get("volumes", {})}
+        for path in self.volumes.values():
+            path.mkdir(parents=True)
+        self.ports = {port: free_port() for port in sorted(listening)}
+        self.logs = self.root / "logs"
+        self.logs.mkdir()
+
+    def mapping(self, name: str) -> Mapping:
+        """The mapping seen from one service: its own volumes and its own tmpfs."""
+        svc = self.config["services"][name]
+        paths: dict[str, Path] = {}
+        for volume in svc.get("volumes", []):
+            source, target = volume.split(":")[:2]
+            paths[target] = self.volumes[source]
+        for tmpfs in svc.get("tmpfs", []):
+            paths[tmpfs] = self.root / "tmpfs" / name / tmpfs.strip("/")
+            paths[tmpfs].mkdir(parents=True, exist_ok=True)
+        return Mapping(set(self.config["services"]), self.ports, paths)
+
+    def command(self, name: str) -> tuple[list[str], dict[str, str], Path]:
+        """argv, environment and working directory of one service, mapped to this machine."""
+        svc, m = self.config["services"][name], self.mapping(name)
+        env = {k: str(v) for k, v in svc.get("environment", {}).items()}
+        if "build" in svc:
+            df = dockerfile(name)
+            env = {**{k: v for k, v in final_env(df).items() if k not in IMAGE_ONLY}, **env}
+            argv = df.exec_form("ENTRYPOINT") + (svc.get("command") or df.exec_form("CMD"))
+            argv[0] = sys.executable if argv[0] == "python" else argv[0]
+            app_dir = self.root / "images" / name
+            app_dir.mkdir(parents=True, exist_ok=True)
+            cwd = assemble_app(name, app_dir)  # the image's WORKDIR /app
+        else:  # a stock image: only redis here, its binary from the machine; loopback only
+            assert svc["command"][0] == "redis-server", f"no local stand-in for {svc['image']}"
+            argv = [redis_server_binary(), *svc["command"][1:], "--bind", "127.0.0.1",
+                    "--dir", "/tmp"]  # its tmpfs, mapped below like every other value
+            cwd = self.root
+        return [m.text(a) for a in argv], {k: m.text(v) for k, v in env.items()}, cwd
+
+    def healthcheck(self, name: str) -> list[str]:
+        """The compose health check (else the image's) as an argv mapped to this machine."""
+        svc, m = self.config["services"][name], self.mapping(name)
+        test = svc["healthcheck"]["test"] if "healthcheck" in svc else dockerfile(name).healthcheck_cmd()
+        assert test and test[0] == "CMD", f"{name}: health check should be exec form ['CMD', ...]"
+        argv = [m.text(a) for a in test[1:]]
+        argv[0] = sys.executable if argv[0] == "python" else (shutil.which(argv[0]) or argv[0])
+        return argv
+
+    def start(self, name: str) -> Process:
+        argv, env, cwd = self.command(name)
+        log_path = self.logs / f"{name}.log"
+        with open(log_path, "ab") as log:
+            popen = subprocess.Popen(argv, cwd=cwd, env={**os.environ, **env}, stdout=log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.processes[name] = Process(name, popen, log_path)
+        return self.processes[name]
+
+    def wait_for(self, name: str, condition: str, timeout: float = 90.0) -> None:
+        proc = self.processes[name]
+        deadline = time.monotonic() + timeout
+        if condition == "service_completed_successfully":
+            code = proc.popen.wait(timeout)
+            assert code == 0, f"{name} exited {code}:\n{proc.log_tail()}"
+            return
+        assert condition == "service_healthy", condition
+        probe = self.healthcheck(name)
+        while time.monotonic() < deadline:
+            assert proc.alive(), f"{name} exited {proc.popen.returncode}:\n{proc.log_tail()}"
+            if subprocess.run(probe, capture_output=True, timeout=30).returncode == 0:
+                return
+            time.sleep(0.3)
+        raise AssertionError(f"{name} not healthy after {timeout:.0f}s ({probe}):\n{proc.log_tail()}")
+
+    def order(self) -> list[str]:
+        """Services in an order where every depends_on comes first."""
+        services, done = self.config["services"], []
+        while len(done) < len(services):
+            ready = [n for n, s in services.items() if n not in done and set(s.get("depends_on", {})) <= set(done)]
+            assert ready, f"depends_on cycle among {set(services) - set(done)}"
+            done += sorted(ready)
+        return done
+
+    def up(self) -> None:
+        """Starts every service once its dependencies meet their conditions, as `docker compose up`."""
+        for name in self.order():
+            for dependency, rule in self.config["services"][name].get("depends_on", {}).items():
+                self.wait_for(dependency, rule["condition"])
+            self.start(name)
+
+    def down(self) -> None:
+        for proc in reversed(list(self.processes.values())):
+            proc.stop()
