@@ -11,6 +11,9 @@ Layout of an artifact root (ARTIFACT_DIR):
                                   item_factors (I, k)       float32
                                   user_bias (U,)            float32
                                   item_bias (I,)            float32
+                                  optional, written by `python -m bench.ranking.tune`:
+                                  neighbor_rows (I, N)      int32   item-graph neighbours of each movie
+                                  neighbor_weights (I, N)   float32 their weights, largest first
     <root>/<version>/genres.npz   genre_matrix (I, G)       float32 0/1, rows aligned with item_ids
     <root>/<version>/catalog.json {"genres": [G names], "movies": [I rows aligned with item_ids:
                                    {"movie_id", "title", "year", "genres", "n_ratings", "mean_rating"}]}
@@ -48,6 +51,11 @@ MODEL_ARRAYS = {  # name -> (dtype, ndim)
     "item_factors": (np.float32, 2),
     "user_bias": (np.float32, 1),
     "item_bias": (np.float32, 1),
+}
+
+OPTIONAL_ARRAYS = {  # name -> (dtype, ndim); written and checked only when present
+    "neighbor_rows": (np.int32, 2),
+    "neighbor_weights": (np.float32, 2),
 }
 
 
@@ -120,6 +128,8 @@ def write_artifact(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     model = {name: np.asarray(arrays[name], dtype=dtype) for name, (dtype, _) in MODEL_ARRAYS.items()}
+    model.update({name: np.asarray(arrays[name], dtype=dtype)
+                  for name, (dtype, _) in OPTIONAL_ARRAYS.items() if name in arrays})
     np.savez(tmp / MODEL_FILE, **model)
     np.savez(tmp / GENRES_FILE, genre_matrix=np.asarray(genre_matrix, dtype=np.float32))
     catalog = {
@@ -224,6 +234,11 @@ def load_artifact(location: Path | str) -> Artifact:
         if a is None or a.dtype != dtype or a.ndim != ndim:
             got = None if a is None else f"{a.dtype} ndim={a.ndim}"
             raise ArtifactError(f"{path / MODEL_FILE}: array {name!r} should be {np.dtype(dtype)} ndim={ndim}, got {got}")
+    for name, (dtype, ndim) in OPTIONAL_ARRAYS.items():
+        a = arrays.get(name)
+        if a is not None and (a.dtype != dtype or a.ndim != ndim):
+            raise ArtifactError(f"{path / MODEL_FILE}: array {name!r} should be {np.dtype(dtype)} ndim={ndim}, "
+                                f"got {a.dtype} ndim={a.ndim}")
     n_users, n_items = len(arrays["user_ids"]), len(arrays["item_ids"])
     k = arrays["item_factors"].shape[1]
     expected = {"user_factors": (n_users, k), "item_factors": (n_items, k),
