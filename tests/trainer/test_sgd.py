@@ -8,7 +8,7 @@ import pytest
 
 from trainer.evaluate import random_split, rmse
 from trainer.sgd import (REFERENCE_PARAMS, MFModel, TrainParams, Validation, fit, fit_with_stopping, init_model,
-                         sgd_epoch, sgd_epoch_hogwild)
+                         sgd_epoch, sgd_epoch_blocks)
 
 TINY = TrainParams(factors=4, epochs=25, lr=0.02, reg=0.02, conf_scale=0.0, init_std=0.1, seed=5)
 
@@ -53,7 +53,7 @@ def tiny_problem(seed: int = 0, n_users: int = 7, n_items: int = 5, n: int = 30)
     return users, items, ratings, n_users, n_items
 
 
-@pytest.mark.parametrize("kernel", ["serial", "hogwild-1-thread"])
+@pytest.mark.parametrize("kernel", ["serial", "blocks-1-thread"])
 @pytest.mark.parametrize("conf_scale", [0.0, 0.3])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_kernel_matches_reference_for_one_epoch(conf_scale, seed, kernel):
@@ -62,10 +62,18 @@ def test_kernel_matches_reference_for_one_epoch(conf_scale, seed, kernel):
     start = init_model(n_users, n_items, float(ratings.mean()), replace(TINY, init_std=0.3), rng)
     order = rng.permutation(len(ratings))
     fast, slow = copy(start), copy(start)
-    args = (users, items, ratings, order, fast.global_mean, fast.user_factors, fast.item_factors,
-            fast.user_bias, fast.item_bias, 0.05, 0.1, 0.02, conf_scale)
-    # One thread makes the hogwild kernel's order the serial one, so it must give the same model.
-    sse_fast = sgd_epoch(*args) if kernel == "serial" else sgd_epoch_hogwild(*args, 1)
+    rest = (fast.global_mean, fast.user_factors, fast.item_factors, fast.user_bias, fast.item_bias,
+            0.05, 0.1, 0.02, conf_scale)
+    if kernel == "serial":
+        sse_fast = sgd_epoch(users, items, ratings, order, *rest)
+    else:
+        # The data stored in `order`, blocks of 7 visited in reverse: the pass the reference makes
+        # over that same sequence of ratings.
+        n_blocks = -(-len(order) // 7)
+        stored = np.concatenate([order[b * 7:(b + 1) * 7] for b in range(n_blocks)][::-1])
+        sse_fast = sgd_epoch_blocks(users[order], items[order], ratings[order], np.arange(n_blocks)[::-1].copy(),
+                                    7, *rest, 1)
+        order = stored
     sse_slow = reference_epoch(users, items, ratings, order, slow, 0.05, 0.1, conf_scale, reg_bias=0.02)
     assert sse_fast == pytest.approx(sse_slow, rel=1e-4)
     assert_same_model(fast, slow)
@@ -83,7 +91,7 @@ def test_fit_is_init_then_seeded_shuffles_with_decaying_lr():
     order = np.arange(len(ratings), dtype=np.int32)
     for _ in range(params.epochs):
         rng.shuffle(order)
-        reference_epoch(users, items, ratings, order, slow, lr, params.reg, params.conf_scale)
+        reference_epoch(users, items, ratings, order, slow, lr, params.reg, params.conf_scale, params.bias_reg)
         lr *= params.lr_decay
     assert_same_model(fitted, slow)
 
