@@ -1,7 +1,7 @@
 """s3:// artifact locations against moto's S3 server on loopback (no AWS): download once, verify, serve."""
 from __future__ import annotations
 
-import os
+import importlib.util
 import subprocess
 import sys
 import time
@@ -54,12 +54,19 @@ def aws(s3_endpoint, monkeypatch, tmp_path):
     client.delete_bucket(Bucket=BUCKET)
 
 
+def _load_uploader():
+    spec = importlib.util.spec_from_file_location("upload_artifact", ROOT / "deploy" / "upload_artifact.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+uploader = _load_uploader()
+
+
 def upload(client, root: Path, prefix: str) -> None:
-    """Uploads an artifact root as deploy/README.md says: the version's files first, LATEST last."""
-    version = (root / LATEST).read_text().strip()
-    for file in sorted((root / version).iterdir()):
-        client.upload_file(str(file), BUCKET, f"{prefix}/{version}/{file.name}")
-    client.upload_file(str(root / LATEST), BUCKET, f"{prefix}/{LATEST}")
+    """What deploy/README.md tells people to run: deploy/upload_artifact.py."""
+    uploader.upload(root, f"s3://{BUCKET}/{prefix}", client)
 
 
 @pytest.fixture
@@ -166,3 +173,19 @@ def test_service_with_a_bad_s3_location_exits_2_with_a_clear_line(aws, tmp_path)
                  tmp_path)
     assert proc.popen.wait(60) == 2
     assert "absent/manifest.json does not exist" in proc.log_tail()
+
+
+def test_upload_script_publishes_a_version_and_refuses_to_change_one(aws, tmp_path, s3_endpoint):
+    root = tmp_path / "local"
+    build_tiny_artifact(root)
+    done = subprocess.run([sys.executable, "deploy/upload_artifact.py", str(root), f"s3://{BUCKET}/models"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    keys = {o["Key"] for o in aws.list_objects_v2(Bucket=BUCKET)["Contents"]}
+    assert keys == {"models/LATEST", *(f"models/v-test-1/{n}" for n in
+                                       ("model.npz", "genres.npz", "catalog.json", "manifest.json"))}
+    assert load_artifact(local_artifact_path(f"s3://{BUCKET}/models")).version == "v-test-1"
+    other = tmp_path / "other"
+    build_tiny_artifact(other, seed=7)  # same version name, different content
+    with pytest.raises(ArtifactError, match="versions are immutable"):
+        uploader.upload(other, f"s3://{BUCKET}/models", aws)
