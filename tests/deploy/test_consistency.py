@@ -146,3 +146,16 @@ def test_artifact_volume_is_where_trainer_writes_and_services_read():
         assert services[name]["environment"][f"{name.upper()}_ARTIFACT_DIR"] == out
         assert f"artifacts:{out}:ro" in services[name]["volumes"]
     assert compose_env("gateway")["GATEWAY_REDIS_URL"].startswith("redis://redis:")
+
+
+def test_gateway_finds_redis_on_the_port_redis_listens_on():
+    services = compose()["services"]
+    command = services["redis"]["command"]
+    port = command[command.index("--port") + 1]
+    assert compose_env("gateway")["GATEWAY_REDIS_URL"] == f"redis://redis:{port}/0"
+    assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "-p", port, "ping"]
+    # Containers reach redis from another address: protected mode (loopback only without a password) is off
+    # there, and only the internal network can reach it.
+    assert command[command.index("--protected-mode") + 1] == "no" and services["redis"]["networks"] == ["internal"]
+    ecs_redis = ecs_env(ecs_template(), "gateway")["GATEWAY_REDIS_URL"]["Fn::Sub"]
+    assert ecs_redis.startswith("rediss://"), "ElastiCache has TLS in transit on"
