@@ -51,9 +51,22 @@ def _ml100k_artifact(work_dir: Path) -> Path:
     return root
 
 
+def _source() -> str:
+    """The commit measured, with a note when the tree has uncommitted changes; or the directory."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return f"source tree {ROOT} (not a git checkout)"
+    return f"commit {commit}" + (" with uncommitted changes" if dirty else "")
+
+
 def _conditions(args: argparse.Namespace) -> str:
     load1, load5, _ = os.getloadavg()
-    return (f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {platform.node()}, {os.cpu_count()} cores, "
+    return (f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {_source()}; {platform.node()}, "
+            f"{os.cpu_count()} cores, "
             f"Python {platform.python_version()}; load average {load1:.2f} (1 min) / {load5:.2f} (5 min) at the start; "
             f"{args.seconds} s per stack run, {args.monolith_seconds} s per monolith run "
             f"({2 * args.monolith_seconds} s on 62K); gateway workers {args.gateway_workers}; "

@@ -1,6 +1,7 @@
 """What the benchmark reads off the running processes: resident memory and Redis hit counters."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import redis
@@ -31,6 +32,19 @@ def rss_bytes(pid: int, with_children: bool = True) -> int:
         return 0
     if with_children:
         total += sum(rss_bytes(child) for child in _children(pid))
+    return total
+
+
+def cpu_seconds(pid: int, with_children: bool = True) -> float:
+    """User + system CPU time a process (plus its live descendants) has used, from /proc/<pid>/stat."""
+    try:
+        fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    total = ticks / os.sysconf("SC_CLK_TCK")
+    if with_children:
+        total += sum(cpu_seconds(child) for child in _children(pid))
     return total
 
 

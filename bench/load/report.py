@@ -46,6 +46,25 @@ def cells_table(result: CatalogResult) -> str:
         hit_text = "—" if hits is None else f"{100 * hits:.0f}%"
         lines.append(f"| {mode} | {conns} | {stack['throughput']:,.0f}{_errors(stack)} | {_latency(stack)} | "
                      f"{mono_rate}{_errors(mono)} | {_latency(mono)} | {ratio} | {hit_text} |")
+    if result.monolith_restarts:
+        lines += ["", f"The monolith was restarted {result.monolith_restarts} times after a run, because it was still "
+                  "computing requests wrk had abandoned, which would have taken CPU from the next run."]
+    return "\n".join(lines) + "\n"
+
+
+def cpu_table(result: CatalogResult) -> str:
+    """CPU milliseconds per completed request, per process: which service a request costs most in."""
+    services = ("gateway", "matcher", "scorer", "redis")
+    lines = [f"| {result.name}: CPU ms / request | conns | " + " | ".join(services) + " | stack total | monolith |",
+             "|---|---:|" + "---:|" * (len(services) + 2)]
+    for cell in result.cells:
+        if cell["target"] != "stack" or "cpu_ms_per_request" not in cell:
+            continue
+        cpu = cell["cpu_ms_per_request"]
+        mono = _cell(result, "monolith", cell["mode"], cell["connections"])
+        mono_cpu = f"{mono['cpu_ms_per_request']['monolith']:.1f}" if mono and "cpu_ms_per_request" in mono else "—"
+        lines.append(f"| {cell['mode']} | {cell['connections']} | " + " | ".join(f"{cpu[s]:.2f}" for s in services)
+                     + f" | {sum(cpu.values()):.2f} | {mono_cpu} |")
     return "\n".join(lines) + "\n"
 
 
@@ -95,5 +114,6 @@ def targets(results: list[CatalogResult]) -> str:
 def markdown(results: list[CatalogResult], conditions: str) -> str:
     parts = ["### Targets", "", targets(results), "### Conditions", "", conditions, "", "### Throughput and latency", ""]
     parts += [cells_table(r) for r in results]
+    parts += ["### Where the CPU goes (from /proc, during each run)", ""] + [cpu_table(r) for r in results]
     parts += ["### Start-up and memory", ""] + [processes_table(r) for r in results]
     return "\n".join(parts)

@@ -9,7 +9,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.load.probes import RedisCounters, hit_ratio, rss_bytes
+from bench.load.probes import RedisCounters, cpu_seconds, hit_ratio, rss_bytes
 from bench.load.profiling import read_collapsed, start_recording, summarize
 from bench.load.workload import recommend_bodies, write_bodies
 from bench.load.wrk import run_wrk
@@ -47,6 +47,7 @@ class CatalogResult:
     rss_idle_mb: dict[str, float] = field(default_factory=dict)
     rss_loaded_mb: dict[str, float] = field(default_factory=dict)
     cells: list[dict] = field(default_factory=list)
+    monolith_restarts: int = 0  # killed because abandoned requests would have run into the next run
     profiles: dict[str, str] = field(default_factory=dict)
 
 
@@ -68,6 +69,23 @@ def _start_monolith(artifact_dir: Path, log_dir: Path) -> tuple[Process, str]:
 
 def _rss_mb(processes: dict[str, Process]) -> dict[str, float]:
     return {name: round(rss_bytes(p.popen.pid) / 2**20, 1) for name, p in processes.items()}
+
+
+def _settle(processes: dict[str, Process], names: tuple[str, ...], timeout: float) -> bool:
+    """Waits until the named processes stop using CPU; False when they are still busy after `timeout`.
+
+    When wrk stops it abandons requests in flight, and a server goes on computing them; the next
+    run must not share the CPU with that leftover work.
+    """
+    deadline = time.monotonic() + timeout
+    last = sum(cpu_seconds(processes[n].popen.pid) for n in names)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = sum(cpu_seconds(processes[n].popen.pid) for n in names)
+        if now - last < 0.05:
+            return True
+        last = now
+    return False
 
 
 def _log(message: str) -> None:
@@ -110,14 +128,26 @@ def run_catalog(plan: Plan) -> CatalogResult:
             reply = _post(url, sample)
             if not reply["recommendations"] and not reply["missing_movies"]:
                 raise RuntimeError(f"{label} answered {sample} with nothing: {reply}")
+        targets = {"stack": stack.gateway_url, "monolith": monolith_url}
+
+        def settle(target: str) -> None:
+            if target == "stack" and not _settle(processes, SERVICES, 30):
+                _log(f"[{plan.name}] the stack was still busy 30 s after the run")
+            if target == "monolith" and not _settle(processes, ("monolith",), 3):
+                processes["monolith"].popen.kill()
+                processes["monolith"].popen.wait()
+                processes["monolith"], targets["monolith"] = _start_monolith(plan.artifact_dir, log_dir)
+                result.monolith_restarts += 1
+
         if plan.warmup_seconds:  # connections, channels, allocator, lazily imported code
             run_wrk(stack.gateway_url, warm_file, 8, plan.warmup_seconds)
-            run_wrk(monolith_url, warm_file, 1, plan.warmup_seconds)
-
-        targets = {"stack": stack.gateway_url, "monolith": monolith_url}
+            settle("stack")
+            run_wrk(targets["monolith"], warm_file, 1, plan.warmup_seconds)
+            settle("monolith")
         for connections in plan.connections:
             for mode, bodies in (("uncached", unique_file), ("cached", cached_file)):
-                for target, url in targets.items():
+                for target in ("stack", "monolith"):
+                    url = targets[target]
                     if target == "monolith" and connections not in plan.monolith_connections:
                         continue
                     if target == "stack" and mode == "uncached":
@@ -127,17 +157,25 @@ def run_catalog(plan: Plan) -> CatalogResult:
                         for body in cached_pool:  # every pooled answer in Redis before the clock starts
                             _post(url, body)
                     before = counters.counts()
+                    names = ("monolith",) if target == "monolith" else SERVICES
+                    cpu_before = {n: cpu_seconds(processes[n].popen.pid) for n in names}
                     seconds = plan.seconds if target == "stack" else plan.monolith_seconds
                     load = run_wrk(url, bodies, connections, seconds, timeout=60)
                     cell = {"target": target, "mode": mode, **load.to_dict()}
+                    # CPU milliseconds each process spent per completed request: where the cost is.
+                    done = max(load.requests, 1)
+                    cell["cpu_ms_per_request"] = {
+                        n: round(1000 * (cpu_seconds(processes[n].popen.pid) - cpu_before[n]) / done, 3) for n in names}
                     if target == "stack":
                         cell["cache_hit_ratio"] = hit_ratio(before, counters.counts())
                     result.cells.append(cell)
+                    for name, mb in _rss_mb(processes).items():  # the most seen after any run
+                        result.rss_loaded_mb[name] = max(mb, result.rss_loaded_mb.get(name, 0.0))
+                    settle(target)
                     _log(f"[{plan.name}] {target:8} {mode:8} c={connections:<3} {load.throughput:9.1f} req/s  "
                          f"p50 {load.p50_ms:8.2f}  p95 {load.p95_ms:8.2f}  p99 {load.p99_ms:8.2f} ms  "
                          f"n={load.requests} errors={load.error_count} wraps={load.wraps} "
-                         f"hits={cell.get('cache_hit_ratio')}")
-        result.rss_loaded_mb = _rss_mb(processes)
+                         f"hits={cell.get('cache_hit_ratio')} cpu_ms/req={cell['cpu_ms_per_request']}")
 
         if plan.profile_seconds:
             result.profiles = _profile(plan, stack, processes, unique_file, counters)
