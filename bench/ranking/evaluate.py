@@ -27,7 +27,7 @@ def run_seed(dataset, seed: int, params: TrainParams) -> tuple[dict[str, Scores]
     split = split_users(dataset, seed)
     n_items = len(dataset.movies)
     genres = dataset.genre_matrix()
-    blend, lam = tune(split.train_users, split.train_items, split.train_ratings, split.n_train_users, genres,
+    blend, lam, _ = tune(split.train_users, split.train_items, split.train_ratings, split.n_train_users, genres,
                       params, seed)
     mf = fit(split.train_users, split.train_items, split.train_ratings, split.n_train_users, n_items, params)
     counts = np.bincount(split.train_items, minlength=n_items)

@@ -23,14 +23,14 @@ from trainer.sgd import TrainParams, warm_up
 COMMAND = "python -m bench.ranking.tune"
 
 
-def choose(blends: list[Blend]) -> Blend:
-    """The blend whose validation NDCG@10, averaged over the seeds' validation sets, is highest...
-
-    approximated by the most frequent choice, ties broken by the higher validation NDCG@10.
-    """
-    keys = [(b.lam, b.cosine_share, b.mf, b.popularity, b.alpha) for b in blends]
-    return max(blends, key=lambda b: (keys.count((b.lam, b.cosine_share, b.mf, b.popularity, b.alpha)),
-                                      b.validation_ndcg))
+def choose(runs: list[list[Blend]]) -> Blend:
+    """The blend with the highest validation NDCG@10 averaged over the seeds (each run: every blend tried)."""
+    totals: dict[tuple, list[float]] = {}
+    for tried in runs:
+        for b in tried:
+            totals.setdefault((b.lam, b.cosine_share, b.mf, b.popularity, b.alpha), []).append(b.validation_ndcg)
+    key, scores = max(totals.items(), key=lambda item: np.mean(item[1]))
+    return Blend(*key, validation_ndcg=float(np.mean(scores)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,12 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     warm_up()
     users, items = dataset.indices()
     genres = dataset.genre_matrix()
-    blends = []
+    runs = []
     for seed in args.seeds:
-        blend, _ = tune(users, items, dataset.rating, len(dataset.user_ids()), genres, params, seed)
-        print(f"seed {seed}: {blend}")
-        blends.append(blend)
-    blend = choose(blends)
+        best, _, tried = tune(users, items, dataset.rating, len(dataset.user_ids()), genres, params, seed)
+        print(f"seed {seed}: best on its own {best}")
+        runs.append(tried)
+    blend = choose(runs)
     neighbor_rows, neighbor_weights = build_graph(users, items, len(dataset.user_ids()), len(dataset.movies), blend)
     arrays = {name: base.arrays[name] for name in MODEL_ARRAYS}
     arrays.update(neighbor_rows=neighbor_rows, neighbor_weights=neighbor_weights)

@@ -70,8 +70,9 @@ class _Judge:
 
 
 def tune(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, genres: np.ndarray,
-         params: TrainParams, seed: int) -> tuple[Blend, float]:
-    """Grid search on a validation 20% of these (training) users; returns the blend and EASE's best lambda.
+         params: TrainParams, seed: int) -> tuple[Blend, float, list[Blend]]:
+    """Grid search on a validation 20% of these (training) users: the best blend, EASE's best lambda,
+    and every blend tried (with its validation NDCG@10).
 
     users (N,) int32 < n_users, items (N,) int32 catalog rows, ratings (N,) float32; genres (I, G).
     """
@@ -90,7 +91,7 @@ def tune(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int
     judge = _Judge(queries, n_items)
     inputs = judge.inputs.astype(np.float64)
     cosine = item_graph.cosine_weights(x)
-    best: Blend | None = None
+    tried: list[Blend] = []
     ease_best = (-1.0, 0.0)  # (validation NDCG@10, lambda) of plain EASE, the baseline
     for lam in LAMBDAS:
         ease = item_graph.ease_weights(x, lam)
@@ -101,10 +102,8 @@ def tune(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int
                                  for wi, q in zip(w, queries)]))
             for wm, wp, alpha in itertools.product(MF_WEIGHTS, POP_WEIGHTS, ALPHAS):
                 ndcg = judge.ndcg(alpha * _z(graph + wm * factors + wp * pop) + (1 - alpha) * content)
-                if best is None or ndcg > best.validation_ndcg:
-                    best = Blend(lam, share, wm, wp, alpha, ndcg)
-    assert best is not None
-    return best, ease_best[1]
+                tried.append(Blend(lam, share, wm, wp, alpha, ndcg))
+    return max(tried, key=lambda b: b.validation_ndcg), ease_best[1], tried
 
 
 def build_graph(users: np.ndarray, items: np.ndarray, n_users: int, n_items: int,

@@ -84,7 +84,7 @@ class HybridModel:
         self.genre_matrix = artifact.genre_matrix  # (I, G) 0/1
         self.genre_units = _unit_rows(artifact.genre_matrix)  # (I, G)
         self.years = np.array([m.year for m in self.movies], dtype=np.int32)  # (I,), 0 = unknown
-        self.popularity = _zscore(np.log1p(np.array([m.n_ratings for m in self.movies], dtype=np.float64)))
+        self.popularity = _zscore(np.log1p(np.array([m.n_ratings for m in self.movies], dtype=np.float32)))
         self.neighbor_rows, self.neighbor_weights = self._graph(a)  # (I, N) int32 / float32, or None
         serving = artifact.manifest.get("serving", {})
         tuned = "weights" in serving and self.neighbor_rows is not None
@@ -130,22 +130,22 @@ class HybridModel:
         return (weights @ self.item_factors[rows] / total).astype(np.float32)
 
     def collaborative(self, rows: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """The collaborative part (I,) float64 before the last z-score, and the graph scores (I,) or None."""
+        """The collaborative part (I,) float32 before the last z-score, and the graph scores (I,) or None."""
         w = self.weights
-        total = w["popularity"] * self.popularity
+        total = np.float32(w["popularity"]) * self.popularity
         graph = None
         if self.neighbor_rows is not None and w["graph"]:
             graph = graph_scores(self.neighbor_rows, self.neighbor_weights, rows, weights, self.n_items)
-            total = total + w["graph"] * _zscore(graph)
+            total += np.float32(w["graph"]) * _zscore(graph.astype(np.float32))
         if w["mf"]:
-            total = total + w["mf"] * _zscore(self.item_factors @ self.fold_in(rows, weights))
+            total += np.float32(w["mf"]) * _zscore(self.item_factors @ self.fold_in(rows, weights))
         return total, graph
 
     def _blend(self, cf: np.ndarray, content: np.ndarray, alpha: float, banned: np.ndarray, k: int,
                allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Top-k rows (k,) int64 by alpha * z(cf) + (1 - alpha) * z(content), and the three arrays (k,)."""
         cf_z, content_z = _zscore(cf), _zscore(content)
-        score = alpha * cf_z + (1.0 - alpha) * content_z
+        score = np.float32(alpha) * cf_z + np.float32(1.0 - alpha) * content_z
         if allowed is not None:
             score[~allowed] = -np.inf
         score[banned] = -np.inf
@@ -208,7 +208,8 @@ class HybridModel:
         """Top-k movies for a person who rated the movies at rows (n,) with ratings (n,) float32."""
         weights = self.rating_weights(ratings)
         cf, _ = self.collaborative(rows, weights)
-        content = self.genre_units @ (weights @ self.genre_units[rows])  # (I,) cosine to the genre profile
+        profile = (weights @ self.genre_units[rows]).astype(np.float32)  # float32: no (I, G) upcast per call
+        content = self.genre_units @ profile  # (I,) cosine to the genre profile
         banned = rows if exclude_rows is None else np.concatenate([rows, exclude_rows])
         top, score, cf_z, content_z = self._blend(cf, content, alpha, banned, k, allowed)
         reasons = self.reasons(rows, weights, top) if explain else ()
