@@ -48,6 +48,8 @@ class ComposeRun:
     root: Path  # scratch directory for apps, volumes, tmpfs and logs
     config: dict[str, Any] = field(default_factory=compose)
     processes: dict[str, Process] = field(default_factory=dict)
+    apps: dict[str, Path] = field(default_factory=dict)  # service -> its rebuilt /app
+    apps_at_start: dict[str, dict[str, int]] = field(default_factory=dict)  # app_files() before it ran
 
     def __post_init__(self) -> None:
         services = self.config["services"]
@@ -88,7 +90,8 @@ class ComposeRun:
             argv[0] = sys.executable if argv[0] == "python" else argv[0]
             app_dir = self.root / "images" / name
             app_dir.mkdir(parents=True, exist_ok=True)
-            cwd = assemble_app(name, app_dir)  # the image's WORKDIR /app
+            cwd = self.apps[name] = assemble_app(name, app_dir)  # the image's WORKDIR /app
+            self.apps_at_start[name] = self.app_files(name)
         else:  # a stock image: only redis here, its binary from the machine; loopback only
             assert svc["command"][0] == "redis-server", f"no local stand-in for {svc['image']}"
             argv = [redis_server_binary(), *svc["command"][1:], "--bind", "127.0.0.1",
@@ -129,6 +132,11 @@ class ComposeRun:
                 return
             time.sleep(0.3)
         raise AssertionError(f"{name} not healthy after {timeout:.0f}s ({probe}):\n{proc.log_tail()}")
+
+    def app_files(self, name: str) -> dict[str, int]:
+        """relative path -> mtime_ns of every file in a service's /app (to show nothing writes there)."""
+        app = self.apps[name]
+        return {p.relative_to(app).as_posix(): p.stat().st_mtime_ns for p in app.rglob("*")}
 
     def order(self) -> list[str]:
         """Services in an order where every depends_on comes first."""

@@ -71,3 +71,12 @@ def test_sigterm_stops_every_server_cleanly(compose_stack):
     for name in ("gateway", "scorer", "matcher"):
         proc = compose_stack.processes[name]
         assert proc.stop(grace=15) == 0, f"{name} did not exit 0 on SIGTERM:\n{proc.log_tail()}"
+
+
+def test_nothing_wrote_into_the_images_app_directories(compose_stack):
+    """With a read-only root filesystem writes can only go to mounts: the code trees stay untouched
+    (no __pycache__, no numba cache) after serving and stopping."""
+    for name in ("gateway", "scorer", "matcher"):
+        compose_stack.processes[name].stop(grace=15)
+    for name, before in compose_stack.apps_at_start.items():
+        assert compose_stack.app_files(name) == before, f"{name} wrote into /app"
