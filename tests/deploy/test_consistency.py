@@ -2,13 +2,17 @@
 images, ports, environment variable names (and values that the settings accept), health checks."""
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from services.common.settings import load_settings
 from services.gateway.settings import GatewaySettings
 from services.matcher.settings import MatcherSettings
 from services.scorer.settings import ScorerSettings
-from tests.deploy.deploy_files import (SERVICES, compose, compose_env, dockerfile, ecs_container, ecs_env,
+from tests.deploy.deploy_files import (COMPOSE_FILE, SERVICES, compose, compose_env, dockerfile, ecs_container, ecs_env,
                                        ecs_template, final_env)
 
 SETTINGS = {"matcher": MatcherSettings, "scorer": ScorerSettings, "gateway": GatewaySettings}
@@ -159,3 +163,17 @@ def test_gateway_finds_redis_on_the_port_redis_listens_on():
     assert command[command.index("--protected-mode") + 1] == "no" and services["redis"]["networks"] == ["internal"]
     ecs_redis = ecs_env(ecs_template(), "gateway")["GATEWAY_REDIS_URL"]["Fn::Sub"]
     assert ecs_redis.startswith("rediss://"), "ElastiCache has TLS in transit on"
+
+
+def _check_compose_schema(path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(Path(sys.executable).parent / "check-jsonschema"), "--builtin-schema",
+                           "vendor.compose-spec", str(path)], capture_output=True, text=True, timeout=120)
+
+
+def test_compose_file_is_valid_under_the_compose_spec_schema(tmp_path):
+    done = _check_compose_schema(COMPOSE_FILE)
+    assert done.returncode == 0, done.stdout + done.stderr
+    broken = tmp_path / "docker-compose.yml"
+    broken.write_text(COMPOSE_FILE.read_text().replace("condition: service_healthy", "condition: service_happy"))
+    done = _check_compose_schema(broken)
+    assert done.returncode != 0 and "service_happy" in done.stdout
