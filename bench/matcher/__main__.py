@@ -89,18 +89,27 @@ def latency_row(name: str, ms: np.ndarray, ref: np.ndarray) -> str:
 
 
 def suggest_prefixes(queries: list[Query]) -> list[str]:
-    """What people have typed on the way to each positive query: its first 1, 2, 3, 5 and 8 characters."""
+    """What people have typed on the way to every other positive query: its first 1, 2, 3, 5 and 8 characters."""
     out = []
-    for q in queries:
-        if q.movie_id is not None and q.category != "noise":
-            out += [q.text[:n] for n in (1, 2, 3, 5, 8) if q.text[:n].strip()]
+    for q in [q for q in queries if q.movie_id is not None and q.category != "noise"][::2]:
+        out += [q.text[:n] for n in (1, 2, 3, 5, 8) if q.text[:n].strip()]
     return out
+
+
+def show_misses(queries: list[Query], resolve, name: str) -> None:
+    print(f"\n## Wrong answers at {name} (query, right id, answer, alternatives)\n")
+    for q in queries:
+        answer = resolve(q.text)
+        if answer.best != q.movie_id:
+            print(f"- {q.category}: {q.text!r} right={q.movie_id} got={answer.best} alternatives={answer.alternatives}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="timing passes over the queries")
     parser.add_argument("--size", type=int, default=62_000, help="synthetic catalog size")
+    parser.add_argument("--accuracy-only", action="store_true", help="skip the latency measurements")
+    parser.add_argument("--show-misses", action="store_true", help="list the queries answered wrongly")
     args = parser.parse_args()
 
     from trainer.movielens import load_movielens
@@ -126,6 +135,11 @@ def main() -> None:
     results[f"TitleIndex @{len(big) // 1000}K"] = evaluate(queries, matcher_resolver(big_index))
     print("\n## Accuracy (ML-100K catalog; last column: same queries, real movies inside the synthetic catalog)\n")
     print(accuracy_table(results))
+    if args.show_misses:
+        show_misses(queries, matcher_resolver(index), f"{len(movies)} movies")
+        show_misses(queries, matcher_resolver(big_index), f"{len(big)} movies")
+    if args.accuracy_only:
+        return
 
     texts = [q.text for q in queries]
     prefixes = suggest_prefixes(queries)

@@ -1,20 +1,21 @@
 """TitleIndex: resolves typed titles to catalog movies and completes prefixes, over precomputed keys."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 from rapidfuzz.process import cdist
 
 from services.common.artifact import CatalogMovie
-from services.matcher.normalize import normalize_title, split_year, title_keys
+from services.matcher.candidate import Candidate
+from services.matcher.grams import TrigramIndex
+from services.matcher.normalize import (NUMBERS, STOP_WORDS, NormalizedTitle, fold, key_numbers, leading_acronym,
+                                        sorted_words, split_year, title_variants, words_to_key)
+from services.matcher.prefixes import WordStartIndex
+from services.matcher.suggest import suggest
 
-# Tuned on the ML-100K catalog with one random typo in each title and ~120 well-known films the
-# catalog lacks (tests/matcher/test_ml100k.py checks both). At 0.9 a typo is forgiven in 99% of
-# titles of 10+ characters and no absent film gets a confident answer; at 0.85 "Rocky" became
-# "Rock, The" and "Argo" became "Fargo": in a short title one edit makes another film. An exact
-# title whose year is off by more than one (YEAR_MISMATCH) also falls below.
+# Below this a result is "no match" with alternatives. Set on bench/matcher (hand-checked queries,
+# see RESULTS.md): lower, and short absent films ("Argo", "Rocky") start to land on real ones.
 MATCH_THRESHOLD = 0.9
 # Candidates below this are noise, not worth a "did you mean".
 ALTERNATIVE_FLOOR = 0.5
@@ -26,19 +27,24 @@ NUMBER_MISMATCH = 0.85
 # Confidence factors when the query names a year: release years often differ by one between
 # sources; more than that is probably another film with the same title.
 YEAR_OFF_BY_ONE, YEAR_UNKNOWN, YEAR_MISMATCH = 0.95, 0.95, 0.7
-# A fuzzy prefix of fewer characters matches almost anything.
-SUGGEST_FUZZY_MIN_CHARS = 4
-SUGGEST_FUZZY_FLOOR = 0.8
-INNER_WORD_FACTOR = 0.9
-_TOP_CODEPOINT = "\U0010ffff"
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A catalog movie and how confident the matcher is (0..1, 1 = same key after normalisation)."""
-
-    movie: CatalogMovie
-    confidence: float
+# "The Little Princess" (1939) and "A Little Princess" (1995) share a key; the article typed decides.
+ARTICLE_MISMATCH = 0.99
+# Typos as edits (a transposition is one): the confidence a key within the allowed edits gets
+# however short it is, where fuzz.ratio punishes one swapped letter in "jwas" (0.75).
+TYPO_CONFIDENCE = {1: 0.93, 2: 0.91}
+# Letters alike but one word plainly another ("toy story three" / "Holy Story III" at ratio 0.90;
+# "dark knight" / "Dark Night" at 0.95): near, not the same title. Checked only where it could matter.
+FOREIGN_WORD, FOREIGN_WORD_CHECK = 0.97, 0.85
+# A typed phrase that is whole words of exactly one title ("last crusade", "shawshank") is that
+# title; of several ("star trek") it is only a suggestion. Shorter phrases are too easily part of anything.
+PHRASE_BASE, PHRASE_COVERAGE, PHRASE_AMBIGUOUS, PHRASE_MIN_CHARS = 0.91, 0.07, 0.8, 6
+PHRASE_MAX_SUFFIXES = 200
+# "E.T." for "E.T. the Extra-Terrestrial": the leading acronym is a key, slightly below the title.
+ACRONYM_WEIGHT = 0.95
+# Up to this many keys every key is scored; beyond it only the trigram index's best candidates.
+FULL_SCAN_MAX_KEYS = 512
+TRIGRAM_CANDIDATES = 64
+SHORT_KEY_CHARS = 6
 
 
 def _effective_key_text(movie: CatalogMovie) -> tuple[str, int]:
@@ -50,21 +56,85 @@ def _effective_key_text(movie: CatalogMovie) -> tuple[str, int]:
     return text, movie.year or title_year or 0
 
 
-def _sorted_words(key: str) -> str:
-    return " ".join(sorted(key.split()))
+def allowed_edits(key: str) -> int:
+    """Typos forgiven in a key of this length (as search engines' "AUTO" fuzziness): 0, 1, then 2 from 6 letters."""
+    n = len(key.replace(" ", ""))
+    return 0 if n <= 2 else 1 if n <= 5 else 2
 
 
-def _numbers(key: str) -> tuple[str, ...]:
-    """The numbers of a key as sorted words: "star trek 6 the undiscovered country" -> ("6",)."""
-    return tuple(sorted(w for w in key.split() if w.isdigit()))
+def _doubled(a: str, b: str) -> bool:
+    """Whether one of a, b is the other with one letter doubled ("jawss" / "jaws", "sped" / "speed")."""
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    if len(longer) != len(shorter) + 1:
+        return False
+    return any(longer[i] == longer[i - 1] and longer[:i] + longer[i + 1:] == shorter for i in range(1, len(longer)))
+
+
+def _word_typo(typed: str, word: str, alone: bool) -> bool:
+    """Whether one typed word reads as a typo of a title word (equal counts as yes); `alone`: it is the whole title."""
+    if typed == word:
+        return True
+    edits = OSA.distance(typed, word)
+    if edits > allowed_edits(word):
+        return False
+    if typed[:1] != word[:1] and typed[:2] != word[1::-1] and (alone or typed[1:] != word[1:]):
+        # people rarely miss a first letter ("dark knight" is not "Dark Night"), though in a longer
+        # title they may mistake it for one that sounds alike ("citizen cane")
+        return False
+    if alone and len(word) <= 6 and abs(len(typed) - len(word)) == 1:
+        # one letter more or less at the end of a short word is another word unless doubled:
+        # "jawss" is Jaws, "rocky" is not "Rock"
+        longer, shorter = (typed, word) if len(typed) > len(word) else (word, typed)
+        if longer.startswith(shorter) and not _doubled(typed, word):
+            return False
+    if alone and len(word) <= 4 and sorted(typed) != sorted(word) and not _doubled(typed, word):
+        return False  # another letter in a short title is another title ("star" / "Stag"); a swap is a typo
+    return True
+
+
+def is_typo_of(query: str, key: str, edits: int) -> bool:
+    """Whether `query`, `edits` edits (OSA) from `key`, reads as a typo of it rather than another title.
+
+    Word by word when both have as many words, else as one word.
+    """
+    if edits == 0 or edits > allowed_edits(key):
+        return False
+    typed, words = query.split(), key.split()
+    if len(typed) != len(words):
+        return _word_typo(query.replace(" ", ""), key.replace(" ", ""), alone=True)
+    return all(_word_typo(t, w, alone=len(words) == 1) for t, w in zip(typed, words))
+
+
+def numbers_agree(query: str, key: str) -> bool:
+    """Whether the numbers of a query and a key agree, a typo in a number word forgiven
+    ("twelev monkeys" has Twelve Monkeys' number; "alien" lacks Alien 3's)."""
+    typed, wanted = key_numbers(query), key_numbers(key)
+    if typed == wanted:
+        return True
+    missing = [n for n in wanted if n not in typed]
+    if any(n not in wanted for n in typed) or not missing:
+        return False
+    words = [w for w in query.split() if w not in NUMBERS]
+    return all(any(OSA.distance(w, n) <= 1 + (len(n) > 4) for w in words) for n in missing)
+
+
+def has_foreign_word(query: str, key: str) -> bool:
+    """Whether, word for word (stop words aside), some typed word is no typo of its title word ("holy story" / "toy story")."""
+    typed = [w for w in query.split() if w not in STOP_WORDS] or query.split()
+    words = [w for w in key.split() if w not in STOP_WORDS] or key.split()
+    if len(typed) != len(words) or len(words) < 2 or "".join(typed) == "".join(words):
+        return False  # other word counts, or only a space moved ("shootin gfish")
+    # in typed order and in sorted order ("suspects usual" is Usual Suspects reordered, not a new word)
+    return not any(all(_word_typo(t, w, alone=False) for t, w in zip(a, b))
+                   for a, b in ((typed, words), (sorted(typed), sorted(words))))
 
 
 class TitleIndex:
-    """All catalog titles as normalised keys, built once; every request is whole-array work.
+    """All catalog titles as normalised keys, built once; every request scores only a few candidates.
 
-    Entries are (key, movie row) pairs: a movie has one entry per key it can be found under
-    (its title, and for "Seven (Se7en)" also "seven" and "se7en"); a key shared by several
-    movies ("Body Snatchers" 1956 and 1993) has one entry per movie.
+    Entries are (key, movie row) pairs: a movie has one entry per key it can be found under (its
+    title; for "Seven (Se7en)" also "seven" and "se seven en"; for "E.T. the Extra-Terrestrial"
+    also "et"); a key shared by several movies ("Body Snatchers" twice) has one entry per movie.
     """
 
     def __init__(self, movies: tuple[CatalogMovie, ...], threshold: float = MATCH_THRESHOLD) -> None:
@@ -72,81 +142,152 @@ class TitleIndex:
             raise ValueError("cannot index an empty catalog")
         self.movies = tuple(movies)
         self.threshold = threshold
-        years, keys, rows = [], [], []
+        years, keys, rows, articles, weights = [], [], [], [], []
         for row, movie in enumerate(self.movies):
             text, year = _effective_key_text(movie)
             years.append(year)
-            for key in title_keys(text):
-                keys.append(key)
+            variants = [(n, 1.0) for n in title_variants(text)]
+            acronym = leading_acronym(text)
+            if acronym and all(n.key != acronym for n, _ in variants):
+                variants.append((NormalizedTitle(acronym, None), ACRONYM_WEIGHT))
+            for n, weight in variants:
+                keys.append(n.key)
                 rows.append(row)
+                articles.append(n.article)
+                weights.append(weight)
         self.years = np.asarray(years, dtype=np.int32)  # (M,) 0 when unknown
         self.popularity = np.asarray([m.n_ratings for m in self.movies], dtype=np.int64)  # (M,)
+        # (M,) 0 for the most rated movie; ties keep catalog order.
+        self.popularity_rank = np.argsort(np.argsort(-self.popularity, kind="stable"), kind="stable")
         self.entry_keys: list[str] = keys  # (E,)
-        # Words sorted once here, so token_sort_ratio is a plain ratio per request (5x faster).
-        self._entry_sorted_keys = [_sorted_words(k) for k in keys]  # (E,)
+        # Words sorted once here, so token_sort_ratio is a plain ratio per request.
+        self._entry_sorted = [sorted_words(k) for k in keys]  # (E,)
         self.entry_rows = np.asarray(rows, dtype=np.int64)  # (E,) row into movies
-        self._entry_lengths = np.asarray([len(k) for k in keys], dtype=np.float32)  # (E,)
+        self.entry_lengths = np.asarray([len(k) for k in keys], dtype=np.float32)  # (E,)
         self._entry_years = self.years[self.entry_rows]  # (E,)
+        self._entry_articles = np.asarray([a or "" for a in articles])  # (E,) unicode, "" for none
+        self._entry_weights = np.asarray(weights, dtype=np.float32)  # (E,)
         # Each distinct set of numbers in a key gets an id, so comparing a query's numbers with
-        # every key's is one array comparison.
+        # every candidate's is one array comparison. A key that is only a number ("Seven") is exempt.
         self._number_ids: dict[tuple[str, ...], int] = {}
         self._entry_numbers = np.asarray(
-            [self._number_ids.setdefault(_numbers(k), len(self._number_ids)) for k in keys], dtype=np.int64)  # (E,)
-
-        # Every word-start suffix of every key, sorted, so a prefix is two binary searches:
-        # "jurassic park" is stored as "jurassic park" (at start) and "park" (inner word).
-        suffixes, owners, at_start = [], [], []
-        for entry, key in enumerate(keys):
-            for i, ch in enumerate(key):
-                if i == 0 or (key[i - 1] == " " and ch != " "):
-                    suffixes.append(key[i:])
-                    owners.append(entry)
-                    at_start.append(i == 0)
-        order = np.argsort(np.asarray(suffixes), kind="stable")
-        self._suffixes = np.asarray(suffixes)[order]  # (S,) unicode, sorted
-        self._suffix_entry = np.asarray(owners, dtype=np.int64)[order]  # (S,)
-        self._suffix_at_start = np.asarray(at_start, dtype=bool)[order]  # (S,)
+            [-2 if k in NUMBERS else self._number_ids.setdefault(key_numbers(k), len(self._number_ids))
+             for k in keys], dtype=np.int64)  # (E,)
+        self._entry_word_counts = np.asarray([len(set(k.split())) for k in keys], dtype=np.int32)  # (E,)
+        self._by_length = np.argsort(self.entry_lengths, kind="stable")  # (E,) entries, shortest key first
+        self._sorted_lengths = self.entry_lengths[self._by_length]  # (E,)
+        self.grams = TrigramIndex(keys)
+        self.words = WordStartIndex(keys)
 
     def __len__(self) -> int:
         return len(self.movies)
 
     # -- resolve ----------------------------------------------------------------------------
 
-    def _year_factor(self, year: int | None) -> np.ndarray:
-        """(E,) float32 confidence factor of each entry for a query that names `year`."""
-        if year is None:
-            return np.ones(len(self.entry_keys), dtype=np.float32)
-        diff = np.abs(self._entry_years - year)
-        factor = np.where(diff == 0, 1.0, np.where(diff == 1, YEAR_OFF_BY_ONE, YEAR_MISMATCH))
-        return np.where(self._entry_years == 0, YEAR_UNKNOWN, factor).astype(np.float32)
+    @staticmethod
+    def query_variants(query: str) -> list[NormalizedTitle]:
+        """The readings of a typed title, each a (key, year, article): as typed ("Heat (1995)" -> "heat",
+        1995), under its alternate-title parts, with a leading article kept as a word ("LA Confidential"),
+        and, when it ends in a year-like number, with that number as part of the title ("Blues Brothers 2000")."""
+        text, year = split_year(query)
+        variants = [NormalizedTitle(n.key, year, n.article) for n in title_variants(text)]
+        kept = words_to_key(fold(text))
+        if variants and variants[0].article is not None and kept:
+            variants.append(NormalizedTitle(kept, year, None))
+        if year is not None:
+            variants += [n for n in title_variants(query)]
+        unique: dict[tuple, NormalizedTitle] = {}
+        for v in variants:
+            unique.setdefault((v.key, v.year, v.article), v)
+        return list(unique.values())
 
-    def _similarity(self, queries: list[str]) -> np.ndarray:
-        """(len(queries), E) float32 in 0..1; 1 only for identical keys."""
-        ratio = cdist(queries, self.entry_keys, scorer=fuzz.ratio, dtype=np.float32)
-        token_sort = cdist([_sorted_words(q) for q in queries], self._entry_sorted_keys, scorer=fuzz.ratio,
-                           dtype=np.float32)  # = fuzz.token_sort_ratio on the raw keys
+    def _candidates(self, variants: list[NormalizedTitle]) -> np.ndarray:
+        """(C,) int64 entries worth scoring: all of a small catalog, else the trigram index's best per variant."""
+        if len(self.entry_keys) <= FULL_SCAN_MAX_KEYS:
+            return np.arange(len(self.entry_keys))
+        found = [self.grams.top(v.key, TRIGRAM_CANDIDATES) for v in variants]
+        for v in variants:
+            if len(v.key) <= SHORT_KEY_CHARS:
+                # A swap in a short word ("jwas") leaves it no trigram in common with the right key:
+                # every key of about its length is a candidate instead (few keys are that short).
+                lo, hi = np.searchsorted(self._sorted_lengths, [len(v.key) - 1, len(v.key) + 1.5])
+                found.append(self._by_length[lo:hi])
+        return np.unique(np.concatenate(found))
+
+    def _factors(self, variant: NormalizedTitle, entries: np.ndarray) -> np.ndarray:
+        """(C,) float32 year, article and key-kind factors of entries for one reading of the query."""
+        factor = self._entry_weights[entries].copy()
+        if variant.year is not None:
+            years = self._entry_years[entries]
+            diff = np.abs(years - variant.year)
+            year_factor = np.where(diff == 0, 1.0, np.where(diff == 1, YEAR_OFF_BY_ONE, YEAR_MISMATCH))
+            factor *= np.where(years == 0, YEAR_UNKNOWN, year_factor).astype(np.float32)
+        if variant.article is not None:
+            factor *= np.where(self._entry_articles[entries] == variant.article, 1.0, ARTICLE_MISMATCH).astype(np.float32)
+        return factor
+
+    def _similarity(self, variant: NormalizedTitle, entries: np.ndarray) -> np.ndarray:
+        """(C,) float32 in 0..1 of the variant's key against the entries' keys; 1 only for identical keys."""
+        keys = [self.entry_keys[e] for e in entries]
+        ratio = cdist([variant.key], keys, scorer=fuzz.ratio, dtype=np.float32)[0]
+        token_sort = cdist([sorted_words(variant.key)], [self._entry_sorted[e] for e in entries],
+                           scorer=fuzz.ratio, dtype=np.float32)[0]
         similarity = np.maximum(ratio, TOKEN_SORT_WEIGHT * token_sort) / 100.0
-        number_ids = np.asarray([self._number_ids.get(_numbers(q), -1) for q in queries])
-        mismatch = self._entry_numbers[None, :] != number_ids[:, None]
-        return np.where(mismatch, NUMBER_MISMATCH * similarity, similarity)
+        for i in np.flatnonzero((similarity >= FOREIGN_WORD_CHECK) & (similarity < 1.0)):
+            if has_foreign_word(variant.key, keys[i]):
+                similarity[i] *= FOREIGN_WORD
+        edits = cdist([variant.key], keys, scorer=OSA.distance, score_cutoff=2, dtype=np.int32)[0]
+        for i in np.flatnonzero((edits > 0) & (edits <= 2)):
+            if is_typo_of(variant.key, keys[i], int(edits[i])):
+                similarity[i] = max(similarity[i], TYPO_CONFIDENCE[int(edits[i])])
+        number_id = -1 if variant.key in NUMBERS else self._number_ids.get(key_numbers(variant.key), -3)
+        numbers = self._entry_numbers[entries]
+        mismatch = (numbers != number_id) & (numbers != -2) & (number_id != -1)
+        for i in np.flatnonzero(mismatch & (similarity >= FOREIGN_WORD_CHECK)):
+            mismatch[i] = not numbers_agree(variant.key, keys[i])
+        return np.where(mismatch, NUMBER_MISMATCH * similarity, similarity).astype(np.float32)
+
+    def _partial(self, variant: NormalizedTitle, entries: np.ndarray) -> tuple[np.ndarray, float]:
+        """Entries whose key holds all the variant's words (as a phrase found by the word-start index,
+        or scattered among the candidate `entries`), and the confidence that gives (0 for none)."""
+        none = np.zeros(0, dtype=np.int64), 0.0
+        words = variant.key.split()
+        if len(variant.key) < PHRASE_MIN_CHARS or all(w in NUMBERS or w in STOP_WORDS for w in words):
+            return none
+        found = []
+        phrase = self.words.phrase(variant.key, PHRASE_MAX_SUFFIXES)
+        if phrase is not None:
+            found.append(phrase)
+        if sum(w not in STOP_WORDS for w in words) >= 3:  # scattered words: only a longer, telling query
+            token_set = cdist([variant.key], [self.entry_keys[e] for e in entries], scorer=fuzz.token_set_ratio,
+                              dtype=np.float32)[0]
+            found.append(entries[(token_set == 100) & (self._entry_word_counts[entries] > len(set(words)))])
+        hits = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        if len(hits) == 0:
+            return none
+        distinct = {self.entry_keys[e] for e in hits}
+        if len(distinct) > 1:
+            return hits, PHRASE_AMBIGUOUS
+        coverage = len(variant.key) / len(next(iter(distinct)))
+        return hits, PHRASE_BASE + PHRASE_COVERAGE * coverage
 
     def movie_confidence(self, query: str) -> np.ndarray:
-        """(M,) float32 confidence that `query` means each movie.
-
-        The query is tried as typed ("Heat (1995)" -> key "heat", year 1995), under its
-        alternate-title parts, and, when it ends in a year-like number, with that number as part
-        of the title ("Blues Brothers 2000"); each movie keeps its best score.
-        """
-        text, year = split_year(query)
-        variants = [(key, year) for key in title_keys(text)]
-        if year is not None:
-            variants += [(key, None) for key in title_keys(query) if (key, None) not in variants]
+        """(M,) float32 confidence that `query` means each movie: every reading of the query against
+        every key of the movie (fuzzy, typo, whole-word phrase), times year/article/number factors; the best."""
         best = np.zeros(len(self.movies), dtype=np.float32)
+        variants = self.query_variants(query)
         if not variants:
             return best
-        similarity = self._similarity([key for key, _ in variants])  # (V, E)
-        by_entry = np.max(similarity * np.stack([self._year_factor(y) for _, y in variants]), axis=0)
-        np.maximum.at(best, self.entry_rows, by_entry)
+        entries = self._candidates(variants)
+        by_entry = np.zeros(len(entries), dtype=np.float32)
+        for v in variants:
+            by_entry = np.maximum(by_entry, self._similarity(v, entries) * self._factors(v, entries))
+        np.maximum.at(best, self.entry_rows[entries], by_entry)
+        for v in variants:
+            phrase_entries, confidence = self._partial(v, entries)
+            if len(phrase_entries):
+                scores = confidence * self._factors(v, phrase_entries)
+                np.maximum.at(best, self.entry_rows[phrase_entries], scores.astype(np.float32))
         return best
 
     def _ranked(self, confidence: np.ndarray, floor: float) -> np.ndarray:
@@ -165,58 +306,15 @@ class TitleIndex:
         ranked = self._ranked(confidence, ALTERNATIVE_FLOOR)
         best = None
         if len(ranked) and confidence[ranked[0]] >= self.threshold:
-            best = self._candidate(ranked[0], confidence)
+            best = self.candidate(ranked[0], confidence)
             ranked = ranked[1:]
-        return best, [self._candidate(row, confidence) for row in ranked[:max_alternatives]]
+        return best, [self.candidate(row, confidence) for row in ranked[:max_alternatives]]
 
-    def _candidate(self, row: int, confidence: np.ndarray) -> Candidate:
+    def candidate(self, row: int, confidence: np.ndarray) -> Candidate:
         return Candidate(self.movies[row], round(float(confidence[row]), 4))
 
     # -- suggest ----------------------------------------------------------------------------
 
     def suggest(self, prefix: str, limit: int = 10) -> list[Candidate]:
-        """Movies whose title starts with (or has a word starting with) the typed prefix.
-
-        Ranked by match quality (whole key, key prefix, inner word) then popularity; a named
-        year puts that year's movies first. Filled with fuzzy prefix matches when there are
-        fewer than `limit`. Confidence is the share of the title already typed.
-        """
-        normalized = normalize_title(prefix)
-        typed = normalized.key
-        if not typed or limit <= 0:
-            return []
-        lo, hi = np.searchsorted(self._suffixes, [typed, typed + _TOP_CODEPOINT])
-        entries = self._suffix_entry[lo:hi]
-        at_start = self._suffix_at_start[lo:hi]
-        coverage = len(typed) / self._entry_lengths[entries]
-        entry_tier = np.where(at_start, np.where(coverage >= 1.0, 0, 1), 2)
-        entry_conf = np.where(at_start, coverage, INNER_WORD_FACTOR * coverage).astype(np.float32)
-
-        n = len(self.movies)
-        tier = np.full(n, 3, dtype=np.int64)
-        confidence = np.zeros(n, dtype=np.float32)
-        rows = self.entry_rows[entries]
-        np.minimum.at(tier, rows, entry_tier)
-        np.maximum.at(confidence, rows, entry_conf)
-        year_first = (self.years != normalized.year) if normalized.year is not None else np.zeros(n, dtype=bool)
-        hits = np.flatnonzero(tier < 3)
-        hits = hits[np.lexsort((-self.popularity[hits], year_first[hits], tier[hits]))][:limit]
-        out = [self._candidate(row, confidence) for row in hits]
-
-        if len(out) < limit and len(typed) >= SUGGEST_FUZZY_MIN_CHARS:
-            out += self._fuzzy_prefix(typed, limit - len(out), exclude=hits)
-        return out
-
-    def _fuzzy_prefix(self, typed: str, count: int, exclude: np.ndarray) -> list[Candidate]:
-        """Movies whose key starts with something close to `typed` ("jurasic p" -> "jurassic park")."""
-        heads = [key[: len(typed)] for key in self.entry_keys]
-        similarity = cdist([typed], heads, scorer=fuzz.ratio, dtype=np.float32)[0] / 100.0  # (E,)
-        similarity[similarity < SUGGEST_FUZZY_FLOOR] = 0.0
-        coverage = np.minimum(1.0, len(typed) / self._entry_lengths)
-        quality = np.zeros(len(self.movies), dtype=np.float32)
-        confidence = np.zeros(len(self.movies), dtype=np.float32)
-        np.maximum.at(quality, self.entry_rows, similarity)
-        np.maximum.at(confidence, self.entry_rows, (similarity * coverage).astype(np.float32))
-        quality[exclude] = 0.0
-        ranked = self._ranked(quality, SUGGEST_FUZZY_FLOOR)[:count]
-        return [self._candidate(row, confidence) for row in ranked]
+        """Movies whose title starts with (or has a word starting with) the typed prefix; see suggest.py."""
+        return suggest(self, prefix, limit)

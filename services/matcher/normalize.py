@@ -11,86 +11,122 @@ MIN_YEAR, MAX_YEAR = 1870, 2039
 # Articles the catalog moves to the end ("Usual Suspects, The", "Misérables, Les", "Boot, Das")
 # and people type in front, so both spellings give one key. Folded (accent-free, lower-case)
 # forms; "l'" is handled separately because it is glued to the next word.
-MOVED_ARTICLES = ("the", "a", "an", "les", "la", "le", "il", "el", "das", "der", "die", "det")
-# "Die" leads English titles ("Die Hard", "Die Hard 2") far more often than German ones in a
-# typed query, so in front it stays part of the title.
-LEADING_ARTICLES = tuple(a for a in MOVED_ARTICLES if a != "die")
+LEADING_ARTICLES = ("the", "a", "an", "les", "la", "le", "il", "el", "das", "der", "det", "los", "las", "gli")
+# "Die", "I" and "O" lead English titles ("Die Hard", "I Shot Andy Warhol") far more often than
+# foreign ones in a typed query, so they count as articles only when moved to the end.
+MOVED_ARTICLES = LEADING_ARTICLES + ("die", "i", "o", "lo")
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
-_YEAR_PATTERNS = (
-    re.compile(r"^(?P<text>.*?\S)\s*[(\[]\s*(?P<year>\d{4})\s*[)\]]\s*$"),  # "Heat (1995)", "Heat [1995]"
-    re.compile(r"^(?P<text>.*?[^\s,]),\s*(?P<year>\d{4})\s*$"),  # "Heat, 1995"
-    re.compile(r"^(?P<text>.*?\S)\s+(?P<year>\d{4})\s*$"),  # "heat 1995"
-)
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "`": "'", "\u00b4": "'", "\u2032": "'",
+                         "\u201c": '"', "\u201d": '"', "\u2010": "-", "\u2011": "-", "\u2012": "-",
+                         "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-"})
+_BRACKETED_YEAR = re.compile(r"^(?P<text>.*?\S)\s*[(\[]\s*(?P<year>\d{4}|\d{2})\s*[)\]]\s*$")  # "Heat (1995)", "(95)"
+_SHORT_YEAR = re.compile(r"^(?P<text>.*?\S)\s*'\s*(?P<year>\d{2})\s*$")  # "heat '95"
+_PLAIN_YEAR = re.compile(r"^(?P<text>.*?[^\s,:\-])\s*[,:\-]?\s*(?<!\d)(?P<year>\d{4})\s*$")  # "heat 1995", "Heat, 1995"
 # A parenthesised alternate title at the end: "Seven (Se7en)", "Nikita (La Femme Nikita)".
 _ALTERNATE = re.compile(r"^(?P<main>[^()]*?\S)\s*\((?P<alt>[^()]*\w[^()]*)\)\s*$")
-_TRAILING_ARTICLE = re.compile(rf"^(?P<text>.*\S)\s*,\s*(?:(?:{'|'.join(MOVED_ARTICLES)})|l\s*')$")
-_LEADING_ARTICLE = re.compile(rf"^(?:(?:{'|'.join(LEADING_ARTICLES)})\s+|l\s*'\s*)(?P<text>\w.*)$")
-_INNER_DOT = re.compile(r"(?<=\w)\.(?=\w)")  # "E.T." -> "ET", "L.A." -> "LA"
+_TRAILING_ARTICLE = re.compile(rf"^(?P<text>.*\S)\s*,\s*(?P<article>{'|'.join(MOVED_ARTICLES)}|l\s*')$")
+_LEADING_ARTICLE = re.compile(rf"^(?P<article>{'|'.join(LEADING_ARTICLES)})\s+(?P<text>\w.*)$|^(?P<l>l)\s*'\s*(?P<ltext>\w.*)$")
+_GLUE = re.compile(r"(?<=\w)[.*](?=\w)")  # "E.T." -> "ET", "M*A*S*H" -> "MASH", "L.A." -> "LA"
 _INNER_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")  # "Schindler's" -> "Schindlers"
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")  # "20,000 Leagues" -> "20000 Leagues"
+_LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")  # "jaws2" -> "jaws 2", "3D" -> "3 D"
 _NON_WORD = re.compile(r"[^\w]+")
-# Sequel numbers spelled either way ("Star Trek VI", "star trek 6"); "i" and "x" are left alone
-# because they are also words ("I Shot Andy Warhol", "Malcolm X").
-ROMAN_NUMERALS = {"ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
+_WORD_HYPHEN = re.compile(r"(?<=[^\W\d_])[-\u2010\u2011](?=[^\W\d_])")
+
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty")
+# Sequel numbers spelled any way ("Star Trek VI", "star trek 6", "Godfather Part II") become one word;
+# "i" and "x" are left alone because they are also words ("I Shot Andy Warhol", "Malcolm X").
+_ROMAN = {"ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9}
+# Small numbers as words, so "12 Monkeys", "Twelve Monkeys" and "twelve monkies" stay close.
+WORD_FORMS: dict[str, str] = {str(i): w for i, w in enumerate(NUMBER_WORDS)}
+WORD_FORMS.update({r: NUMBER_WORDS[n] for r, n in _ROMAN.items()})
+# Abbreviations people type either way.
+WORD_FORMS.update({"dr": "doctor", "mr": "mister", "st": "saint", "sgt": "sergeant", "pt": "part", "vs": "versus",
+                   "blvd": "boulevard", "jr": "junior", "mt": "mount", "ft": "fort"})
+NUMBERS = frozenset(NUMBER_WORDS)
+# Words that carry little when comparing bags of words ("Jurassic Park: The Lost World").
+STOP_WORDS = frozenset(("the", "a", "an", "of", "and", "in", "on", "to", "for"))
 
 
 @dataclass(frozen=True)
 class NormalizedTitle:
-    """A title reduced to its matching key, plus the year it named (None when it named none)."""
+    """A title reduced to its matching key, the year it named and the article it started with (or None)."""
 
     key: str
     year: int | None
+    article: str | None = None
 
 
 def fold(text: str) -> str:
-    """Accent-free, case-folded text with '&' spelled out: "Misérables & Co" -> "miserables and co".
+    """Accent-free, case-folded text, symbols and invisible characters removed, '&' spelled out.
 
-    Punctuation is kept; `punctuation_to_spaces` removes it after articles are found.
+    "Misérables & Co™" -> "miserables and co"; full-width letters become ASCII; dashes and quotes
+    become '-' and '\\''. Punctuation is kept; `punctuation_to_spaces` removes it after articles are found.
     """
+    # Symbols (emoji, ™) and format characters (zero-width space, soft hyphen) carry no title.
+    text = "".join(c for c in text if unicodedata.category(c) not in ("So", "Cf"))
     text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(c for c in text if not unicodedata.combining(c)).translate(_QUOTES)
     return " ".join(text.replace("&", " and ").split())
 
 
 def punctuation_to_spaces(text: str) -> str:
-    """Removes punctuation (glued acronyms and possessives stay one word) and collapses whitespace."""
-    text = _INNER_APOSTROPHE.sub("", _INNER_DOT.sub("", text))
+    """Removes punctuation (glued acronyms, possessives and thousands stay one word), splits digits from letters."""
+    text = _THOUSANDS.sub("", _INNER_APOSTROPHE.sub("", _GLUE.sub("", text)))
+    text = _LETTER_DIGIT.sub(" ", text)
     return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
 
 
+def _year(digits: str) -> int:
+    if len(digits) == 2:  # "'95" and "(95)": the catalog's century is the 1900s until "(30)"
+        return (1900 if int(digits) >= 30 else 2000) + int(digits)
+    return int(digits)
+
+
 def split_year(text: str) -> tuple[str, int | None]:
-    """Splits a trailing year off: "Heat (1995)", "heat 1995", "Heat, 1995", "Heat [1995]" -> ("Heat", 1995).
+    """Splits a trailing year off: "Heat (1995)", "heat 1995", "Heat, 1995", "Heat - 1995", "heat '95" -> ("Heat", 1995).
 
     A number outside MIN_YEAR..MAX_YEAR, or one that is the whole title ("1941"), is not a year.
     """
-    stripped = text.strip()
-    for pattern in _YEAR_PATTERNS:
+    stripped = " ".join(text.translate(_QUOTES).split())
+    for pattern in (_BRACKETED_YEAR, _SHORT_YEAR, _PLAIN_YEAR):
         m = pattern.match(stripped)
-        if m and MIN_YEAR <= int(m["year"]) <= MAX_YEAR and any(c.isalnum() for c in m["text"]):
-            return m["text"].strip(), int(m["year"])
+        if m and MIN_YEAR <= _year(m["year"]) <= MAX_YEAR and any(c.isalnum() for c in m["text"]):
+            return m["text"].strip(), _year(m["year"])
     return stripped, None
 
 
-def drop_article(folded: str) -> str:
+def drop_article(folded: str) -> tuple[str, str | None]:
     """Drops one leading or moved trailing article from folded text, unless nothing would remain.
 
-    "usual suspects, the" and "the usual suspects" both become "usual suspects"; "l'uomo" -> "uomo".
+    "usual suspects, the" and "the usual suspects" both give ("usual suspects", "the"); "l'uomo" -> ("uomo", "l").
     """
-    m = _TRAILING_ARTICLE.match(folded) or _LEADING_ARTICLE.match(folded)
+    m = _TRAILING_ARTICLE.match(folded)
     if m and punctuation_to_spaces(m["text"]):
-        return m["text"].strip()
-    return folded
+        return m["text"].strip(), m["article"].replace(" ", "").rstrip("'")
+    m = _LEADING_ARTICLE.match(folded)
+    if m:
+        text, article = (m["text"], m["article"]) if m["article"] else (m["ltext"], "l")
+        if punctuation_to_spaces(text):
+            return text.strip(), article
+    return folded, None
+
+
+def words_to_key(text: str) -> str:
+    """Folded text as key words: punctuation gone, numbers and abbreviations in one spelling, "part" before a number dropped."""
+    words = [WORD_FORMS.get(w, w) for w in punctuation_to_spaces(text).split()]
+    return " ".join(w for i, w in enumerate(words)
+                    if not (w == "part" and i + 1 < len(words) and (words[i + 1] in NUMBERS or words[i + 1].isdigit())))
 
 
 def title_key(text: str) -> str:
-    """The matching key of a title with no year in it: folded, article dropped, no punctuation,
-    Roman sequel numbers as digits ("Star Trek VI: The Undiscovered Country" -> "star trek 6 the ...")."""
-    words = punctuation_to_spaces(drop_article(fold(text))).split()
-    return " ".join(ROMAN_NUMERALS.get(w, w) for w in words)
+    """The matching key of a title with no year in it ("Star Trek VI: The Undiscovered Country" -> "star trek six the undiscovered country")."""
+    return words_to_key(drop_article(fold(text))[0])
 
 
 def normalize_title(text: str, extract_year: bool = True) -> NormalizedTitle:
-    """Key and year of a title as a person types it or the catalog spells it.
+    """Key, year and article of a title as a person types it or the catalog spells it.
 
     "The Usual Suspects", "usual suspects" and "Usual Suspects, The (1995)" all give the key
     "usual suspects" (the last with year 1995). With extract_year=False a trailing number stays
@@ -99,7 +135,8 @@ def normalize_title(text: str, extract_year: bool = True) -> NormalizedTitle:
     year = None
     if extract_year:
         text, year = split_year(text)
-    return NormalizedTitle(title_key(text), year)
+    body, article = drop_article(fold(text))
+    return NormalizedTitle(words_to_key(body), year, article)
 
 
 def split_alternate(text: str) -> tuple[str, str | None]:
@@ -113,13 +150,47 @@ def split_alternate(text: str) -> tuple[str, str | None]:
     return m["main"].strip(), m["alt"].strip()
 
 
-def title_keys(text: str) -> tuple[str, ...]:
-    """Every key a title (year already removed) can be found under, most specific first, no blanks.
+def title_variants(text: str) -> tuple[NormalizedTitle, ...]:
+    """Every (key, article) a title (year already removed) can be found under, most specific first, no blanks.
 
-    "Nikita (La Femme Nikita)" -> ("nikita la femme nikita", "nikita", "femme nikita").
+    "Nikita (La Femme Nikita)" -> keys "nikita la femme nikita", "nikita", "femme nikita".
     """
-    keys = [title_key(text)]
+    parts = [text]
     main, alt = split_alternate(text)
     if alt is not None:
-        keys += [title_key(main), title_key(alt)]
-    return tuple(dict.fromkeys(k for k in keys if k))
+        parts += [main, alt]
+    # "Butt-head" is typed "butthead" as often as "butt head": both spellings are keys.
+    parts += [_WORD_HYPHEN.sub("", p) for p in parts if _WORD_HYPHEN.search(p)]
+    out: dict[str, NormalizedTitle] = {}
+    for part in parts:
+        n = normalize_title(part, extract_year=False)
+        if n.key and n.key not in out:
+            out[n.key] = n
+    return tuple(out.values())
+
+
+def title_keys(text: str) -> tuple[str, ...]:
+    """The keys of title_variants: "Seven (Se7en)" -> ("seven se seven en", "seven", "se seven en")."""
+    return tuple(n.key for n in title_variants(text))
+
+
+def leading_acronym(text: str) -> str | None:
+    """The dotted acronym a title starts with, as people shorten it: "E.T. the Extra-Terrestrial" -> "et".
+
+    None when the title does not start with one of at least two letters or is nothing else.
+    """
+    m = re.match(r"^\s*((?:[^\W\d_]\.){2,})\s*(\S.*)?$", fold(text))
+    if m is None or not m[2]:
+        return None
+    return m[1].replace(".", "")
+
+
+def sorted_words(key: str) -> str:
+    """Key words sorted, stop words left out: "jurassic park the lost world" -> "jurassic lost park world"."""
+    words = [w for w in key.split() if w not in STOP_WORDS]
+    return " ".join(sorted(words or key.split()))
+
+
+def key_numbers(key: str) -> tuple[str, ...]:
+    """The numbers of a key, sorted: "star trek six the undiscovered country" -> ("six",)."""
+    return tuple(sorted(w for w in key.split() if w in NUMBERS or w.isdigit()))

@@ -6,8 +6,14 @@ import pytest
 from rapidfuzz import fuzz
 
 from services.common.artifact import CatalogMovie, load_catalog
-from services.matcher.index import MATCH_THRESHOLD, NUMBER_MISMATCH, TOKEN_SORT_WEIGHT, TitleIndex
-from services.matcher.normalize import normalize_title, title_keys
+import services.matcher.index as index_module
+from rapidfuzz.distance import OSA
+from services.matcher.index import (
+    FOREIGN_WORD, FOREIGN_WORD_CHECK, FULL_SCAN_MAX_KEYS, MATCH_THRESHOLD, NUMBER_MISMATCH, PHRASE_AMBIGUOUS,
+    PHRASE_BASE, PHRASE_COVERAGE, PHRASE_MIN_CHARS, TOKEN_SORT_WEIGHT, TYPO_CONFIDENCE, TitleIndex, has_foreign_word,
+    is_typo_of, numbers_agree,
+)
+from services.matcher.normalize import NUMBERS, key_numbers, normalize_title, sorted_words, title_keys
 
 
 @pytest.fixture(scope="module")
@@ -114,9 +120,11 @@ def test_sequel_numbers_must_agree():
                         movie(3, "Alien", 1979), movie(4, "Alien 3", 1992)))
     assert best_id(index, "godfather part 2") == 2
     assert best_id(index, "The Godfather Part II") == 2
+    assert best_id(index, "godfather 2") == 2  # "Part" before a number is dropped on both sides
     assert best_id(index, "alien 4") is None
-    best, alternatives = index.resolve("godfather 2")
-    assert best is None and {a.movie.movie_id for a in alternatives} == {1, 2}
+    assert best_id(index, "alien 3") == 4 and best_id(index, "alien") == 3
+    best, alternatives = index.resolve("godfather 3")
+    assert best is None and {a.movie.movie_id for a in alternatives[:2]} == {1, 2}
 
 
 def test_alternate_titles_in_parentheses_are_keys():
@@ -139,21 +147,101 @@ def test_empty_catalog_is_refused():
 
 
 def slow_confidence(index: TitleIndex, query: str) -> np.ndarray:
-    """The obvious per-movie loop that movie_confidence vectorises (queries without a year)."""
+    """The obvious per-movie loop that movie_confidence vectorises (queries without a year or article)."""
     q = normalize_title(query).key
+    words = q.split()
     out = np.zeros(len(index.movies), dtype=np.float32)
-    for row, m in enumerate(index.movies):
-        for key in title_keys(m.title):  # tiny titles carry no year
-            s = max(fuzz.ratio(q, key), TOKEN_SORT_WEIGHT * fuzz.token_sort_ratio(q, key)) / 100
-            if sorted(w for w in q.split() if w.isdigit()) != sorted(w for w in key.split() if w.isdigit()):
-                s *= NUMBER_MISMATCH
+    keys = {row: title_keys(m.title) for row, m in enumerate(index.movies)}  # tiny titles carry no year
+    for row, movie_keys in keys.items():
+        for key in movie_keys:
+            s = max(fuzz.ratio(q, key), TOKEN_SORT_WEIGHT * fuzz.ratio(sorted_words(q), sorted_words(key))) / 100
+            if FOREIGN_WORD_CHECK <= s < 1 and has_foreign_word(q, key):
+                s *= FOREIGN_WORD
+            edits = OSA.distance(q, key)
+            if is_typo_of(q, key, edits):
+                s = max(s, TYPO_CONFIDENCE[edits])
+            if key not in NUMBERS and q not in NUMBERS and key_numbers(q) != key_numbers(key):
+                if not (s >= FOREIGN_WORD_CHECK and numbers_agree(q, key)):
+                    s *= NUMBER_MISMATCH
             out[row] = max(out[row], s)
+    # whole words of one title (a phrase): that title; of several: only a suggestion
+    if len(q) >= PHRASE_MIN_CHARS:
+        holders = {(row, key) for row, movie_keys in keys.items() for key in movie_keys
+                   if f" {q} " in f" {key} "}
+        distinct = {key for _, key in holders}
+        for row, key in holders:
+            partial = PHRASE_AMBIGUOUS if len(distinct) > 1 else PHRASE_BASE + PHRASE_COVERAGE * len(q) / len(key)
+            out[row] = max(out[row], partial)
     return out
 
 
-@pytest.mark.parametrize("query", ["jurasic park", "heat", "godfather", "lion king the", "star wars 2", "body"])
+@pytest.mark.parametrize("query", ["jurasic park", "heat", "godfather", "lion king the", "star wars 2", "body",
+                                   "usual", "godfater", "heaters", "star wars two", "suspects usual"])
 def test_confidence_equals_the_obvious_loop(index, query):
+    assert len(index.entry_keys) <= FULL_SCAN_MAX_KEYS  # the tiny catalog scores every key
     np.testing.assert_allclose(index.movie_confidence(query), slow_confidence(index, query), atol=1e-5)
+
+
+def test_trigram_candidates_give_the_full_scan_answers(index, monkeypatch):
+    queries = ["jurasic park", "the usual suspect", "the godfater", "suspects usual", "star wars 1978", "heat",
+               "Heat (1995)", "heathers", "body snatchers 1956", "jwas", "the matrix", "lion king", "goldeneye"]
+    def answer(query):  # the match and the alternatives worth offering (the scan also lists weak ones)
+        best, alternatives = index.resolve(query, 10)
+        return best, [a for a in alternatives if a.confidence >= 0.7]
+
+    full = {q: answer(q) for q in queries}
+    monkeypatch.setattr(index_module, "FULL_SCAN_MAX_KEYS", 0)
+    for q in queries:
+        assert answer(q) == full[q], q
+
+
+@pytest.mark.parametrize(("query", "movie_id"), [
+    ("haet", 273),  # a swap in a short title is a typo
+    ("heatt", 273),  # so is a doubled letter
+    ("Goldenye", 2),
+    ("star wras", 50),
+    ("suspects the usual", 12),
+])
+def test_typos_of_short_titles_are_forgiven(index, query, movie_id):
+    assert best_id(index, query) == movie_id
+
+
+@pytest.mark.parametrize("query", ["heats", "hat", "heal", "eat", "hea"])
+def test_another_word_is_not_a_typo(index, query):
+    assert best_id(index, query) is None
+
+
+@pytest.mark.parametrize(("query", "key", "typo"), [
+    ("jwas", "jaws", True), ("jawss", "jaws", True), ("haet", "heat", True), ("mimik", "mimic", True),
+    ("rocky", "rock", False), ("babel", "babe", False), ("star", "stag", False), ("argo", "fargo", False),
+    ("finding nemo", "finding leo", False), ("dark knight", "dark night", False), ("citizen cane", "citizen kane", True),
+    ("star wras", "star wars", True), ("gatacca", "gattaca", True), ("xy", "xz", False),
+])
+def test_is_typo_of(query, key, typo):
+    assert is_typo_of(query, key, OSA.distance(query, key)) is typo
+
+
+def test_a_phrase_of_one_title_is_that_title_and_of_several_only_a_suggestion():
+    index = TitleIndex((movie(1, "Indiana Jones and the Last Crusade", 1989, 300),
+                        movie(2, "Ace Ventura: Pet Detective", 1994, 100), movie(3, "Ace Ventura: When Nature Calls", 1995),
+                        movie(4, "Tales from the Crypt Presents: Bordello of Blood", 1996)))
+    best, _ = index.resolve("last crusade")
+    assert best.movie.movie_id == 1 and MATCH_THRESHOLD <= best.confidence < 1.0
+    best, alternatives = index.resolve("ace ventura")
+    assert best is None and {a.movie.movie_id for a in alternatives[:2]} == {2, 3}
+    assert best_id(index, "tales from the crypt bordello of blood") == 4  # words left out
+    assert best_id(index, "jones") is None  # one short word is not telling
+
+
+def test_leading_acronym_and_article_and_hyphen_keys():
+    index = TitleIndex((movie(423, "E.T. the Extra-Terrestrial", 1982, 300), movie(302, "L.A. Confidential", 1997),
+                        movie(1063, "Little Princess, A", 1995, 41), movie(1473, "Little Princess, The", 1939, 9),
+                        movie(240, "Beavis and Butt-head Do America", 1996), movie(9, "Boys", 1996, 6),
+                        movie(10, "Boys, Les", 1997, 3)))
+    for query, movie_id in [("ET", 423), ("E.T.", 423), ("e.t. (1982)", 423), ("la confidential", 302),
+                            ("little princess", 1063), ("a little princess", 1063), ("the little princess", 1473),
+                            ("beavis and butthead", 240), ("boys", 9), ("les boys", 10)]:
+        assert best_id(index, query) == movie_id, query
 
 
 # -- suggest -----------------------------------------------------------------------------------
