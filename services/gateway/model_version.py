@@ -47,6 +47,20 @@ class ModelVersion:
         self.default_alpha = round(float(info.default_alpha), 4)
         return True
 
+    async def confirmed(self, timeout: float) -> str:
+        """The version the scorer serves right now (one GetModelInfo call within `timeout` s), or
+        "" when it does not answer in time, so that nothing cached is trusted.
+
+        Asked before every cache read: after a hot reload the scorer swaps models without a
+        restart, and an answer cached under the old version must not be served even once, which
+        the background refresh alone cannot promise. The short timeout keeps a silent scorer from
+        eating the request's own deadline."""
+        try:
+            ok = await asyncio.wait_for(self.refresh(), timeout)
+        except asyncio.TimeoutError:
+            return ""
+        return self.version if ok else ""
+
     async def run(self) -> None:
         """Refreshes forever (cancel to stop)."""
         while True:

@@ -14,6 +14,9 @@ from services.gateway.schemas import RecommendRequest
 from services.gateway.state import GatewayState
 
 MAX_ALTERNATIVES = 3  # did-you-mean candidates per missing title
+# Share of the RPC deadline the pre-cache model version check may take (a healthy scorer answers
+# in about a millisecond); when it does not answer in time the cache is skipped, not trusted.
+VERSION_CHECK_SHARE = 0.25
 
 
 def _resolutions(queries: list[str], reply: matcher_pb2.ResolveResponse) -> list[dict[str, Any]]:
@@ -52,8 +55,8 @@ def _response(queries: list[str], answer: dict[str, Any], cached: bool) -> dict[
 
 async def recommend_titles(request: RecommendRequest, state: GatewayState) -> dict[str, Any]:
     """The response body (see schemas.RecommendResponse); BackendError when a backend fails."""
-    known_version = state.model.version
-    if known_version:  # unknown version (scorer never answered yet): no entry can be trusted
+    known_version = await state.model.confirmed(state.settings.rpc_timeout_seconds * VERSION_CHECK_SHARE)
+    if known_version:  # unknown version (scorer not answering): no entry can be trusted
         hit = await state.cache.get(recommend_key(request.movies, request.top_k, request.alpha, known_version))
         if hit is not None:
             try:
