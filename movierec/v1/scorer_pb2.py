@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from movierec.v1 import common_pb2 as movierec_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18movierec/v1/scorer.proto\x12\x0bmovierec.v1\x1a\x18movierec/v1/common.proto\">\n\nLikedMovie\x12\x10\n\x08movie_id\x18\x01 \x01(\x03\x12\x13\n\x06rating\x18\x02 \x01(\x02H\x00\x88\x01\x01\x42\t\n\x07_rating\"\x82\x01\n\x10RecommendRequest\x12&\n\x05liked\x18\x01 \x03(\x0b\x32\x17.movierec.v1.LikedMovie\x12\r\n\x05top_k\x18\x02 \x01(\x05\x12\x12\n\x05\x61lpha\x18\x03 \x01(\x02H\x00\x88\x01\x01\x12\x19\n\x11\x65xclude_movie_ids\x18\x04 \x03(\x03\x42\x08\n\x06_alpha\"g\n\x0bScoredMovie\x12!\n\x05movie\x18\x01 \x01(\x0b\x32\x12.movierec.v1.Movie\x12\r\n\x05score\x18\x02 \x01(\x02\x12\x15\n\rcollaborative\x18\x03 \x01(\x02\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\x02\"l\n\x11RecommendResponse\x12\x31\n\x0frecommendations\x18\x01 \x03(\x0b\x32\x18.movierec.v1.ScoredMovie\x12\x15\n\rmodel_version\x18\x02 \x01(\t\x12\r\n\x05\x61lpha\x18\x03 \x01(\x02\"9\n\x14PredictRatingRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\x10\n\x08movie_id\x18\x02 \x01(\x03\"H\n\x15PredictRatingResponse\x12\x18\n\x10predicted_rating\x18\x01 \x01(\x02\x12\x15\n\rmodel_version\x18\x02 \x01(\t\"Q\n\x14SimilarMoviesRequest\x12\x10\n\x08movie_id\x18\x01 \x01(\x03\x12\t\n\x01k\x18\x02 \x01(\x05\x12\x12\n\x05\x61lpha\x18\x03 \x01(\x02H\x00\x88\x01\x01\x42\x08\n\x06_alpha\"|\n\x15SimilarMoviesResponse\x12!\n\x05movie\x18\x01 \x01(\x0b\x32\x12.movierec.v1.Movie\x12)\n\x07similar\x18\x02 \x03(\x0b\x32\x18.movierec.v1.ScoredMovie\x12\x15\n\rmodel_version\x18\x03 \x01(\t\"\x12\n\x10ModelInfoRequest\"\xdd\x02\n\tModelInfo\x12\x15\n\rmodel_version\x18\x01 \x01(\t\x12\x0f\n\x07\x64\x61taset\x18\x02 \x01(\t\x12\x12\n\ntrained_at\x18\x03 \x01(\t\x12\x34\n\x07metrics\x18\x04 \x03(\x0b\x32#.movierec.v1.ModelInfo.MetricsEntry\x12\x32\n\x06params\x18\x05 \x03(\x0b\x32\".movierec.v1.ModelInfo.ParamsEntry\x12\x0f\n\x07n_users\x18\x06 \x01(\x03\x12\x10\n\x08n_movies\x18\x07 \x01(\x03\x12\x11\n\tn_ratings\x18\x08 \x01(\x03\x12\x15\n\rdefault_alpha\x18\t \x01(\x02\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x1a-\n\x0bParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x32\xcb\x02\n\x06Scorer\x12J\n\tRecommend\x12\x1d.movierec.v1.RecommendRequest\x1a\x1e.movierec.v1.RecommendResponse\x12V\n\rPredictRating\x12!.movierec.v1.PredictRatingRequest\x1a\".movierec.v1.PredictRatingResponse\x12V\n\rSimilarMovies\x12!.movierec.v1.SimilarMoviesRequest\x1a\".movierec.v1.SimilarMoviesResponse\x12\x45\n\x0cGetModelInfo\x12\x1d.movierec.v1.ModelInfoRequest\x1a\x16.movierec.v1.ModelInfob\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18movierec/v1/scorer.proto\x12\x0bmovierec.v1\x1a\x18movierec/v1/common.proto\">\n\nLikedMovie\x12\x10\n\x08movie_id\x18\x01 \x01(\x03\x12\x13\n\x06rating\x18\x02 \x01(\x02H\x00\x88\x01\x01\x42\t\n\x07_rating\"\xb6\x01\n\x10RecommendRequest\x12&\n\x05liked\x18\x01 \x03(\x0b\x32\x17.movierec.v1.LikedMovie\x12\r\n\x05top_k\x18\x02 \x01(\x05\x12\x12\n\x05\x61lpha\x18\x03 \x01(\x02H\x00\x88\x01\x01\x12\x19\n\x11\x65xclude_movie_ids\x18\x04 \x03(\x03\x12\x0e\n\x06genres\x18\x05 \x03(\t\x12\x10\n\x08year_min\x18\x06 \x01(\x05\x12\x10\n\x08year_max\x18\x07 \x01(\x05\x42\x08\n\x06_alpha\"8\n\x06Reason\x12\x10\n\x08movie_id\x18\x01 \x01(\x03\x12\r\n\x05title\x18\x02 \x01(\t\x12\r\n\x05share\x18\x03 \x01(\x02\"\x8d\x01\n\x0bScoredMovie\x12!\n\x05movie\x18\x01 \x01(\x0b\x32\x12.movierec.v1.Movie\x12\r\n\x05score\x18\x02 \x01(\x02\x12\x15\n\rcollaborative\x18\x03 \x01(\x02\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\x02\x12$\n\x07\x62\x65\x63\x61use\x18\x05 \x03(\x0b\x32\x13.movierec.v1.Reason\"l\n\x11RecommendResponse\x12\x31\n\x0frecommendations\x18\x01 \x03(\x0b\x32\x18.movierec.v1.ScoredMovie\x12\x15\n\rmodel_version\x18\x02 \x01(\t\x12\r\n\x05\x61lpha\x18\x03 \x01(\x02\"9\n\x14PredictRatingRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\x10\n\x08movie_id\x18\x02 \x01(\x03\"H\n\x15PredictRatingResponse\x12\x18\n\x10predicted_rating\x18\x01 \x01(\x02\x12\x15\n\rmodel_version\x18\x02 \x01(\t\"Q\n\x14SimilarMoviesRequest\x12\x10\n\x08movie_id\x18\x01 \x01(\x03\x12\t\n\x01k\x18\x02 \x01(\x05\x12\x12\n\x05\x61lpha\x18\x03 \x01(\x02H\x00\x88\x01\x01\x42\x08\n\x06_alpha\"|\n\x15SimilarMoviesResponse\x12!\n\x05movie\x18\x01 \x01(\x0b\x32\x12.movierec.v1.Movie\x12)\n\x07similar\x18\x02 \x03(\x0b\x32\x18.movierec.v1.ScoredMovie\x12\x15\n\rmodel_version\x18\x03 \x01(\t\"\x12\n\x10ModelInfoRequest\"\xdd\x02\n\tModelInfo\x12\x15\n\rmodel_version\x18\x01 \x01(\t\x12\x0f\n\x07\x64\x61taset\x18\x02 \x01(\t\x12\x12\n\ntrained_at\x18\x03 \x01(\t\x12\x34\n\x07metrics\x18\x04 \x03(\x0b\x32#.movierec.v1.ModelInfo.MetricsEntry\x12\x32\n\x06params\x18\x05 \x03(\x0b\x32\".movierec.v1.ModelInfo.ParamsEntry\x12\x0f\n\x07n_users\x18\x06 \x01(\x03\x12\x10\n\x08n_movies\x18\x07 \x01(\x03\x12\x11\n\tn_ratings\x18\x08 \x01(\x03\x12\x15\n\rdefault_alpha\x18\t \x01(\x02\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x1a-\n\x0bParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x32\xcb\x02\n\x06Scorer\x12J\n\tRecommend\x12\x1d.movierec.v1.RecommendRequest\x1a\x1e.movierec.v1.RecommendResponse\x12V\n\rPredictRating\x12!.movierec.v1.PredictRatingRequest\x1a\".movierec.v1.PredictRatingResponse\x12V\n\rSimilarMovies\x12!.movierec.v1.SimilarMoviesRequest\x1a\".movierec.v1.SimilarMoviesResponse\x12\x45\n\x0cGetModelInfo\x12\x1d.movierec.v1.ModelInfoRequest\x1a\x16.movierec.v1.ModelInfob\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,27 +39,29 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LIKEDMOVIE']._serialized_start=67
   _globals['_LIKEDMOVIE']._serialized_end=129
   _globals['_RECOMMENDREQUEST']._serialized_start=132
-  _globals['_RECOMMENDREQUEST']._serialized_end=262
-  _globals['_SCOREDMOVIE']._serialized_start=264
-  _globals['_SCOREDMOVIE']._serialized_end=367
-  _globals['_RECOMMENDRESPONSE']._serialized_start=369
-  _globals['_RECOMMENDRESPONSE']._serialized_end=477
-  _globals['_PREDICTRATINGREQUEST']._serialized_start=479
-  _globals['_PREDICTRATINGREQUEST']._serialized_end=536
-  _globals['_PREDICTRATINGRESPONSE']._serialized_start=538
-  _globals['_PREDICTRATINGRESPONSE']._serialized_end=610
-  _globals['_SIMILARMOVIESREQUEST']._serialized_start=612
-  _globals['_SIMILARMOVIESREQUEST']._serialized_end=693
-  _globals['_SIMILARMOVIESRESPONSE']._serialized_start=695
-  _globals['_SIMILARMOVIESRESPONSE']._serialized_end=819
-  _globals['_MODELINFOREQUEST']._serialized_start=821
-  _globals['_MODELINFOREQUEST']._serialized_end=839
-  _globals['_MODELINFO']._serialized_start=842
-  _globals['_MODELINFO']._serialized_end=1191
-  _globals['_MODELINFO_METRICSENTRY']._serialized_start=1098
-  _globals['_MODELINFO_METRICSENTRY']._serialized_end=1144
-  _globals['_MODELINFO_PARAMSENTRY']._serialized_start=1146
-  _globals['_MODELINFO_PARAMSENTRY']._serialized_end=1191
-  _globals['_SCORER']._serialized_start=1194
-  _globals['_SCORER']._serialized_end=1525
+  _globals['_RECOMMENDREQUEST']._serialized_end=314
+  _globals['_REASON']._serialized_start=316
+  _globals['_REASON']._serialized_end=372
+  _globals['_SCOREDMOVIE']._serialized_start=375
+  _globals['_SCOREDMOVIE']._serialized_end=516
+  _globals['_RECOMMENDRESPONSE']._serialized_start=518
+  _globals['_RECOMMENDRESPONSE']._serialized_end=626
+  _globals['_PREDICTRATINGREQUEST']._serialized_start=628
+  _globals['_PREDICTRATINGREQUEST']._serialized_end=685
+  _globals['_PREDICTRATINGRESPONSE']._serialized_start=687
+  _globals['_PREDICTRATINGRESPONSE']._serialized_end=759
+  _globals['_SIMILARMOVIESREQUEST']._serialized_start=761
+  _globals['_SIMILARMOVIESREQUEST']._serialized_end=842
+  _globals['_SIMILARMOVIESRESPONSE']._serialized_start=844
+  _globals['_SIMILARMOVIESRESPONSE']._serialized_end=968
+  _globals['_MODELINFOREQUEST']._serialized_start=970
+  _globals['_MODELINFOREQUEST']._serialized_end=988
+  _globals['_MODELINFO']._serialized_start=991
+  _globals['_MODELINFO']._serialized_end=1340
+  _globals['_MODELINFO_METRICSENTRY']._serialized_start=1247
+  _globals['_MODELINFO_METRICSENTRY']._serialized_end=1293
+  _globals['_MODELINFO_PARAMSENTRY']._serialized_start=1295
+  _globals['_MODELINFO_PARAMSENTRY']._serialized_end=1340
+  _globals['_SCORER']._serialized_start=1343
+  _globals['_SCORER']._serialized_end=1674
 # @@protoc_insertion_point(module_scope)

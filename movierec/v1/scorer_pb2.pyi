@@ -16,28 +16,46 @@ class LikedMovie(_message.Message):
     def __init__(self, movie_id: _Optional[int] = ..., rating: _Optional[float] = ...) -> None: ...
 
 class RecommendRequest(_message.Message):
-    __slots__ = ("liked", "top_k", "alpha", "exclude_movie_ids")
+    __slots__ = ("liked", "top_k", "alpha", "exclude_movie_ids", "genres", "year_min", "year_max")
     LIKED_FIELD_NUMBER: _ClassVar[int]
     TOP_K_FIELD_NUMBER: _ClassVar[int]
     ALPHA_FIELD_NUMBER: _ClassVar[int]
     EXCLUDE_MOVIE_IDS_FIELD_NUMBER: _ClassVar[int]
+    GENRES_FIELD_NUMBER: _ClassVar[int]
+    YEAR_MIN_FIELD_NUMBER: _ClassVar[int]
+    YEAR_MAX_FIELD_NUMBER: _ClassVar[int]
     liked: _containers.RepeatedCompositeFieldContainer[LikedMovie]
     top_k: int
     alpha: float
     exclude_movie_ids: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, liked: _Optional[_Iterable[_Union[LikedMovie, _Mapping]]] = ..., top_k: _Optional[int] = ..., alpha: _Optional[float] = ..., exclude_movie_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+    genres: _containers.RepeatedScalarFieldContainer[str]
+    year_min: int
+    year_max: int
+    def __init__(self, liked: _Optional[_Iterable[_Union[LikedMovie, _Mapping]]] = ..., top_k: _Optional[int] = ..., alpha: _Optional[float] = ..., exclude_movie_ids: _Optional[_Iterable[int]] = ..., genres: _Optional[_Iterable[str]] = ..., year_min: _Optional[int] = ..., year_max: _Optional[int] = ...) -> None: ...
+
+class Reason(_message.Message):
+    __slots__ = ("movie_id", "title", "share")
+    MOVIE_ID_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    SHARE_FIELD_NUMBER: _ClassVar[int]
+    movie_id: int
+    title: str
+    share: float
+    def __init__(self, movie_id: _Optional[int] = ..., title: _Optional[str] = ..., share: _Optional[float] = ...) -> None: ...
 
 class ScoredMovie(_message.Message):
-    __slots__ = ("movie", "score", "collaborative", "content")
+    __slots__ = ("movie", "score", "collaborative", "content", "because")
     MOVIE_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     COLLABORATIVE_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
+    BECAUSE_FIELD_NUMBER: _ClassVar[int]
     movie: _common_pb2.Movie
     score: float
     collaborative: float
     content: float
-    def __init__(self, movie: _Optional[_Union[_common_pb2.Movie, _Mapping]] = ..., score: _Optional[float] = ..., collaborative: _Optional[float] = ..., content: _Optional[float] = ...) -> None: ...
+    because: _containers.RepeatedCompositeFieldContainer[Reason]
+    def __init__(self, movie: _Optional[_Union[_common_pb2.Movie, _Mapping]] = ..., score: _Optional[float] = ..., collaborative: _Optional[float] = ..., content: _Optional[float] = ..., because: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ...) -> None: ...
 
 class RecommendResponse(_message.Message):
     __slots__ = ("recommendations", "model_version", "alpha")

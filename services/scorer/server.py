@@ -14,7 +14,9 @@ MAX_LIKED = 100
 MAX_K = 100
 DEFAULT_K = 10
 MAX_EXCLUDE = 10_000
+MAX_GENRES = 50
 RATING_RANGE = (0.5, 5.0)
+YEAR_RANGE = (0, 3000)
 
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
 
@@ -25,6 +27,20 @@ def _k(value: int, field: str) -> int:
     if not 1 <= value <= MAX_K:
         raise ValueError(f"{field} must be between 1 and {MAX_K} (0 means {DEFAULT_K}), got {value}")
     return value
+
+
+def _filters(request) -> tuple[list[str], int, int]:
+    """Genres and year bounds of a RecommendRequest; ValueError says what to fix."""
+    genres = list(dict.fromkeys(request.genres))
+    if len(genres) > MAX_GENRES:
+        raise ValueError(f"at most {MAX_GENRES} genres, got {len(genres)}")
+    lo, hi = request.year_min, request.year_max
+    for name, year in (("year_min", lo), ("year_max", hi)):
+        if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
+            raise ValueError(f"{name} must be between {YEAR_RANGE[0]} and {YEAR_RANGE[1]} (0 = no bound), got {year}")
+    if lo and hi and lo > hi:
+        raise ValueError(f"year_min {lo} is after year_max {hi}")
+    return genres, lo, hi
 
 
 def _alpha(request, default: float) -> float:
@@ -47,10 +63,13 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
         return common_pb2.Movie(movie_id=m.movie_id, title=m.title, year=m.year, genres=m.genres)
 
     def _scored(self, model: HybridModel, ranked: Ranked) -> list[scorer_pb2.ScoredMovie]:
+        reasons = ranked.reasons or ((),) * len(ranked.rows)
         return [
-            scorer_pb2.ScoredMovie(movie=self._movie(model, int(r)), score=float(s), collaborative=float(c),
-                                   content=float(g))
-            for r, s, c, g in zip(ranked.rows, ranked.score, ranked.collaborative, ranked.content)
+            scorer_pb2.ScoredMovie(
+                movie=self._movie(model, int(r)), score=float(s), collaborative=float(c), content=float(g),
+                because=[scorer_pb2.Reason(movie_id=model.movies[i].movie_id, title=model.movies[i].title,
+                                           share=share) for i, share in why])
+            for r, s, c, g, why in zip(ranked.rows, ranked.score, ranked.collaborative, ranked.content, reasons)
         ]
 
     async def Recommend(self, request, context):
@@ -69,6 +88,7 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
                     raise ValueError(f"rating of movie {liked.movie_id} must be in {RATING_RANGE}, got {rating}")
                 ratings[liked.movie_id] = rating
             k, alpha = _k(request.top_k, "top_k"), _alpha(request, model.default_alpha)
+            allowed = model.allowed(*_filters(request))
         except ValueError as e:
             await context.abort(INVALID, str(e))
         try:
@@ -77,7 +97,7 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
             await context.abort(grpc.StatusCode.NOT_FOUND, str(e))
         exclude = [r for r in map(model.item_row, request.exclude_movie_ids) if r is not None]
         ranked = model.recommend(rows, np.fromiter(ratings.values(), np.float32, len(ratings)), k, alpha,
-                                 np.asarray(exclude, dtype=np.int64))
+                                 np.asarray(exclude, dtype=np.int64), allowed)
         return scorer_pb2.RecommendResponse(recommendations=self._scored(model, ranked),
                                             model_version=model.version, alpha=alpha)
 

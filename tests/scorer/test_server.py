@@ -91,3 +91,41 @@ async def test_similar_movies_and_model_info(channel):
 async def test_health_reports_serving_for_the_service(channel):
     reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service="movierec.v1.Scorer"))
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def test_recommend_explains_and_filters(channel):
+    stub = scorer_pb2_grpc.ScorerStub(channel)
+    reply = await stub.Recommend(pb.RecommendRequest(
+        liked=[pb.LikedMovie(movie_id=1), pb.LikedMovie(movie_id=127, rating=4.0)], top_k=10,
+        genres=["Sci-Fi", "Thriller"], year_min=1990, year_max=1995))
+    got = [r.movie for r in reply.recommendations]
+    assert got and all({"Sci-Fi", "Thriller"} & set(m.genres) and 1990 <= m.year <= 1995 for m in got)
+    for r in reply.recommendations:
+        assert {b.movie_id for b in r.because} <= {1, 127}
+        assert all(0 < b.share <= 1 for b in r.because) and sum(b.share for b in r.because) <= 1 + 1e-5
+        assert all(b.title in ("Toy Story", "Godfather, The") for b in r.because)
+    assert any(r.because for r in reply.recommendations)
+
+
+@pytest.mark.parametrize("request_kwargs,needle", [
+    ({"genres": ["Western"]}, "unknown genres"),
+    ({"year_min": 1999, "year_max": 1990}, "after year_max"),
+    ({"year_min": -5}, "year_min"),
+])
+async def test_recommend_rejects_bad_filters(channel, request_kwargs, needle):
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await scorer_pb2_grpc.ScorerStub(channel).Recommend(
+            pb.RecommendRequest(liked=[pb.LikedMovie(movie_id=1)], **request_kwargs))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and needle in err.value.details()
+
+
+async def test_ratings_change_the_recommendations(channel):
+    stub = scorer_pb2_grpc.ScorerStub(channel)
+    liked = [pb.LikedMovie(movie_id=1, rating=5.0), pb.LikedMovie(movie_id=50, rating=5.0)]
+    mixed = [pb.LikedMovie(movie_id=1, rating=5.0), pb.LikedMovie(movie_id=50, rating=1.0)]
+    a = await stub.Recommend(pb.RecommendRequest(liked=liked, top_k=10))
+    b = await stub.Recommend(pb.RecommendRequest(liked=mixed, top_k=10))
+    order = lambda reply: [r.movie.movie_id for r in reply.recommendations]  # noqa: E731
+    assert order(a) != order(b)
+    jurassic = 82  # shares Action/Adventure/Sci-Fi with Star Wars, which the second person disliked
+    assert order(a).index(jurassic) < order(b).index(jurassic)
