@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 KEY_PREFIX = "movierec:gateway"
 ALPHA_DECIMALS = 3  # alphas closer than this share a cache entry (and are applied rounded)
-ENTRY_FORMAT = 1  # bump when the stored answer's shape changes, so old entries are never read
+ENTRY_FORMAT = 2  # bump when the stored answer's shape changes, so old entries are never read (2: explanations)
 _SKIPPED = object()
 
 
@@ -28,11 +28,13 @@ def normalise_title(title: str) -> str:
     return " ".join(title.split()).lower()
 
 
-def recommend_key(titles: Sequence[str], top_k: int, alpha: float | None, model_version: str) -> str:
+def recommend_key(titles: Sequence[str], top_k: int, alpha: float | None, model_version: str,
+                  options: dict[str, Any] | None = None) -> str:
     """Cache key of a /recommend/titles request under one model version.
 
     Titles keep their order (the matcher's answer lists them in order); an absent alpha means
     the model default, which belongs to the model version and so needs no value of its own.
+    `options` (ratings, filters, exclusions; JSON values) enter the key only when there are any.
     """
     request = {
         "format": ENTRY_FORMAT,
@@ -40,6 +42,8 @@ def recommend_key(titles: Sequence[str], top_k: int, alpha: float | None, model_
         "top_k": int(top_k),
         "alpha": None if alpha is None else round(float(alpha), ALPHA_DECIMALS),
     }
+    if options:
+        request["options"] = options
     digest = hashlib.sha256(json.dumps(request, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     return f"{KEY_PREFIX}:recommend:{model_version}:{digest}"
 

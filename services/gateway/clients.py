@@ -79,10 +79,16 @@ class ScorerClient(Backend):
         super().__init__(SCORER, address, scorer_pb2.DESCRIPTOR.services_by_name["Scorer"].full_name, timeout)
         self._stub = scorer_pb2_grpc.ScorerStub(self.channel)
 
-    async def recommend(self, movie_ids: Iterable[int], top_k: int,
-                        alpha: float | None) -> scorer_pb2.RecommendResponse:
+    async def recommend(self, movie_ids: Iterable[int], top_k: int, alpha: float | None,
+                        ratings: dict[int, float] | None = None, genres: Iterable[str] = (),
+                        year_min: int | None = None, year_max: int | None = None,
+                        exclude: Iterable[int] = ()) -> scorer_pb2.RecommendResponse:
+        """ratings: movie id -> rating for the movies that came with one (the others count as liked)."""
+        ratings = ratings or {}
         request = scorer_pb2.RecommendRequest(
-            liked=[scorer_pb2.LikedMovie(movie_id=m) for m in movie_ids], top_k=top_k, alpha=alpha)
+            liked=[scorer_pb2.LikedMovie(movie_id=m, rating=ratings.get(m)) for m in movie_ids], top_k=top_k,
+            alpha=alpha, genres=list(genres), year_min=year_min or 0, year_max=year_max or 0,
+            exclude_movie_ids=list(exclude))
         return await self._call("Recommend", self._stub.Recommend, request)
 
     async def predict_rating(self, user_id: int, movie_id: int) -> scorer_pb2.PredictRatingResponse:

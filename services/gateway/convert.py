@@ -17,8 +17,17 @@ def movie(m: common_pb2.Movie) -> dict[str, Any]:
     return {"movieId": int(m.movie_id), "title": m.title, "year": int(m.year) or None, "genres": list(m.genres)}
 
 
-def scored_movie(s: scorer_pb2.ScoredMovie) -> dict[str, Any]:
-    return {**movie(s.movie), "score": round(float(s.score), SCORE_DECIMALS)}
+def scored_movie(s: scorer_pb2.ScoredMovie, alpha: float | None = None) -> dict[str, Any]:
+    """The movie and its score; with the alpha applied, also its explanation (reasons and the split)."""
+    out = {**movie(s.movie), "score": round(float(s.score), SCORE_DECIMALS)}
+    if alpha is not None:
+        out["explanation"] = {
+            "because_you_liked": [{"movieId": int(b.movie_id), "title": b.title,
+                                   "share": round(float(b.share), CONFIDENCE_DECIMALS)} for b in s.because],
+            "collaborative": round(alpha * float(s.collaborative), SCORE_DECIMALS),
+            "genre": round((1.0 - alpha) * float(s.content), SCORE_DECIMALS),
+        }
+    return out
 
 
 def candidate(c: matcher_pb2.Candidate) -> dict[str, Any]:

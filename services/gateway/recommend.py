@@ -28,9 +28,16 @@ def _resolutions(queries: list[str], reply: matcher_pb2.ResolveResponse) -> list
              "alternatives": [convert.candidate(c) for c in r.alternatives]} for r in reply.results]
 
 
-def _liked_ids(resolutions: list[dict[str, Any]]) -> list[int]:
-    """Resolved movie ids without repeats, in query order."""
-    return list(dict.fromkeys(r["match"]["movieId"] for r in resolutions if r["match"]))
+def _liked(resolutions: list[dict[str, Any]], ratings: list[float | None]) -> tuple[list[int], dict[int, float]]:
+    """Resolved movie ids without repeats, in query order, and the rating given with each (the last one
+    wins when a movie is named twice; movies without a rating count as liked)."""
+    ids, rated = [], {}
+    for resolution, rating in zip(resolutions, ratings, strict=True):
+        if resolution["match"]:
+            ids.append(resolution["match"]["movieId"])
+            if rating is not None:
+                rated[resolution["match"]["movieId"]] = rating
+    return list(dict.fromkeys(ids)), rated
 
 
 def _response(queries: list[str], answer: dict[str, Any], cached: bool) -> dict[str, Any]:
@@ -55,22 +62,26 @@ def _response(queries: list[str], answer: dict[str, Any], cached: bool) -> dict[
 
 async def recommend_titles(request: RecommendRequest, state: GatewayState) -> dict[str, Any]:
     """The response body (see schemas.RecommendResponse); BackendError when a backend fails."""
+    titles, options = request.titles(), request.options()
     known_version = await state.model.confirmed(state.settings.rpc_timeout_seconds * VERSION_CHECK_SHARE)
     if known_version:  # unknown version (scorer not answering): no entry can be trusted
-        hit = await state.cache.get(recommend_key(request.movies, request.top_k, request.alpha, known_version))
+        hit = await state.cache.get(recommend_key(titles, request.top_k, request.alpha, known_version, options))
         if hit is not None:
             try:
-                return _response(request.movies, hit, cached=True)
+                return _response(titles, hit, cached=True)
             except (KeyError, TypeError, ValueError):  # not an entry this code wrote: recompute
                 pass
 
-    reply = await state.backends.matcher.resolve(request.movies, max_alternatives=MAX_ALTERNATIVES)
-    resolutions = _resolutions(request.movies, reply)
-    ids = _liked_ids(resolutions)
+    reply = await state.backends.matcher.resolve(titles, max_alternatives=MAX_ALTERNATIVES)
+    resolutions = _resolutions(titles, reply)
+    ids, ratings = _liked(resolutions, request.ratings())
     if ids:
-        scored = await state.backends.scorer.recommend(ids, request.top_k, request.alpha)
+        scored = await state.backends.scorer.recommend(
+            ids, request.top_k, request.alpha, ratings, request.genres, request.year_min, request.year_max,
+            request.exclude_movie_ids)
         state.model.observe(scored.model_version)
-        recommendations = [convert.scored_movie(s) for s in scored.recommendations]
+        alpha = float(scored.alpha)
+        recommendations = [convert.scored_movie(s, alpha) for s in scored.recommendations]
         answer = {"resolutions": resolutions, "recommendations": recommendations,
                   "model_version": scored.model_version, "alpha": round(float(scored.alpha), 4)}
     else:  # nothing to score: the missing titles and their did-you-mean lists are the answer
@@ -78,6 +89,6 @@ async def recommend_titles(request: RecommendRequest, state: GatewayState) -> di
         answer = {"resolutions": resolutions, "recommendations": [], "model_version": known_version, "alpha": alpha}
 
     if answer["model_version"]:
-        key = recommend_key(request.movies, request.top_k, request.alpha, answer["model_version"])
+        key = recommend_key(titles, request.top_k, request.alpha, answer["model_version"], options)
         await state.cache.set(key, answer)
-    return _response(request.movies, answer, cached=False)
+    return _response(titles, answer, cached=False)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictInt, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StrictInt, StringConstraints, field_validator, model_validator
 
 from services.gateway.cache import ALPHA_DECIMALS
 
@@ -15,11 +15,50 @@ Alpha = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 DependencyState = Literal["ok", "down"]
 
 
+Genre = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Year = Annotated[StrictInt, Field(ge=1800, le=3000)]
+
+
+class RatedTitle(BaseModel):
+    title: Title
+    rating: float = Field(ge=0.5, le=5.0, allow_inf_nan=False,
+                          description="MovieLens scale: 5 loved, 3 neutral, 1 disliked (pushes similar movies down).")
+
+
 class RecommendRequest(BaseModel):
-    movies: list[Title] = Field(min_length=1, max_length=20, description="Titles as people type them.")
+    movies: list[Title | RatedTitle] = Field(
+        min_length=1, max_length=20,
+        description='Titles as people type them, or {"title", "rating"} objects; a plain title counts as liked (5).')
     top_k: StrictInt = Field(10, ge=1, le=100)
     alpha: Alpha | None = Field(
-        None, description="Weight of taste-alike users vs genre similarity; absent = the model's default.")
+        None, description="Weight of the collaborative part (people who liked the same movies) vs genre "
+                          "similarity; absent = the model's default, chosen by the held-out-user evaluation.")
+    genres: list[Genre] = Field(default_factory=list, max_length=20,
+                                description="Only movies with at least one of these genres.")
+    year_min: Year | None = Field(None, description="Only movies released in or after this year.")
+    year_max: Year | None = Field(None, description="Only movies released in or before this year.")
+    exclude_movie_ids: list[Id] = Field(default_factory=list, max_length=1000,
+                                        description="Movies never to recommend, e.g. already seen.")
+
+    @model_validator(mode="after")
+    def _years_in_order(self) -> "RecommendRequest":
+        if self.year_min is not None and self.year_max is not None and self.year_min > self.year_max:
+            raise ValueError(f"year_min {self.year_min} is after year_max {self.year_max}")
+        return self
+
+    def titles(self) -> list[str]:
+        return [m if isinstance(m, str) else m.title for m in self.movies]
+
+    def ratings(self) -> list[float | None]:
+        """The rating given with each title, None for a plain title."""
+        return [None if isinstance(m, str) else m.rating for m in self.movies]
+
+    def options(self) -> dict:
+        """Everything besides titles, top_k and alpha that changes the answer (empty when nothing does)."""
+        options = {"ratings": self.ratings() if any(r is not None for r in self.ratings()) else None,
+                   "genres": sorted(set(self.genres)) or None, "year_min": self.year_min, "year_max": self.year_max,
+                   "exclude": sorted(set(self.exclude_movie_ids)) or None}
+        return {k: v for k, v in options.items() if v is not None}
 
     @field_validator("alpha")
     @classmethod
@@ -35,8 +74,21 @@ class MovieOut(BaseModel):
     genres: list[str]
 
 
+class Reason(BaseModel):
+    movieId: int
+    title: str
+    share: float = Field(description="This input's share of the collaborative evidence, 0..1.")
+
+
+class Explanation(BaseModel):
+    because_you_liked: list[Reason] = Field(description="Input movies that contributed most, largest first.")
+    collaborative: float = Field(description="alpha * the standardised collaborative score (part of score).")
+    genre: float = Field(description="(1 - alpha) * the standardised genre-similarity score (the rest of score).")
+
+
 class ScoredMovieOut(MovieOut):
     score: float
+    explanation: Explanation | None = None
 
 
 class ResolvedMovie(BaseModel):

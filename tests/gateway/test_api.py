@@ -61,8 +61,11 @@ async def test_recommend_happy_path(open_gateway: OpenGateway, backends: Stack, 
     recs = body["recommendations"]
     assert len(recs) == 5
     for rec in recs:
-        assert set(rec) == MOVIE_FIELDS | {"score"}
+        assert set(rec) == MOVIE_FIELDS | {"score", "explanation"}
         assert rec["movieId"] not in liked
+        why = rec["explanation"]
+        assert why["collaborative"] + why["genre"] == pytest.approx(rec["score"], abs=1e-4)
+        assert {r["movieId"] for r in why["because_you_liked"]} <= set(liked)
         _, title, year, genres, _ = CATALOG[rec["movieId"]]
         assert (rec["title"], rec["year"], rec["genres"]) == (title, year, genres)
     scores = [r["score"] for r in recs]
