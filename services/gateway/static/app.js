@@ -209,7 +209,13 @@ function card(movie) {
   const genres = el("div", "genres");
   for (const g of movie.genres) genres.append(el("span", "genre", g));
   item.append(genres);
-  item.append(el("div", "score", `match score ${movie.score.toFixed(2)}`));
+  const why = movie.explanation;
+  if (why && why.because_you_liked.length) {
+    const names = why.because_you_liked.map((r) => r.title).join(", ");
+    item.append(el("div", "because", `Because you liked ${names}`));
+  }
+  item.append(el("div", "score", `match score ${movie.score.toFixed(2)}`
+    + (why ? ` (taste ${why.collaborative.toFixed(2)}, genres ${why.genre.toFixed(2)})` : "")));
   return item;
 }
 
