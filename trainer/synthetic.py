@@ -74,6 +74,12 @@ _PLACES = ("Paris", "the North", "Tomorrow", "the Sea", "Eden", "Brooklyn", "the
 CHUNK = 1 << 21  # ratings per block when scoring, so temporaries stay small at 25M
 
 
+def _distinct(a: np.ndarray) -> np.ndarray:
+    """Sorted distinct values: sort + neighbour compare, several times faster than np.unique's hash path here."""
+    a = np.sort(a)
+    return a[np.concatenate(([True], a[1:] != a[:-1]))] if len(a) else a
+
+
 def _titles(n: int, rng: np.random.Generator) -> list[str]:
     """n titles like "The Hidden Harbor", "Golden Storm of Tokyo", "Frozen Echo II"; repeats get a sequel number."""
     seen: dict[str, int] = {}
@@ -115,7 +121,7 @@ def make_movielens_like(n_users: int, n_items: int, n_ratings: int, half_stars: 
     want = per_user
     for _ in range(8):
         users = np.repeat(np.arange(n_users, dtype=np.int64), want)
-        keys = np.union1d(keys, users * n_items + rng.choice(n_items, size=len(users), p=prob))
+        keys = _distinct(np.concatenate([keys, users * n_items + rng.choice(n_items, size=len(users), p=prob)]))
         short = n_ratings - len(keys)
         if short <= 0 or len(keys) >= n_users * n_items:
             break
