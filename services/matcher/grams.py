@@ -43,10 +43,9 @@ class TrigramIndex:
             return np.zeros(0, dtype=np.int64)
         postings = np.concatenate([self._postings[self._offsets[i]:self._offsets[i + 1]] for i in ids])
         shared = np.bincount(postings, minlength=self.size)  # (K,)
-        dice = 2.0 * shared / (len(grams) + self._key_grams)  # (K,) float
-        if self.size > k:
-            top = np.argpartition(-dice, k)[:k]
-        else:
-            top = np.arange(self.size)
-        top = top[dice[top] > 0]
-        return top[np.argsort(-dice[top], kind="stable")].astype(np.int64)
+        hits = np.flatnonzero(shared)  # (H,) usually a small share of the keys
+        dice = 2.0 * shared[hits].astype(np.float32) / (len(grams) + self._key_grams[hits])  # (H,)
+        if len(hits) > k:
+            best = np.argpartition(-dice, k)[:k]
+            hits, dice = hits[best], dice[best]
+        return hits[np.argsort(-dice, kind="stable")].astype(np.int64)

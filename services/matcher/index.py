@@ -12,7 +12,7 @@ from services.matcher.grams import TrigramIndex
 from services.matcher.normalize import (NUMBERS, STOP_WORDS, NormalizedTitle, fold, key_numbers, leading_acronym,
                                         sorted_words, split_year, title_variants, words_to_key)
 from services.matcher.prefixes import WordStartIndex
-from services.matcher.suggest import suggest
+from services.matcher.suggest import suggest, warm_up
 
 # Below this a result is "no match" with alternatives. Set on bench/matcher (hand-checked queries,
 # see RESULTS.md): lower, and short absent films ("Argo", "Rocky") start to land on real ones.
@@ -174,10 +174,16 @@ class TitleIndex:
             [-2 if k in NUMBERS else self._number_ids.setdefault(key_numbers(k), len(self._number_ids))
              for k in keys], dtype=np.int64)  # (E,)
         self._entry_word_counts = np.asarray([len(set(k.split())) for k in keys], dtype=np.int32)  # (E,)
-        self._by_length = np.argsort(self.entry_lengths, kind="stable")  # (E,) entries, shortest key first
-        self._sorted_lengths = self.entry_lengths[self._by_length]  # (E,)
+        # Short keys by (first letter, length): a typo of one keeps its first letter, or swaps it with the second.
+        short: dict[tuple[str, int], list[int]] = {}
+        for entry, key in enumerate(keys):
+            if len(key) <= SHORT_KEY_CHARS + 1:
+                short.setdefault((key[0], len(key)), []).append(entry)
+        self._short_keys = {k: np.asarray(v, dtype=np.int64) for k, v in short.items()}
         self.grams = TrigramIndex(keys)
         self.words = WordStartIndex(keys)
+        self.short_prefix_answers: dict[tuple[str, ...], list[Candidate]] = {}  # filled by suggest.py
+        warm_up(self)
 
     def __len__(self) -> int:
         return len(self.movies)
@@ -205,13 +211,13 @@ class TitleIndex:
         """(C,) int64 entries worth scoring: all of a small catalog, else the trigram index's best per variant."""
         if len(self.entry_keys) <= FULL_SCAN_MAX_KEYS:
             return np.arange(len(self.entry_keys))
-        found = [self.grams.top(v.key, TRIGRAM_CANDIDATES) for v in variants]
+        found = [self.grams.top(key, TRIGRAM_CANDIDATES) for key in {v.key: None for v in variants}]
         for v in variants:
             if len(v.key) <= SHORT_KEY_CHARS:
                 # A swap in a short word ("jwas") leaves it no trigram in common with the right key:
-                # every key of about its length is a candidate instead (few keys are that short).
-                lo, hi = np.searchsorted(self._sorted_lengths, [len(v.key) - 1, len(v.key) + 1.5])
-                found.append(self._by_length[lo:hi])
+                # every short key that could be its typo is a candidate instead.
+                found += [self._short_keys[(first, n)] for first in set(v.key[:2])
+                          for n in range(len(v.key) - 1, len(v.key) + 2) if (first, n) in self._short_keys]
         return np.unique(np.concatenate(found))
 
     def _factors(self, variant: NormalizedTitle, entries: np.ndarray) -> np.ndarray:

@@ -1,6 +1,7 @@
 """Autocomplete over a TitleIndex: typed prefix -> movies, ranked by match quality then popularity."""
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -13,17 +14,25 @@ from services.matcher.normalize import fold, normalize_title, split_year, words_
 if TYPE_CHECKING:
     from services.matcher.index import TitleIndex
 
-# Quality tiers, best first: the whole key typed, a key prefix, a prefix of an inner word, a fuzzy prefix.
-WHOLE, START, INNER, FUZZY = 0, 1, 2, 3
+# Quality tiers, best first: the whole key typed, a key prefix, a prefix of an inner word.
+WHOLE, START, INNER = 0, 1, 2  # then fuzzy prefixes fill what is left
 # A fuzzy prefix of fewer characters matches almost anything.
 SUGGEST_FUZZY_MIN_CHARS = 4
 SUGGEST_FUZZY_FLOOR = 0.8
 FUZZY_CANDIDATES = 64
 INNER_WORD_FACTOR = 0.9
+# Prefixes this short are answered once (all one-letter ones at start-up) and kept, up to this many movies.
+CACHED_PREFIX_CHARS, CACHED_LIMIT = 2, 50
+
+
+_OPEN_YEAR = re.compile(r"^(?P<text>.*?\S)\s*[(\[]\s*(?P<year>\d{0,4})\s*$")
 
 
 def typed_keys(prefix: str) -> tuple[list[str], int | None]:
     """The keys a typed prefix can start (article dropped, and kept: "la conf" -> "conf", "la conf") and its year."""
+    m = _OPEN_YEAR.match(prefix)
+    if m:  # a year still being typed: "alien (19", "alien (1979"
+        prefix = m["text"] + (f" ({m['year']})" if len(m["year"]) == 4 else "")
     n = normalize_title(prefix)
     keys = [n.key] if n.key else []
     if n.article is not None:
@@ -34,13 +43,17 @@ def typed_keys(prefix: str) -> tuple[list[str], int | None]:
 
 
 def _exact_hits(index: TitleIndex, keys: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(H,) entries with a word starting with one of the keys, (H,) their tier, (H,) float32 share typed."""
+    """(H,) entries with a word starting with one of the keys, (H,) twice their tier (+1 for a reading
+    without the typed article when the literal one is also tried), (H,) float32 share typed."""
     entries, tiers, shares = [], [], []
-    for key in keys:
+    for i, key in enumerate(keys):
         found, at_start = index.words.starting_with(key)
         coverage = len(key) / index.entry_lengths[found]
         entries.append(found)
-        tiers.append(np.where(at_start, np.where(coverage >= 1.0, WHOLE, START), INNER))
+        # Within a tier, what was typed literally ("la conf" -> L.A. Confidential) comes before the
+        # reading without the article ("conf" -> Confidential Agent); half a tier, hence the doubling.
+        literal = 0 if i == len(keys) - 1 else 1
+        tiers.append(2 * np.where(at_start, np.where(coverage >= 1.0, WHOLE, START), INNER) + literal)
         shares.append(np.where(at_start, coverage, INNER_WORD_FACTOR * coverage).astype(np.float32))
     return np.concatenate(entries), np.concatenate(tiers), np.concatenate(shares)
 
@@ -59,6 +72,12 @@ def _first_rows(index: TitleIndex, entries: np.ndarray, order: np.ndarray, limit
     return picked
 
 
+def warm_up(index: TitleIndex) -> None:
+    """Answers every one-letter prefix the catalog has, so no request pays for the biggest spans."""
+    for first in sorted({key[0] for key in index.entry_keys}):
+        suggest(index, first, CACHED_LIMIT)
+
+
 def suggest(index: TitleIndex, prefix: str, limit: int = 10) -> list[Candidate]:
     """Movies whose title starts with (or has a word starting with) the typed prefix, at most `limit`.
 
@@ -68,6 +87,17 @@ def suggest(index: TitleIndex, prefix: str, limit: int = 10) -> list[Candidate]:
     keys, year = typed_keys(prefix)
     if not keys or limit <= 0:
         return []
+    if year is None and len(keys[0]) <= CACHED_PREFIX_CHARS and limit <= CACHED_LIMIT:
+        # One or two letters start thousands of keys at 62K movies; their answers are kept.
+        cached = index.short_prefix_answers.get(tuple(keys))
+        if cached is None:
+            cached = index.short_prefix_answers[tuple(keys)] = _ranked(index, keys, None, CACHED_LIMIT)
+        return cached[:limit]
+    return _ranked(index, keys, year, limit)
+
+
+def _ranked(index: TitleIndex, keys: list[str], year: int | None, limit: int) -> list[Candidate]:
+    """suggest() for typed keys and year, without the cache."""
     entries, tiers, shares = _exact_hits(index, keys)
     rows = index.entry_rows[entries]
     other_year = (index.years[rows] != year) if year is not None else np.zeros(len(rows), dtype=bool)

@@ -4,16 +4,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from rapidfuzz import fuzz
-
-from services.common.artifact import CatalogMovie, load_catalog
-import services.matcher.index as index_module
 from rapidfuzz.distance import OSA
+
+import services.matcher.index as index_module
+from services.common.artifact import CatalogMovie, load_catalog
 from services.matcher.index import (
     FOREIGN_WORD, FOREIGN_WORD_CHECK, FULL_SCAN_MAX_KEYS, MATCH_THRESHOLD, NUMBER_MISMATCH, PHRASE_AMBIGUOUS,
     PHRASE_BASE, PHRASE_COVERAGE, PHRASE_MIN_CHARS, TOKEN_SORT_WEIGHT, TYPO_CONFIDENCE, TitleIndex, has_foreign_word,
     is_typo_of, numbers_agree,
 )
 from services.matcher.normalize import NUMBERS, key_numbers, normalize_title, sorted_words, title_keys
+from services.matcher.suggest import _ranked as uncached_suggest, typed_keys
 
 
 @pytest.fixture(scope="module")
@@ -285,3 +286,22 @@ def test_suggest_prefix_hits_equal_the_obvious_scan(index):
                     if key.startswith(typed) or f" {typed}" in f" {key}"}
         got = {index.movies.index(c.movie) for c in index.suggest(prefix, 50)}
         assert expected <= got, prefix
+
+
+def test_short_prefixes_answer_from_the_cache_as_they_would_without_it(index):
+    for prefix in ("s", "t", "h", "he", "st", "b", "bo"):
+        keys, _ = typed_keys(prefix)
+        for limit in (1, 3, 10):
+            assert index.suggest(prefix, limit) == uncached_suggest(index, keys, None, limit), prefix
+    assert ("h",) in index.short_prefix_answers  # one-letter prefixes are answered at start-up
+
+
+def test_suggest_reads_a_year_being_typed(index):
+    assert ids(index.suggest("body snatchers (19")) == [670, 573]  # unfinished: popularity
+    assert ids(index.suggest("body snatchers (1956")) == [573, 670]  # finished: that year first
+
+
+def test_suggest_keeps_a_leading_article_as_a_word():
+    index = TitleIndex((movie(302, "L.A. Confidential", 1997, 300), movie(5, "Confidential Agent", 1945, 900)))
+    assert ids(index.suggest("la conf")) == [302, 5]  # "LA" is part of the title, not an article
+    assert ids(index.suggest("conf")) == [5, 302]  # at the start before an inner word
