@@ -157,3 +157,36 @@ def test_hadolint_is_live(tmp_path):
     bad.write_text("FROM python:latest\nRUN pip install numpy\nUSER root\n")
     done = _hadolint(bad)
     assert done.returncode != 0 and "DL3007" in done.stdout and "DL3002" in done.stdout
+
+
+# Imported only behind a check, never on the image's own path: surprise for benchmarks
+# (bench/*/requirements.txt); boto3 by services/common/artifact_source.py, which the trainer never calls.
+OPTIONAL_IMPORTS = {"trainer": {"surprise", "boto3"}}
+
+
+def _third_party_imports(package_dirs: list[Path]) -> set[str]:
+    """Top-level names of every import (lazy ones too) in the given source trees, stdlib left out."""
+    import ast
+    names = set()
+    for directory in package_dirs:
+        for file in directory.rglob("*.py"):
+            for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names |= {alias.name.split(".")[0] for alias in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names.add(node.module.split(".")[0])
+    return names - set(sys.stdlib_module_names) - {"movierec", "services", "trainer"}
+
+
+@pytest.mark.parametrize("image", IMAGES)
+def test_every_import_of_the_copied_code_is_in_the_image_lock(image, tmp_path):
+    """Catches a runtime package added to requirements.txt but not to the image's requirements file."""
+    from importlib.metadata import packages_distributions
+    app = assemble_app(image, tmp_path)
+    modules = _third_party_imports([p for p in app.iterdir() if p.is_dir()]) - OPTIONAL_IMPORTS.get(image, set())
+    distributions = packages_distributions()
+    pins = lock_pins(LOCKS[image])
+    for module in sorted(modules):
+        found = {d.lower().replace("_", "-") for d in distributions.get(module, [])}
+        assert found, f"{image}: the code imports {module!r}, which no installed distribution provides"
+        assert found & set(pins), f"{image}: the code imports {module!r} ({sorted(found)}), not in {LOCKS[image]}.txt"
