@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from services.common.artifact import load_artifact
+from services.common.artifact import ArtifactError, load_artifact
 from trainer.export import write_csv_release
 from trainer.formats import load_official
 from trainer.sgd import TrainParams
@@ -77,5 +77,20 @@ def test_stats_travel_in_the_artifact_and_are_checked(synthetic, tmp_path):
     assert "stats.json" in art.manifest["files"]
     stats_file = path / "stats.json"
     stats_file.write_text(stats_file.read_text().replace('"users": 80', '"users": 81'))
-    with pytest.raises(Exception, match="stats.json"):
+    with pytest.raises(ArtifactError, match="stats.json"):
         load_artifact(tmp_path)
+
+
+def test_artifacts_without_stats_still_load(tmp_path):
+    """Artifacts written before stats.json existed (or by other writers) load with stats None."""
+    from tests.artifact_factory import build_tiny_artifact
+
+    art = load_artifact(build_tiny_artifact(tmp_path))
+    assert art.stats is None and "stats.json" not in art.manifest["files"]
+
+
+def test_a_removed_stats_file_is_refused_by_name(synthetic, tmp_path):
+    path = train_artifact(tmp_path, TrainParams(factors=2, epochs=1), synthetic)
+    (path / "stats.json").unlink()
+    with pytest.raises(ArtifactError, match="stats.json is missing"):
+        load_artifact(path)
