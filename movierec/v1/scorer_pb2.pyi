@@ -142,3 +142,15 @@ class ModelInfo(_message.Message):
     n_ratings: int
     default_alpha: float
     def __init__(self, model_version: _Optional[str] = ..., dataset: _Optional[str] = ..., trained_at: _Optional[str] = ..., metrics: _Optional[_Mapping[str, float]] = ..., params: _Optional[_Mapping[str, str]] = ..., n_users: _Optional[int] = ..., n_movies: _Optional[int] = ..., n_ratings: _Optional[int] = ..., default_alpha: _Optional[float] = ...) -> None: ...
+
+class DatasetStatsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class DatasetStats(_message.Message):
+    __slots__ = ("model_version", "stats_json")
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATS_JSON_FIELD_NUMBER: _ClassVar[int]
+    model_version: str
+    stats_json: str
+    def __init__(self, model_version: _Optional[str] = ..., stats_json: _Optional[str] = ...) -> None: ...

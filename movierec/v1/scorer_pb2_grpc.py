@@ -54,6 +54,11 @@ class ScorerStub:
                 request_serializer=movierec_dot_v1_dot_scorer__pb2.ModelInfoRequest.SerializeToString,
                 response_deserializer=movierec_dot_v1_dot_scorer__pb2.ModelInfo.FromString,
                 _registered_method=True)
+        self.GetDatasetStats = channel.unary_unary(
+                '/movierec.v1.Scorer/GetDatasetStats',
+                request_serializer=movierec_dot_v1_dot_scorer__pb2.DatasetStatsRequest.SerializeToString,
+                response_deserializer=movierec_dot_v1_dot_scorer__pb2.DatasetStats.FromString,
+                _registered_method=True)
 
 
 class ScorerServicer:
@@ -92,6 +97,14 @@ class ScorerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetDatasetStats(self, request, context):
+        """Statistics of the serving model's training data, for the dashboard.
+        Errors: NOT_FOUND when the serving artifact has no stats.json (older artifacts).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScorerServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -114,6 +127,11 @@ def add_ScorerServicer_to_server(servicer, server):
                     servicer.GetModelInfo,
                     request_deserializer=movierec_dot_v1_dot_scorer__pb2.ModelInfoRequest.FromString,
                     response_serializer=movierec_dot_v1_dot_scorer__pb2.ModelInfo.SerializeToString,
+            ),
+            'GetDatasetStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDatasetStats,
+                    request_deserializer=movierec_dot_v1_dot_scorer__pb2.DatasetStatsRequest.FromString,
+                    response_serializer=movierec_dot_v1_dot_scorer__pb2.DatasetStats.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -224,6 +242,33 @@ class Scorer:
             '/movierec.v1.Scorer/GetModelInfo',
             movierec_dot_v1_dot_scorer__pb2.ModelInfoRequest.SerializeToString,
             movierec_dot_v1_dot_scorer__pb2.ModelInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDatasetStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/movierec.v1.Scorer/GetDatasetStats',
+            movierec_dot_v1_dot_scorer__pb2.DatasetStatsRequest.SerializeToString,
+            movierec_dot_v1_dot_scorer__pb2.DatasetStats.FromString,
             options,
             channel_credentials,
             insecure,

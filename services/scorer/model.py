@@ -71,6 +71,7 @@ class HybridModel:
         a = artifact.arrays
         self.version = artifact.version
         self.manifest = artifact.manifest
+        self.stats = artifact.stats  # stats.json for the dashboard (GetDatasetStats), None when absent
         self.movies: tuple[CatalogMovie, ...] = artifact.movies
         self.genre_names = artifact.genre_names
         self.item_row = artifact.item_row

@@ -132,3 +132,11 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
             model_version=model.version, dataset=str(dataset.get("name", "")), trained_at=str(m.get("created_at", "")),
             metrics=metrics, params=params, n_users=int(dataset.get("n_users", len(model.user_row))),
             n_movies=model.n_items, n_ratings=int(dataset.get("n_ratings", 0)), default_alpha=model.default_alpha)
+
+    async def GetDatasetStats(self, request, context):
+        model = self.model
+        if model.stats is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND,
+                                f"model {model.version} has no dataset statistics (stats.json); retrain it with "
+                                "`python -m trainer train` to get them")
+        return scorer_pb2.DatasetStats(model_version=model.version, stats_json=json.dumps(model.stats))

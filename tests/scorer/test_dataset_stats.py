@@ -1,0 +1,43 @@
+"""Scorer.GetDatasetStats over a real gRPC server: the artifact's stats.json, or NOT_FOUND without one."""
+from __future__ import annotations
+
+import json
+
+import grpc
+import pytest
+
+from movierec.v1 import scorer_pb2 as pb
+from movierec.v1 import scorer_pb2_grpc
+from services.common.artifact import load_artifact
+from services.common.grpc_server import GrpcService
+from services.scorer.model import HybridModel
+from services.scorer.server import ScorerServicer
+from tests.browser.artifact import build_browser_artifact
+
+
+async def _stats(root) -> pb.DatasetStats:
+    servicer = ScorerServicer(HybridModel(load_artifact(root)))
+    service = GrpcService("movierec.v1.Scorer", "127.0.0.1:0",
+                          lambda s: scorer_pb2_grpc.add_ScorerServicer_to_server(servicer, s), grace=0.5)
+    await service.start()
+    try:
+        async with grpc.aio.insecure_channel(service.address) as ch:
+            return await scorer_pb2_grpc.ScorerStub(ch).GetDatasetStats(pb.DatasetStatsRequest(), timeout=5)
+    finally:
+        await service.stop()
+
+
+async def test_stats_are_the_artifacts_stats_json(tmp_path):
+    build_browser_artifact(tmp_path)
+    reply = await _stats(tmp_path)
+    stats = json.loads(reply.stats_json)
+    assert reply.model_version == "v-browser-1"
+    assert stats == json.loads((tmp_path / "v-browser-1" / "stats.json").read_text(encoding="utf-8"))
+    assert stats["totals"]["ratings"] == sum(b["count"] for b in stats["rating_histogram"])
+
+
+async def test_an_artifact_without_stats_is_not_found_with_advice(tiny_artifact_root):
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await _stats(tiny_artifact_root)
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    assert "stats.json" in err.value.details() and "trainer train" in err.value.details()
