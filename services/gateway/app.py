@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from services.common.logs import configure_logging
 from services.gateway.cache import ResponseCache
 from services.gateway.clients import Backends
+from services.gateway.dashboard import router as dashboard_router
 from services.gateway.errors import install_error_handlers
 from services.gateway.middleware import DeclaredBodyLimit, SecurityHeaders
 from services.gateway.model_version import ModelVersion
@@ -55,6 +56,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app = FastAPI(title="movierec gateway", version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
     install_error_handlers(app)
     app.include_router(router, max_body_size=MAX_BODY_BYTES)
+    app.include_router(dashboard_router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="page")  # after the API routes
     app.add_middleware(DeclaredBodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders)  # added last = outermost: every answer gets the headers
