@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         b = info["blend"]
         print(f"seed {seed}: {info['queries']} held-out queries; EASE λ={info['ease_lambda']:g}; blend λ={b.lam:g} "
               f"cosine={b.cosine_share} mf={b.mf} popularity={b.popularity} alpha={b.alpha} "
-              f"(validation NDCG@10 {b.validation_ndcg:.4f}); {time.perf_counter() - started:.1f} s")
+              f"(validation (NDCG@10 + Recall@10) / 2 {b.validation:.4f}); {time.perf_counter() - started:.1f} s")
         for name, s in results.items():
             rows.setdefault(name, []).append(s)
             print(f"  {name:36s} " + "  ".join(f"{k} {v:.4f}" for k, v in s.row().items()))

@@ -24,13 +24,13 @@ COMMAND = "python -m bench.ranking.tune"
 
 
 def choose(runs: list[list[Blend]]) -> Blend:
-    """The blend with the highest validation NDCG@10 averaged over the seeds (each run: every blend tried)."""
+    """The blend with the highest validation score averaged over the seeds (each run: every blend tried)."""
     totals: dict[tuple, list[float]] = {}
     for tried in runs:
         for b in tried:
-            totals.setdefault((b.lam, b.cosine_share, b.mf, b.popularity, b.alpha), []).append(b.validation_ndcg)
+            totals.setdefault((b.lam, b.cosine_share, b.mf, b.popularity, b.alpha), []).append(b.validation)
     key, scores = max(totals.items(), key=lambda item: np.mean(item[1]))
-    return Blend(*key, validation_ndcg=float(np.mean(scores)))
+    return Blend(*key, validation=float(np.mean(scores)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,7 +16,8 @@ from services.scorer.model import HybridModel
 from trainer.sgd import MFModel, TrainParams, fit
 
 LAMBDAS = (1600.0, 3200.0, 6400.0, 12800.0)  # EASE L2 grid (also the EASE baseline's)
-COSINE_SHARES = (0.3, 0.5, 0.7)
+COSINE_SHARES = (0.3, 0.5, 0.7, 0.9)
+INNER_SPLITS = 3  # validation splits per tuning, averaged
 MF_WEIGHTS = (0.0, 0.1, 0.2)
 POP_WEIGHTS = (0.0, 0.1, 0.2, 0.4)
 ALPHAS = (0.8, 0.9, 1.0)
@@ -31,14 +32,14 @@ class Blend:
     mf: float
     popularity: float
     alpha: float
-    validation_ndcg: float
+    validation: float  # mean of (NDCG@10 + Recall@10) / 2 over the validation splits
 
     def serving(self) -> dict[str, Any]:
         """The artifact manifest's serving entries this blend stands for."""
         return {"default_alpha": self.alpha, "weights": {"graph": 1.0, "mf": self.mf, "popularity": self.popularity},
                 "item_graph": {"method": "EASE + cosine, pruned", "lambda": self.lam,
                                "cosine_share": self.cosine_share, "neighbors": NEIGHBORS},
-                "validation_ndcg10": round(self.validation_ndcg, 4)}
+                "validation_ndcg_recall10": round(self.validation, 4)}
 
 
 def _z(x: np.ndarray) -> np.ndarray:
@@ -46,7 +47,7 @@ def _z(x: np.ndarray) -> np.ndarray:
 
 
 class _Judge:
-    """NDCG@k of many score matrices (Q, I) for one set of queries, whole-array."""
+    """NDCG@k and Recall@k of many score matrices (Q, I) for one set of queries, whole-array."""
 
     def __init__(self, queries: list[Query], n_items: int, k: int = 10) -> None:
         self.k = k
@@ -59,30 +60,26 @@ class _Judge:
         ideal = np.cumsum(self.discounts)
         self.ideal = ideal[np.minimum(self.targets.sum(axis=1), k) - 1]
 
-    def ndcg(self, scores: np.ndarray) -> float:
+    def ndcg_recall(self, scores: np.ndarray) -> tuple[float, float]:
+        """Mean NDCG@k and Recall@k of score rows (Q, I), inputs excluded."""
         s = np.where(self.inputs, -np.inf, scores)
         top = np.argpartition(-s, self.k - 1, axis=1)[:, : self.k]
         top = np.take_along_axis(top, np.argsort(-np.take_along_axis(s, top, axis=1), axis=1, kind="stable"), axis=1)
         hits = np.take_along_axis(self.targets, top, axis=1)
-        return float(((hits * self.discounts).sum(axis=1) / self.ideal).mean())
+        ndcg = float(((hits * self.discounts).sum(axis=1) / self.ideal).mean())
+        return ndcg, float((hits.sum(axis=1) / np.minimum(self.targets.sum(axis=1), self.k)).mean())
 
 
-
-
-def tune(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, genres: np.ndarray,
-         params: TrainParams, seed: int) -> tuple[Blend, float, list[Blend]]:
-    """Grid search on a validation 20% of these (training) users: the best blend, EASE's best lambda,
-    and every blend tried (with its validation NDCG@10).
-
-    users (N,) int32 < n_users, items (N,) int32 catalog rows, ratings (N,) float32; genres (I, G).
-    """
+def _validate(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, genres: np.ndarray,
+              params: TrainParams, seed: int, scores: dict[tuple, list[float]], ease: dict[float, list[float]]) -> None:
+    """Scores every grid point on one validation split; appends (NDCG@10 + Recall@10) / 2 to scores[key]
+    and EASE's NDCG@10 to ease[lambda]."""
     n_items = genres.shape[0]
-    split = split_arrays(users, items, ratings, n_users, seed=10_000 + seed)
+    split = split_arrays(users, items, ratings, n_users, seed=seed)
     queries = split.queries
     x = interactions(split.train_users, split.train_items, split.n_train_users, n_items)
     mf = fit(split.train_users, split.train_items, split.train_ratings, split.n_train_users, n_items, params)
-    counts = np.bincount(split.train_items, minlength=n_items)
-    pop = _z(np.log1p(counts.astype(np.float64)))
+    pop = _z(np.log1p(np.bincount(split.train_items, minlength=n_items).astype(np.float64)))
     g_units = genres / np.maximum(np.linalg.norm(genres, axis=1, keepdims=True), 1e-12)
     w = [(q.input_ratings.astype(np.float64) - RATING_MID) / (RATING_MAX - RATING_MID) for q in queries]
     content = _z(np.stack([g_units @ (wi @ g_units[q.input_rows]) for wi, q in zip(w, queries)]))
@@ -91,19 +88,33 @@ def tune(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int
     judge = _Judge(queries, n_items)
     inputs = judge.inputs.astype(np.float64)
     cosine = item_graph.cosine_weights(x)
-    tried: list[Blend] = []
-    ease_best = (-1.0, 0.0)  # (validation NDCG@10, lambda) of plain EASE, the baseline
     for lam in LAMBDAS:
-        ease = item_graph.ease_weights(x, lam)
-        ease_best = max(ease_best, (judge.ndcg(inputs @ ease), lam))
+        ease_b = item_graph.ease_weights(x, lam)
+        ease.setdefault(lam, []).append(judge.ndcg_recall(inputs @ ease_b)[0])
         for share in COSINE_SHARES:
-            nbr, nw = item_graph.prune(item_graph.combine(ease, cosine, share), NEIGHBORS)
+            nbr, nw = item_graph.prune(item_graph.combine(ease_b, cosine, share), NEIGHBORS)
             graph = _z(np.stack([item_graph.graph_scores(nbr, nw, q.input_rows, wi, n_items)
                                  for wi, q in zip(w, queries)]))
             for wm, wp, alpha in itertools.product(MF_WEIGHTS, POP_WEIGHTS, ALPHAS):
-                ndcg = judge.ndcg(alpha * _z(graph + wm * factors + wp * pop) + (1 - alpha) * content)
-                tried.append(Blend(lam, share, wm, wp, alpha, ndcg))
-    return max(tried, key=lambda b: b.validation_ndcg), ease_best[1], tried
+                ndcg, recall = judge.ndcg_recall(alpha * _z(graph + wm * factors + wp * pop) + (1 - alpha) * content)
+                scores.setdefault((lam, share, wm, wp, alpha), []).append((ndcg + recall) / 2)
+
+
+def tune(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, genres: np.ndarray,
+         params: TrainParams, seed: int) -> tuple[Blend, float, list[Blend]]:
+    """Grid search on INNER_SPLITS validation splits of these (training) users: the best blend, EASE's
+    best lambda, and every blend tried. A blend's `validation` is the mean over the splits of
+    (NDCG@10 + Recall@10) / 2 — both are targets, and one split of ~150 users is too noisy alone.
+
+    users (N,) int32 < n_users, items (N,) int32 catalog rows, ratings (N,) float32; genres (I, G).
+    """
+    scores: dict[tuple, list[float]] = {}
+    ease: dict[float, list[float]] = {}
+    for inner in range(INNER_SPLITS):
+        _validate(users, items, ratings, n_users, genres, params, 10_000 * (inner + 1) + seed, scores, ease)
+    tried = [Blend(*key, validation=float(np.mean(v))) for key, v in scores.items()]
+    best_lambda = max(ease, key=lambda lam: np.mean(ease[lam]))
+    return max(tried, key=lambda b: b.validation), float(best_lambda), tried
 
 
 def build_graph(users: np.ndarray, items: np.ndarray, n_users: int, n_items: int,
