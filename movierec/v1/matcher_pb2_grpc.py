@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class MatcherStub:
-    """Missing associated documentation comment in .proto file."""
+    """Title resolution and autocomplete over the catalog of the serving artifact.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -47,13 +48,16 @@ class MatcherStub:
 
 
 class MatcherServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Title resolution and autocomplete over the catalog of the serving artifact.
+    """
 
     def Resolve(self, request, context):
         """Resolves a batch of titles in one call. Each query gets a best match when the matcher
         is confident, otherwise `matched = false` and the closest candidates as alternatives.
-        Errors: INVALID_ARGUMENT for an empty batch, more than 50 queries, a query longer than
-        200 characters, or max_alternatives outside 0..10.
+        Limits: 1..50 queries per call, each 1..200 characters after trimming spaces; at most 10
+        alternatives per query.
+        Errors: INVALID_ARGUMENT for an empty batch, more than 50 queries, an empty query, a query
+        longer than 200 characters, or max_alternatives outside 0..10 (the message names the item).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -61,6 +65,7 @@ class MatcherServicer:
 
     def Suggest(self, request, context):
         """Titles for a typed prefix (autocomplete), best first.
+        Limits: prefix 1..200 characters after trimming spaces; at most 50 suggestions.
         Errors: INVALID_ARGUMENT for an empty or over-long prefix, or limit outside 0..50.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -89,7 +94,8 @@ def add_MatcherServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class Matcher:
-    """Missing associated documentation comment in .proto file."""
+    """Title resolution and autocomplete over the catalog of the serving artifact.
+    """
 
     @staticmethod
     def Resolve(request,

@@ -154,3 +154,27 @@ class DatasetStats(_message.Message):
     model_version: str
     stats_json: str
     def __init__(self, model_version: _Optional[str] = ..., stats_json: _Optional[str] = ...) -> None: ...
+
+class RecommendBatchRequest(_message.Message):
+    __slots__ = ("requests",)
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    requests: _containers.RepeatedCompositeFieldContainer[RecommendRequest]
+    def __init__(self, requests: _Optional[_Iterable[_Union[RecommendRequest, _Mapping]]] = ...) -> None: ...
+
+class RecommendBatchResult(_message.Message):
+    __slots__ = ("response", "code", "error")
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    response: RecommendResponse
+    code: int
+    error: str
+    def __init__(self, response: _Optional[_Union[RecommendResponse, _Mapping]] = ..., code: _Optional[int] = ..., error: _Optional[str] = ...) -> None: ...
+
+class RecommendBatchResponse(_message.Message):
+    __slots__ = ("results", "model_version")
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[RecommendBatchResult]
+    model_version: str
+    def __init__(self, results: _Optional[_Iterable[_Union[RecommendBatchResult, _Mapping]]] = ..., model_version: _Optional[str] = ...) -> None: ...

@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class ScorerStub:
-    """Missing associated documentation comment in .proto file."""
+    """Recommendations, rating predictions and similar movies from the serving model.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -59,16 +60,25 @@ class ScorerStub:
                 request_serializer=movierec_dot_v1_dot_scorer__pb2.DatasetStatsRequest.SerializeToString,
                 response_deserializer=movierec_dot_v1_dot_scorer__pb2.DatasetStats.FromString,
                 _registered_method=True)
+        self.RecommendBatch = channel.unary_unary(
+                '/movierec.v1.Scorer/RecommendBatch',
+                request_serializer=movierec_dot_v1_dot_scorer__pb2.RecommendBatchRequest.SerializeToString,
+                response_deserializer=movierec_dot_v1_dot_scorer__pb2.RecommendBatchResponse.FromString,
+                _registered_method=True)
 
 
 class ScorerServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Recommendations, rating predictions and similar movies from the serving model.
+    """
 
     def Recommend(self, request, context):
         """Recommendations for an anonymous person from the movies they liked.
+        Limits: 1..100 liked movies, top_k 1..100 (0 = 10), at most 10,000 excluded ids, at most
+        50 genres, years 0..3000.
         Errors: INVALID_ARGUMENT (no liked movies, more than 100, top_k outside 0..100,
-        alpha outside [0, 1] or not finite, rating outside [0.5, 5]); NOT_FOUND when a
-        liked movie id is not in the model (the message lists the ids).
+        alpha outside [0, 1] or not finite, rating outside [0.5, 5], more than 10,000 excluded
+        ids, more than 50 genres or an unknown genre, a year outside 0..3000, year_min after
+        year_max); NOT_FOUND when a liked movie id is not in the model (the message lists the ids).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -84,6 +94,7 @@ class ScorerServicer:
 
     def SimilarMovies(self, request, context):
         """Movies most like one movie.
+        Limits: k 1..100 (0 = 10).
         Errors: NOT_FOUND for an unknown movie; INVALID_ARGUMENT for k outside 0..100 or a bad alpha.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -91,7 +102,7 @@ class ScorerServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetModelInfo(self, request, context):
-        """What model is serving: version, dataset, metrics, parameters.
+        """What model is serving: version, dataset, metrics, parameters. Never fails once serving.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -100,6 +111,18 @@ class ScorerServicer:
     def GetDatasetStats(self, request, context):
         """Statistics of the serving model's training data, for the dashboard.
         Errors: NOT_FOUND when the serving artifact has no stats.json (older artifacts).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecommendBatch(self, request, context):
+        """Recommend for many people in one call (a batch job, instead of one Recommend per person).
+        All items are answered by the same model; each item is validated and answered exactly as
+        Recommend would, and an item Recommend would refuse fails alone (its result carries the
+        status code and message) rather than failing the batch.
+        Limits: 1..100 items per call, each within Recommend's limits.
+        Errors: INVALID_ARGUMENT for an empty batch or more than 100 items.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -133,6 +156,11 @@ def add_ScorerServicer_to_server(servicer, server):
                     request_deserializer=movierec_dot_v1_dot_scorer__pb2.DatasetStatsRequest.FromString,
                     response_serializer=movierec_dot_v1_dot_scorer__pb2.DatasetStats.SerializeToString,
             ),
+            'RecommendBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecommendBatch,
+                    request_deserializer=movierec_dot_v1_dot_scorer__pb2.RecommendBatchRequest.FromString,
+                    response_serializer=movierec_dot_v1_dot_scorer__pb2.RecommendBatchResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'movierec.v1.Scorer', rpc_method_handlers)
@@ -142,7 +170,8 @@ def add_ScorerServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class Scorer:
-    """Missing associated documentation comment in .proto file."""
+    """Recommendations, rating predictions and similar movies from the serving model.
+    """
 
     @staticmethod
     def Recommend(request,
@@ -269,6 +298,33 @@ class Scorer:
             '/movierec.v1.Scorer/GetDatasetStats',
             movierec_dot_v1_dot_scorer__pb2.DatasetStatsRequest.SerializeToString,
             movierec_dot_v1_dot_scorer__pb2.DatasetStats.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecommendBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/movierec.v1.Scorer/RecommendBatch',
+            movierec_dot_v1_dot_scorer__pb2.RecommendBatchRequest.SerializeToString,
+            movierec_dot_v1_dot_scorer__pb2.RecommendBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,6 +1,7 @@
 """Scorer gRPC servicer: validates requests, calls the HybridModel, builds replies."""
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 
@@ -11,6 +12,7 @@ from movierec.v1 import common_pb2, scorer_pb2, scorer_pb2_grpc
 from services.scorer.model import LIKED_RATING, HybridModel, Ranked, UnknownIdError
 
 MAX_LIKED = 100
+MAX_BATCH = 100  # RecommendBatch items per call; each costs about one Recommend
 MAX_K = 100
 DEFAULT_K = 10
 MAX_EXCLUDE = 10_000
@@ -72,34 +74,36 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
             for r, s, c, g, why in zip(ranked.rows, ranked.score, ranked.collaborative, ranked.content, reasons)
         ]
 
-    async def Recommend(self, request, context):
-        model = self.model
-        try:
-            if not request.liked:
-                raise ValueError("liked must hold at least one movie")
-            if len(request.liked) > MAX_LIKED:
-                raise ValueError(f"at most {MAX_LIKED} liked movies, got {len(request.liked)}")
-            if len(request.exclude_movie_ids) > MAX_EXCLUDE:
-                raise ValueError(f"at most {MAX_EXCLUDE} excluded movies, got {len(request.exclude_movie_ids)}")
-            ratings: dict[int, float] = {}  # a repeated movie keeps its last rating
-            for liked in request.liked:
-                rating = liked.rating if liked.HasField("rating") else LIKED_RATING
-                if not math.isfinite(rating) or not RATING_RANGE[0] <= rating <= RATING_RANGE[1]:
-                    raise ValueError(f"rating of movie {liked.movie_id} must be in {RATING_RANGE}, got {rating}")
-                ratings[liked.movie_id] = rating
-            k, alpha = _k(request.top_k, "top_k"), _alpha(request, model.default_alpha)
-            allowed = model.allowed(*_filters(request))
-        except ValueError as e:
-            await context.abort(INVALID, str(e))
-        try:
-            rows = model.rows_of(list(ratings))
-        except UnknownIdError as e:
-            await context.abort(grpc.StatusCode.NOT_FOUND, str(e))
+    def _recommend(self, model: HybridModel, request) -> scorer_pb2.RecommendResponse:
+        """One RecommendRequest answered by `model`; ValueError = INVALID_ARGUMENT, UnknownIdError = NOT_FOUND."""
+        if not request.liked:
+            raise ValueError("liked must hold at least one movie")
+        if len(request.liked) > MAX_LIKED:
+            raise ValueError(f"at most {MAX_LIKED} liked movies, got {len(request.liked)}")
+        if len(request.exclude_movie_ids) > MAX_EXCLUDE:
+            raise ValueError(f"at most {MAX_EXCLUDE} excluded movies, got {len(request.exclude_movie_ids)}")
+        ratings: dict[int, float] = {}  # a repeated movie keeps its last rating
+        for liked in request.liked:
+            rating = liked.rating if liked.HasField("rating") else LIKED_RATING
+            if not math.isfinite(rating) or not RATING_RANGE[0] <= rating <= RATING_RANGE[1]:
+                raise ValueError(f"rating of movie {liked.movie_id} must be in {RATING_RANGE}, got {rating}")
+            ratings[liked.movie_id] = rating
+        k, alpha = _k(request.top_k, "top_k"), _alpha(request, model.default_alpha)
+        allowed = model.allowed(*_filters(request))
+        rows = model.rows_of(list(ratings))
         exclude = [r for r in map(model.item_row, request.exclude_movie_ids) if r is not None]
         ranked = model.recommend(rows, np.fromiter(ratings.values(), np.float32, len(ratings)), k, alpha,
                                  np.asarray(exclude, dtype=np.int64), allowed)
         return scorer_pb2.RecommendResponse(recommendations=self._scored(model, ranked),
                                             model_version=model.version, alpha=alpha)
+
+    async def Recommend(self, request, context):
+        try:
+            return self._recommend(self.model, request)
+        except ValueError as e:
+            await context.abort(INVALID, str(e))
+        except UnknownIdError as e:
+            await context.abort(grpc.StatusCode.NOT_FOUND, str(e))
 
     async def PredictRating(self, request, context):
         model = self.model
@@ -140,3 +144,23 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
                                 f"model {model.version} has no dataset statistics (stats.json); retrain it with "
                                 "`python -m trainer train` to get them")
         return scorer_pb2.DatasetStats(model_version=model.version, stats_json=json.dumps(model.stats))
+
+    async def RecommendBatch(self, request, context):
+        model = self.model  # one model for every item, even across a hot reload
+        if not request.requests:
+            await context.abort(INVALID, "requests must hold at least one RecommendRequest")
+        if len(request.requests) > MAX_BATCH:
+            await context.abort(INVALID, f"at most {MAX_BATCH} requests per batch, got {len(request.requests)}; "
+                                         "split the batch")
+        results = []
+        for i, item in enumerate(request.requests):
+            try:
+                result = scorer_pb2.RecommendBatchResult(response=self._recommend(model, item))
+            except ValueError as e:
+                result = scorer_pb2.RecommendBatchResult(code=INVALID.value[0], error=f"requests[{i}]: {e}")
+            except UnknownIdError as e:
+                result = scorer_pb2.RecommendBatchResult(code=grpc.StatusCode.NOT_FOUND.value[0],
+                                                         error=f"requests[{i}]: {e}")
+            results.append(result)
+            await asyncio.sleep(0)  # let other calls in between items: a batch must not stall the server
+        return scorer_pb2.RecommendBatchResponse(results=results, model_version=model.version)
