@@ -9,9 +9,11 @@ from typing import TypeVar
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection as grpc_reflection
 
 from services.common.artifact import ArtifactError
 from services.common.logs import configure_logging
+from services.common.request_id import RequestIdInterceptor, install_log_filter
 from services.common.settings import GrpcServiceSettings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
@@ -19,21 +21,28 @@ S = TypeVar("S", bound=GrpcServiceSettings)
 
 
 class GrpcService:
-    """An async gRPC server with the standard health service.
+    """An async gRPC server with the standard health service, optional reflection and request ids.
 
     Health starts NOT_SERVING and turns SERVING only after `start()` (the servicer was built
     from a verified artifact by then). `stop()` flips health to NOT_SERVING first so load
     balancers stop routing, then lets in-flight calls finish within `grace` seconds.
+    With `reflection` the standard reflection service lists the service, health and reflection
+    itself (what grpcurl-style tools need to call without the .proto files). Every call runs
+    under its `x-request-id` (services/common/request_id.py).
     """
 
     def __init__(self, name: str, address: str, register: Callable[[grpc.aio.Server], None],
-                 grace: float = 5.0) -> None:
+                 grace: float = 5.0, reflection: bool = True) -> None:
         self.name = name  # full service name, e.g. "movierec.v1.Matcher"
         self.grace = grace
-        self.server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+        self.server = grpc.aio.server(options=[("grpc.so_reuseport", 0)], interceptors=[RequestIdInterceptor()])
         register(self.server)
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        if reflection:
+            grpc_reflection.enable_server_reflection(
+                (name, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, grpc_reflection.SERVICE_NAME),
+                self.server)
         try:
             self.port = self.server.add_insecure_port(address)
         except RuntimeError as e:  # grpc reports a busy or invalid address this way
@@ -81,6 +90,7 @@ def run_main(settings_cls: type[S], serve: Callable[[S], Awaitable[None]]) -> in
         log.error("invalid settings", extra={"error": str(e)})
         return 2
     configure_logging(settings.log_level)
+    install_log_filter()  # every log line of a call carries its request_id
     try:
         asyncio.run(serve(settings))
     except ArtifactError as e:

@@ -40,6 +40,9 @@ class GrpcServiceSettings(BaseSettings):
     log_level: LogLevel = "INFO"
     grace_seconds: float = Field(5.0, ge=0, le=120, allow_inf_nan=False,
                                  description="time in-flight calls get after SIGTERM")
+    # Server reflection lets grpcurl-style tools list and call the RPCs without the .proto files;
+    # it exposes nothing the contract does not already publish, but can be turned off.
+    reflection: bool = Field(True, description="serve grpc.reflection.v1alpha.ServerReflection")
 
 
 class SettingsError(ValueError):
