@@ -1,0 +1,8 @@
+"""Typed asyncio clients of the matcher and scorer: `ScorerClient("host:port")`, deadlines, retries, request ids."""
+from services.client.base import CallError, ServiceClient
+from services.client.matcher import MatcherClient
+from services.client.retry import NO_RETRY, RetryPolicy
+from services.client.scorer import ScorerClient, recommend_request
+
+__all__ = ["CallError", "MatcherClient", "NO_RETRY", "RetryPolicy", "ScorerClient", "ServiceClient",
+           "recommend_request"]
