@@ -8,14 +8,18 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from services.common.logs import configure_logging
+from services.common.metrics import ServiceMetrics
 from services.gateway.cache import ResponseCache
 from services.gateway.clients import Backends
 from services.gateway.dashboard import router as dashboard_router
 from services.gateway.errors import install_error_handlers
-from services.gateway.middleware import DeclaredBodyLimit, SecurityHeaders
+from services.gateway.middleware import (
+    ConcurrencyLimit, DeclaredBodyLimit, HttpMetrics, RateLimit, SecurityHeaders,
+)
 from services.gateway.model_version import ModelVersion
 from services.gateway.routes import router
 from services.gateway.settings import GatewaySettings, load_settings
@@ -33,7 +37,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         backends = Backends.from_settings(settings)
         cache = ResponseCache(settings.redis_url, settings.cache_ttl_seconds, settings.redis_timeout_seconds,
-                              settings.redis_retry_seconds)
+                              settings.redis_retry_seconds, lookups=metrics.cache_lookups)
         model = ModelVersion(backends.scorer, settings.model_refresh_seconds)
         await model.refresh()  # a scorer that is down now is retried by the background refresh
         refresher = asyncio.create_task(model.run(), name="model-version-refresh")
@@ -52,13 +56,25 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             await backends.close()
             log.info("gateway stopped")
 
+    metrics = ServiceMetrics("gateway")
     # /docs and /redoc load scripts from a CDN, which the page's CSP forbids; /openapi.json stays.
     app = FastAPI(title="movierec gateway", version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.metrics = metrics
     install_error_handlers(app)
     app.include_router(router, max_body_size=MAX_BODY_BYTES)
     app.include_router(dashboard_router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="page")  # after the API routes
+    # Added first = innermost. A request passes, outermost first: headers, metrics, CORS, body size,
+    # rate limit, concurrency limit, so every refusal is counted and carries the security headers.
+    app.add_middleware(ConcurrencyLimit, limit=settings.max_in_flight, metrics=metrics)
+    if settings.rate_limit_per_minute:
+        app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, metrics=metrics)
     app.add_middleware(DeclaredBodyLimit, max_bytes=MAX_BODY_BYTES)
+    if settings.cors_origin_list:  # without it browsers allow same-origin calls only
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list,
+                           allow_methods=["GET", "POST"], allow_headers=["content-type", "x-request-id"])
+    if settings.metrics_enabled:
+        app.add_middleware(HttpMetrics, metrics=metrics)
     app.add_middleware(SecurityHeaders)  # added last = outermost: every answer gets the headers
     return app
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 import redis.asyncio as aioredis
+from prometheus_client import Counter
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
@@ -56,7 +57,9 @@ class ResponseCache:
     so caching resumes by itself when Redis is back.
     """
 
-    def __init__(self, url: str, ttl_seconds: int, timeout_seconds: float, retry_seconds: float = 3.0) -> None:
+    def __init__(self, url: str, ttl_seconds: int, timeout_seconds: float, retry_seconds: float = 3.0,
+                 lookups: Counter | None = None) -> None:
+        self.lookups = lookups  # Prometheus counter labelled hit / miss / unavailable
         self.ttl_seconds = ttl_seconds
         self.timeout_seconds = timeout_seconds
         self.retry_seconds = retry_seconds
@@ -93,6 +96,8 @@ class ResponseCache:
     async def get(self, key: str) -> dict[str, Any] | None:
         """The cached object, or None on a miss, an unreadable entry or Redis trouble."""
         raw = await self._run(lambda: self._redis.get(key))
+        if self.lookups is not None:
+            self.lookups.labels("unavailable" if raw is _SKIPPED else "miss" if raw is None else "hit").inc()
         if raw is _SKIPPED or raw is None:
             return None
         try:
@@ -106,6 +111,20 @@ class ResponseCache:
         """Stores value for ttl_seconds; False when Redis could not take it."""
         data = orjson.dumps(value)
         return await self._run(lambda: self._redis.set(key, data, ex=self.ttl_seconds)) is not _SKIPPED
+
+    async def count_hit(self, name: str, ttl_seconds: int) -> int | None:
+        """Increments counter `name` (expiring ttl_seconds after its first hit); None while Redis is down."""
+        key = f"{KEY_PREFIX}:{name}"
+
+        async def incr() -> int:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, ttl_seconds, nx=True)
+                count, _ = await pipe.execute()
+            return int(count)
+
+        result = await self._run(incr)
+        return None if result is _SKIPPED else result
 
     async def ping(self) -> bool:
         """True when Redis answers now (skipped, so False, inside the retry pause)."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
 
+from services.common.metrics import CONTENT_TYPE
 from services.gateway import convert
 from services.gateway.recommend import recommend_titles
 from services.gateway.schemas import (
@@ -41,6 +42,16 @@ async def health(state: State) -> Any:
 async def live() -> dict[str, str]:
     """Liveness: the process answers HTTP; says nothing about the backends."""
     return {"status": "alive"}
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request, state: State) -> Response:
+    """Prometheus metrics of this gateway process (text exposition format)."""
+    if not state.settings.metrics_enabled:
+        raise HTTPException(404, "metrics are disabled (GATEWAY_METRICS_ENABLED=false)")
+    service_metrics = request.app.state.metrics
+    service_metrics.set_model_version(state.model.version or None)
+    return Response(service_metrics.exposition(), media_type=CONTENT_TYPE)
 
 
 @router.post("/recommend/titles", response_model=RecommendResponse)

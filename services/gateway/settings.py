@@ -31,6 +31,26 @@ class GatewaySettings(BaseSettings):
     model_refresh_seconds: float = Field(10.0, gt=0, le=3600, allow_inf_nan=False)
     log_level: LogLevel = "INFO"
     workers: int = Field(1, ge=1, le=64)
+    # API requests answered at once; more get a quick 503, so a slow backend cannot pile up
+    # connections, memory and tasks in the gateway (health, /metrics and the page are not counted).
+    max_in_flight: int = Field(64, ge=1, le=10_000)
+    # Requests per client address per minute (Redis-backed, shared by all workers); 0 = no limit.
+    rate_limit_per_minute: int = Field(0, ge=0, le=1_000_000)
+    # Comma-separated origins allowed to call the API from a browser; empty = same-origin only.
+    cors_origins: str = ""
+    metrics_enabled: bool = True  # GET /metrics (Prometheus text format)
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for origin in (o.strip() for o in value.split(",") if o.strip()):
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                raise ValueError(f"expected origins like https://example.org (comma-separated), got {origin!r}")
+        return value
 
     @field_validator("redis_url")
     @classmethod

@@ -1,0 +1,94 @@
+"""Prometheus metrics shared by the services: HTTP and gRPC request counts and latencies, cache, model version."""
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+# Seconds; the gateway's answers take ~1-50 ms, a deadline is 2 s.
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+class ServiceMetrics:
+    """One service's metrics in a registry of its own (so apps built in one test process do not clash).
+
+    Cache hit ratio = movierec_cache_lookups_total{result="hit"} / sum(movierec_cache_lookups_total).
+    """
+
+    def __init__(self, service: str, registry: CollectorRegistry | None = None) -> None:
+        self.service = service
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.http_requests = Counter("movierec_http_requests_total", "HTTP requests answered",
+                                     ["route", "method", "status"], registry=r)
+        self.http_latency = Histogram("movierec_http_request_seconds", "HTTP request latency",
+                                      ["route", "method"], buckets=LATENCY_BUCKETS, registry=r)
+        self.http_in_flight = Gauge("movierec_http_requests_in_flight", "HTTP API requests being answered",
+                                    registry=r)
+        self.rejected = Counter("movierec_http_rejected_total", "requests refused before any work",
+                                ["reason"], registry=r)  # reason: overloaded, rate_limited, too_large
+        self.cache_lookups = Counter("movierec_cache_lookups_total", "response cache lookups",
+                                     ["result"], registry=r)  # result: hit, miss, unavailable
+        self.grpc_requests = Counter("movierec_grpc_requests_total", "gRPC calls answered",
+                                     ["method", "code"], registry=r)
+        self.grpc_latency = Histogram("movierec_grpc_request_seconds", "gRPC call latency", ["method"],
+                                      buckets=LATENCY_BUCKETS, registry=r)
+        self.model_info = Gauge("movierec_model_info", "the model version being served (value 1)",
+                                ["service", "version"], registry=r)
+        self._version: str | None = None
+
+    def set_model_version(self, version: str | None) -> None:
+        """Labels movierec_model_info with the current version only (a swapped-out one is removed)."""
+        if version == self._version:
+            return
+        if self._version is not None:
+            self.model_info.remove(self.service, self._version)
+        if version:
+            self.model_info.labels(self.service, version).set(1)
+        self._version = version or None
+
+    def exposition(self) -> bytes:
+        """The text format Prometheus scrapes."""
+        return generate_latest(self.registry)
+
+    def serve_http(self, port: int, host: str = "127.0.0.1") -> None:
+        """Serves GET /metrics on host:port from a daemon thread (for the gRPC services)."""
+        start_http_server(port, addr=host, registry=self.registry)
+
+
+class GrpcMetricsInterceptor(grpc.aio.ServerInterceptor):
+    """Counts and times every unary-unary call by method and status code."""
+
+    def __init__(self, metrics: ServiceMetrics) -> None:
+        self.metrics = metrics
+
+    async def intercept_service(self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
+                                details: grpc.HandlerCallDetails) -> Any:
+        handler = await continuation(details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        inner, method = handler.unary_unary, details.method.rsplit("/", 1)[-1]
+        metrics = self.metrics
+
+        async def timed(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            start = time.perf_counter()
+            code = "OK"
+            try:
+                return await inner(request, context)
+            except BaseException:
+                code = (context.code() or grpc.StatusCode.UNKNOWN).name
+                raise
+            finally:
+                if code == "OK" and context.code() not in (None, grpc.StatusCode.OK):
+                    code = context.code().name
+                metrics.grpc_requests.labels(method, code).inc()
+                metrics.grpc_latency.labels(method).observe(time.perf_counter() - start)
+
+        return grpc.unary_unary_rpc_method_handler(
+            timed, request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer)
