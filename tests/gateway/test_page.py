@@ -48,17 +48,29 @@ async def test_api_routes_win_over_the_page(gw: Gateway) -> None:
     assert (await gw.client.get("/openapi.json")).json()["paths"]["/recommend/titles"]
 
 
-def test_page_loads_only_its_own_files() -> None:
-    html = static_text("index.html")
-    assert re.findall(r'(?:src|href)="([^"]+)"', html) == ["favicon.svg", "style.css", "app.js"]
+PAGE_FILES = ("index.html", "dashboard.html", "common.js", "app.js", "dashboard.js", "style.css")
+
+
+@pytest.mark.parametrize(("page", "refs"), [
+    ("index.html", ["favicon.svg", "style.css", "common.js", "app.js", "#title-input", "./", "./", "dashboard.html"]),
+    ("dashboard.html", ["favicon.svg", "style.css", "vendor/chart.js", "common.js", "dashboard.js", "./", "./",
+                        "dashboard.html"]),
+])
+def test_page_loads_only_its_own_files(page: str, refs: list[str]) -> None:
+    html = static_text(page)
+    assert re.findall(r'(?:src|href)="([^"]+)"', html) == refs
     assert "<style" not in html and " style=" not in html  # inline style is blocked by the CSP
     assert re.search(r"<script>[^<]", html) is None  # no inline script either
-    for name in ("index.html", "app.js", "style.css"):
-        assert re.search(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", static_text(name)) is None, name
 
 
-def test_script_never_builds_html_from_strings() -> None:
-    script = static_text("app.js")
+@pytest.mark.parametrize("name", PAGE_FILES)
+def test_no_file_of_the_page_names_another_origin(name: str) -> None:
+    assert re.search(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", static_text(name)) is None, name
+
+
+@pytest.mark.parametrize("name", ["common.js", "app.js", "dashboard.js"])
+def test_script_never_builds_html_from_strings(name: str) -> None:
+    script = static_text(name)
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
         assert sink not in script, sink
     assert "textContent" in script

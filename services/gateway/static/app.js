@@ -1,186 +1,249 @@
-// The movierec page: chips of liked titles -> POST /recommend/titles -> cards.
-// Every piece of user or server text goes in through textContent, never parsed as HTML.
+// The recommender page: chips of your movies -> POST /recommend/titles (live) -> cards; similar movies
+// in a dialog; autocomplete from GET /movies/search. Text goes in through textContent only (common.js).
 "use strict";
 
 const MAX_TITLES = 20;
-const state = { titles: [], matched: new Map(), busy: false };
+const DISLIKED = 1; // MovieLens scale: 1 pushes similar movies down; a plain title counts as liked (5)
+const EXAMPLES = ["Toy Story", "The Usual Suspects", "Star Wars", "Heat 1995"];
+const state = { movies: [], matched: new Map(), requestSeq: 0, searchSeq: 0, active: -1, options: [] };
 
-const $ = (id) => document.getElementById(id);
 const input = $("title-input");
+const suggestList = $("suggest-list");
 const chips = $("chips");
 const alpha = $("alpha");
-const recommendButton = $("recommend");
 const status = $("status");
+const retry = $("retry");
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function label(movie) {
-  return movie.year ? `${movie.title} (${movie.year})` : movie.title;
-}
-
-function setStatus(text, isError = false) {
+function setStatus(text, kind = "") {
   status.textContent = text;
-  status.classList.toggle("error", isError);
+  status.className = `status ${kind}`;
+  retry.hidden = kind !== "error";
 }
 
-// ---- chips -------------------------------------------------------------------------------
+// ---- chips ----------------------------------------------------------------------------------
 
 function addTitle(raw) {
   const title = raw.replace(/\s+/g, " ").trim();
   if (!title) return false;
-  if (state.titles.some((t) => t.toLowerCase() === title.toLowerCase())) {
-    setStatus(`"${title}" is already in the list.`);
+  if (state.movies.some((m) => m.title.toLowerCase() === title.toLowerCase())) {
+    setStatus(`“${title}” is already in your list.`);
     return false;
   }
-  if (state.titles.length >= MAX_TITLES) {
-    setStatus(`At most ${MAX_TITLES} movies.`, true);
+  if (state.movies.length >= MAX_TITLES) {
+    setStatus(`At most ${MAX_TITLES} movies; remove one first.`, "error");
     return false;
   }
-  state.titles.push(title);
-  renderChips();
+  state.movies.push({ title, rating: null });
+  changed();
   return true;
 }
 
 function removeTitle(title) {
-  state.titles = state.titles.filter((t) => t !== title);
+  state.movies = state.movies.filter((m) => m.title !== title);
   state.matched.delete(title);
-  renderChips();
+  changed();
+  input.focus();
 }
 
 function replaceTitle(oldTitle, newTitle) {
-  const i = state.titles.indexOf(oldTitle);
+  const i = state.movies.findIndex((m) => m.title === oldTitle);
   if (i < 0) return;
-  if (state.titles.some((t) => t.toLowerCase() === newTitle.toLowerCase())) {
-    state.titles.splice(i, 1);
-  } else {
-    state.titles[i] = newTitle;
-  }
+  if (state.movies.some((m) => m.title.toLowerCase() === newTitle.toLowerCase())) state.movies.splice(i, 1);
+  else state.movies[i] = { ...state.movies[i], title: newTitle };
   state.matched.delete(oldTitle);
-  renderChips();
+  changed();
+}
+
+function toggleRating(movie) {
+  movie.rating = movie.rating === DISLIKED ? null : DISLIKED;
+  changed();
 }
 
 function renderChips() {
   chips.replaceChildren();
-  for (const title of state.titles) {
+  for (const movie of state.movies) {
     const chip = el("li", "chip");
-    const match = state.matched.get(title);
+    const match = state.matched.get(movie.title);
     if (match === null) chip.classList.add("unmatched");
     if (match) {
       chip.classList.add("matched");
-      chip.title = `Matched: ${label(match)}`;
+      chip.title = `Matched: ${movieLabel(match)}`;
     }
-    chip.append(el("span", "", title));
-    const remove = el("button", "", "×");
+    if (movie.rating === DISLIKED) chip.classList.add("disliked");
+    chip.append(el("span", "chip-title", movie.title));
+
+    const liked = movie.rating !== DISLIKED;
+    const mood = el("button", "mood", liked ? "liked" : "disliked");
+    mood.type = "button";
+    mood.setAttribute("aria-pressed", String(!liked));
+    mood.setAttribute("aria-label", `${movie.title}: ${liked ? "liked" : "disliked"}; press to mark as ${liked ? "disliked" : "liked"}`);
+    mood.addEventListener("click", () => toggleRating(movie));
+    chip.append(mood);
+
+    const remove = el("button", "remove", "×");
     remove.type = "button";
-    remove.setAttribute("aria-label", `Remove ${title}`);
-    remove.addEventListener("click", () => removeTitle(title));
+    remove.setAttribute("aria-label", `Remove ${movie.title}`);
+    remove.addEventListener("click", () => removeTitle(movie.title));
     chip.append(remove);
     chips.append(chip);
   }
-  recommendButton.disabled = state.busy || state.titles.length === 0;
+  $("empty-state").hidden = state.movies.length > 0;
 }
 
 $("add-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  if (addTitle(input.value)) {
-    input.value = "";
-    setStatus("");
-  }
+  const picked = state.active >= 0 ? state.options[state.active] : null;
+  if (addTitle(picked ? movieLabel(picked) : input.value)) input.value = "";
+  closeSuggestions();
   input.focus();
 });
 
-// ---- autocomplete (GET /movies/search) ---------------------------------------------------
+for (const title of EXAMPLES) {
+  const button = el("button", "small", title);
+  button.type = "button";
+  button.addEventListener("click", () => addTitle(title));
+  $("examples").append(button);
+}
+
+// ---- autocomplete (GET /movies/search), an ARIA combobox ------------------------------------
+
+function closeSuggestions() {
+  state.searchSeq++; // an answer still on its way is dropped
+  state.options = [];
+  state.active = -1;
+  suggestList.replaceChildren();
+  suggestList.hidden = true;
+  input.setAttribute("aria-expanded", "false");
+  input.removeAttribute("aria-activedescendant");
+}
+
+function setActive(index) {
+  state.active = index;
+  [...suggestList.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === index)));
+  if (index >= 0) input.setAttribute("aria-activedescendant", `suggest-${index}`);
+  else input.removeAttribute("aria-activedescendant");
+}
+
+function showSuggestions(results) {
+  state.options = results;
+  state.active = -1;
+  suggestList.replaceChildren();
+  results.forEach((movie, i) => {
+    const option = el("li", "option");
+    option.id = `suggest-${i}`;
+    option.setAttribute("role", "option");
+    option.setAttribute("aria-selected", "false");
+    option.append(el("span", "option-title", movie.title));
+    if (movie.year) option.append(el("span", "year", ` ${movie.year}`));
+    if (movie.genres.length) option.append(el("span", "option-genres", movie.genres.join(" · ")));
+    // mousedown, not click: picking must happen before the input's blur closes the list
+    option.addEventListener("mousedown", (event) => {
+      event.preventDefault();
+      if (addTitle(movieLabel(movie))) input.value = "";
+      closeSuggestions();
+    });
+    suggestList.append(option);
+  });
+  suggestList.hidden = results.length === 0;
+  input.setAttribute("aria-expanded", String(results.length > 0));
+}
 
 let searchTimer = 0;
-let searchSeq = 0;
 input.addEventListener("input", () => {
   clearTimeout(searchTimer);
   const q = input.value.trim();
-  if (q.length < 2) return;
+  if (q.length < 2) {
+    closeSuggestions();
+    return;
+  }
   searchTimer = setTimeout(async () => {
-    const seq = ++searchSeq;
-    try {
-      const reply = await fetch(`movies/search?${new URLSearchParams({ q, limit: "8" })}`);
-      if (!reply.ok || seq !== searchSeq) return;
-      const body = await reply.json();
-      const options = $("title-options");
-      options.replaceChildren();
-      for (const movie of body.results) {
-        const option = document.createElement("option");
-        option.value = label(movie);
-        options.append(option);
-      }
-    } catch {
-      // autocomplete is a convenience; the Recommend call reports real errors
-    }
-  }, 200);
+    const seq = ++state.searchSeq;
+    const reply = await getJson(`movies/search?${new URLSearchParams({ q, limit: "8" })}`);
+    // autocomplete is a convenience: a failure here is reported by the recommendations call
+    if (reply.ok && seq === state.searchSeq) showSuggestions(reply.body.results);
+  }, 150);
 });
 
-// ---- alpha slider ------------------------------------------------------------------------
+input.addEventListener("keydown", (event) => {
+  const n = state.options.length;
+  if (event.key === "ArrowDown" && n) {
+    event.preventDefault();
+    setActive((state.active + 1) % n);
+  } else if (event.key === "ArrowUp" && n) {
+    event.preventDefault();
+    setActive(state.active <= 0 ? n - 1 : state.active - 1);
+  } else if (event.key === "Escape") {
+    closeSuggestions();
+  }
+});
+input.addEventListener("blur", () => setTimeout(closeSuggestions, 100));
+
+// ---- alpha slider and result count ----------------------------------------------------------
 
 function describeAlpha(value) {
   const taste = Math.round(value * 100);
-  const genre = 100 - taste;
   let words;
   if (taste >= 85) words = "Mostly what people with your taste liked";
   else if (taste >= 60) words = "More what people with your taste liked than similar genres";
   else if (taste > 40) words = "An even mix of people with your taste and similar genres";
   else if (taste > 15) words = "More similar genres than what people with your taste liked";
   else words = "Mostly movies of similar genres";
-  return `${words} (${taste}% taste, ${genre}% genre).`;
+  return `${words} (${taste}% taste, ${100 - taste}% genre).`;
 }
 
 function showAlpha() {
-  $("alpha-label").textContent = describeAlpha(Number(alpha.value));
+  const words = describeAlpha(Number(alpha.value));
+  $("alpha-label").textContent = words;
+  alpha.setAttribute("aria-valuetext", words);
 }
-alpha.addEventListener("input", showAlpha);
+alpha.addEventListener("input", () => { showAlpha(); schedule(); });
+$("top-k").addEventListener("change", () => schedule(0));
 
-// ---- recommend (POST /recommend/titles) --------------------------------------------------
+// ---- live recommendations (POST /recommend/titles) ------------------------------------------
 
-function setBusy(busy) {
-  state.busy = busy;
-  recommendButton.disabled = busy || state.titles.length === 0;
-  recommendButton.textContent = busy ? "Finding movies…" : "Recommend";
+let recommendTimer = 0;
+function schedule(delay = 300) {
+  clearTimeout(recommendTimer);
+  recommendTimer = setTimeout(recommend, delay);
 }
 
-function errorText(status, body) {
-  if (body && typeof body.detail === "string") return body.detail;
-  if (body && Array.isArray(body.detail) && body.detail.length) {
-    const first = body.detail[0];
-    return `Invalid request: ${(first.loc || []).join(".")} — ${first.msg}`;
-  }
-  return `The server answered ${status}.`;
+function changed() {
+  renderChips();
+  if (state.movies.length) schedule(150);
+  else clearResults();
+}
+
+function clearResults() {
+  state.requestSeq++;
+  $("results").replaceChildren();
+  $("results-section").hidden = true;
+  $("missing").hidden = true;
+  setStatus("");
+}
+
+function requestBody() {
+  const movies = state.movies.map((m) => (m.rating === null ? m.title : { title: m.title, rating: m.rating }));
+  return { movies, top_k: Number($("top-k").value), alpha: Number(alpha.value) };
 }
 
 async function recommend() {
-  if (state.busy || state.titles.length === 0) return;
-  setBusy(true);
-  setStatus("Finding movies…");
-  try {
-    const reply = await fetch("recommend/titles", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ movies: state.titles, top_k: Number($("top-k").value), alpha: Number(alpha.value) }),
-    });
-    let body = null;
-    try { body = await reply.json(); } catch { /* not JSON: reported below */ }
-    if (!reply.ok) {
-      setStatus(errorText(reply.status, body), true);
-      return;
-    }
-    showResults(body);
-  } catch {
-    setStatus("Cannot reach the server. Check your connection and try again.", true);
-  } finally {
-    setBusy(false);
+  if (!state.movies.length) return;
+  const seq = ++state.requestSeq;
+  const section = $("results-section");
+  section.setAttribute("aria-busy", "true");
+  setStatus("Finding movies…", "loading");
+  const reply = await getJson("recommend/titles", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(requestBody()),
+  });
+  if (seq !== state.requestSeq) return; // a newer request is on its way
+  section.removeAttribute("aria-busy");
+  if (!reply.ok) {
+    setStatus(reply.error, "error");
+    return;
   }
+  showResults(reply.body);
 }
-recommendButton.addEventListener("click", recommend);
+retry.addEventListener("click", () => (state.movies.length ? schedule(0) : (setStatus(""), loadModel())));
 
 function showResults(body) {
   state.matched.clear();
@@ -190,37 +253,51 @@ function showResults(body) {
   showMissing(body.missing_movies, body.suggestions);
 
   const list = $("results");
-  list.replaceChildren();
-  for (const movie of body.recommendations) list.append(card(movie));
-  $("results-section").hidden = body.recommendations.length === 0;
-
+  const top = Math.max(...body.recommendations.map((m) => m.score), 1e-9);
+  list.replaceChildren(...body.recommendations.map((movie) => card(movie, top)));
   const n = body.recommendations.length;
-  if (n > 0) setStatus(`${n} recommendation${n === 1 ? "" : "s"}${body.cached ? " (from cache)" : ""}.`);
-  else if (body.missing_movies.length) setStatus("None of the titles were found. Try a suggestion below.", true);
-  else setStatus("No recommendations for these movies.");
-  $("model-line").textContent = body.model_version ? `Model ${body.model_version}` : "";
+  $("results-section").hidden = n === 0;
+  $("result-count").textContent = n ? `${n} movie${n === 1 ? "" : "s"}${body.cached ? " · from cache" : ""}` : "";
+
+  if (n > 0) setStatus("");
+  else if (body.missing_movies.length && !body.resolved.length) {
+    setStatus("None of your titles matched a movie we know. Try a suggestion below or check the spelling.", "warn");
+  } else setStatus("No recommendations for these movies: everything similar is already in your list.", "warn");
+  if (body.model_version) $("model-line").textContent = `Model ${body.model_version}`;
 }
 
-function card(movie) {
+function card(movie, top) {
   const item = el("li", "card");
   const heading = el("h3", "", movie.title);
-  if (movie.year) heading.append(" ", el("span", "year", `(${movie.year})`));
+  if (movie.year) heading.append(" ", el("span", "year", movie.year));
   item.append(heading);
   const genres = el("div", "genres");
   for (const g of movie.genres) genres.append(el("span", "genre", g));
   item.append(genres);
+
   const why = movie.explanation;
   if (why && why.because_you_liked.length) {
-    const names = why.because_you_liked.map((r) => r.title).join(", ");
-    item.append(el("div", "because", `Because you liked ${names}`));
+    item.append(el("p", "because", `Because you liked ${why.because_you_liked.map((r) => r.title).join(", ")}`));
   }
-  item.append(el("div", "score", `match score ${movie.score.toFixed(2)}`
-    + (why ? ` (taste ${why.collaborative.toFixed(2)}, genres ${why.genre.toFixed(2)})` : "")));
+  const score = el("div", "score");
+  const bar = el("div", "bar");
+  const fill = el("span");
+  fill.style.width = `${Math.max(4, Math.min(100, (100 * movie.score) / top))}%`; // CSSOM: allowed by the CSP
+  bar.append(fill);
+  score.append(bar, el("span", "score-text", `score ${movie.score.toFixed(2)}`));
+  if (why) score.title = `taste ${why.collaborative.toFixed(2)} + genres ${why.genre.toFixed(2)}`;
+  item.append(score);
+  if (why) item.append(el("p", "split", `taste ${why.collaborative.toFixed(2)} · genres ${why.genre.toFixed(2)}`));
+
+  const similar = el("button", "small similar", "Similar movies");
+  similar.type = "button";
+  similar.setAttribute("aria-label", `Movies similar to ${movieLabel(movie)}`);
+  similar.addEventListener("click", () => openSimilar(movie));
+  item.append(similar);
   return item;
 }
 
 function showMissing(missing, suggestions) {
-  const section = $("missing");
   const list = $("missing-list");
   list.replaceChildren();
   for (const query of missing) {
@@ -230,35 +307,69 @@ function showMissing(missing, suggestions) {
       row.append(" Did you mean:");
       const group = el("span", "did-you-mean");
       for (const option of options) {
-        const button = el("button", "", label(option));
+        const button = el("button", "small", movieLabel(option));
         button.type = "button";
-        button.addEventListener("click", () => {
-          replaceTitle(query, label(option));
-          recommend();
-        });
+        button.addEventListener("click", () => replaceTitle(query, movieLabel(option)));
         group.append(button);
       }
       row.append(group);
+    } else {
+      row.append(" No close titles either; check the spelling.");
     }
     list.append(row);
   }
-  section.hidden = missing.length === 0;
+  $("missing").hidden = missing.length === 0;
 }
 
-// ---- start -------------------------------------------------------------------------------
+// ---- similar movies (GET /movies/{id}/similar) ----------------------------------------------
+
+const dialog = $("similar-dialog");
+$("similar-close").addEventListener("click", () => dialog.close());
+dialog.addEventListener("click", (event) => { if (event.target === dialog) dialog.close(); }); // backdrop
+
+async function openSimilar(movie) {
+  $("similar-heading").textContent = `Similar to ${movieLabel(movie)}`;
+  const list = $("similar-list");
+  list.replaceChildren();
+  const note = $("similar-status");
+  note.textContent = "Loading…";
+  if (!dialog.open) dialog.showModal();
+  const query = new URLSearchParams({ k: "8", alpha: alpha.value });
+  const reply = await getJson(`movies/${encodeURIComponent(movie.movieId)}/similar?${query}`);
+  if (!reply.ok) {
+    note.textContent = reply.error;
+    return;
+  }
+  note.textContent = reply.body.similar.length ? "" : "No similar movies found.";
+  for (const other of reply.body.similar) {
+    const item = el("li", "card");
+    const heading = el("h3", "", other.title);
+    if (other.year) heading.append(" ", el("span", "year", other.year));
+    const genres = el("div", "genres");
+    for (const g of other.genres) genres.append(el("span", "genre", g));
+    const add = el("button", "small", "Add to my movies");
+    add.type = "button";
+    add.setAttribute("aria-label", `Add ${movieLabel(other)} to my movies`);
+    add.addEventListener("click", () => {
+      if (addTitle(movieLabel(other))) add.textContent = "Added";
+      add.disabled = true;
+    });
+    item.append(heading, genres, add);
+    list.append(item);
+  }
+}
+
+// ---- start ----------------------------------------------------------------------------------
 
 async function loadModel() {
-  try {
-    const reply = await fetch("model");
-    if (!reply.ok) return;
-    const info = await reply.json();
-    alpha.value = String(info.default_alpha);
-    $("model-line").textContent = `Model ${info.model_version} · ${info.dataset}`;
-  } catch {
-    // the page still works with the slider's own default
-  } finally {
-    showAlpha();
+  const reply = await getJson("model");
+  if (reply.ok) {
+    alpha.value = String(reply.body.default_alpha);
+    $("model-line").textContent = `Model ${reply.body.model_version} · ${reply.body.dataset}`;
+  } else {
+    setStatus(reply.error, "error");
   }
+  showAlpha();
 }
 
 showAlpha();
