@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
-
 import pytest
 
 from bench.faults.load import Load
@@ -12,16 +10,6 @@ from scripts.stack import Stack
 
 DEADLINE_S = 2.0  # GATEWAY_RPC_TIMEOUT_SECONDS's default: no request may take much longer
 SLACK_S = 1.5  # event loop and process scheduling on a busy 2-core machine
-
-
-@pytest.fixture(scope="module")
-def stack(tiny_artifact_root: Path, tmp_path_factory) -> Stack:
-    """A stack of its own (its processes get killed), on the tiny artifact."""
-    stack = Stack(artifact_dir=tiny_artifact_root, log_dir=tmp_path_factory.mktemp("fault-logs"))
-    try:
-        yield stack.start_all()
-    finally:
-        stack.stop()
 
 
 async def _under_load(stack: Stack, scenario, *args) -> FaultReport:

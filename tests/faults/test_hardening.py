@@ -1,0 +1,73 @@
+"""Gateway hardening as a real process: /metrics, the per-client rate limit, CORS, security headers."""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from scripts.stack import Stack
+from services.gateway.settings import SettingsError, load_settings
+from tests.faults.conftest import StartGateway, sample
+
+BODY = {"movies": ["toy story", "heat"], "top_k": 3}
+
+
+def test_metrics_count_requests_cache_hits_and_name_the_model(start_gateway: StartGateway) -> None:
+    _, url = start_gateway()
+    with httpx.Client(base_url=url, timeout=10) as client:
+        for _ in range(3):
+            assert client.post("/recommend/titles", json=BODY).status_code == 200
+        assert client.get("/movies/999999/similar").status_code in (404, 422)
+        reply = client.get("/metrics")
+    assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/plain")
+    text = reply.text
+    assert sample(text, "movierec_http_requests_total", route="/recommend/titles", method="POST",
+                  status="200") == 3
+    assert sample(text, "movierec_http_request_seconds_count", route="/recommend/titles", method="POST") == 3
+    hits = sample(text, "movierec_cache_lookups_total", result="hit") or 0
+    misses = sample(text, "movierec_cache_lookups_total", result="miss") or 0
+    assert hits >= 2 and hits + misses == 3  # the same body: at most the first is a miss
+    assert sample(text, "movierec_model_info", service="gateway", version="v-test-1") == 1
+    # Route templates, not raw paths, label the requests (bounded cardinality).
+    assert 'route="/movies/{movie_id}/similar"' in text and "/movies/999999" not in text
+
+
+def test_metrics_can_be_switched_off(start_gateway: StartGateway) -> None:
+    _, url = start_gateway(metrics_enabled="false")
+    assert httpx.get(url + "/metrics").status_code == 404
+
+
+def test_rate_limit_answers_429_with_retry_after(start_gateway: StartGateway) -> None:
+    _, url = start_gateway(rate_limit_per_minute="5")
+    with httpx.Client(base_url=url, timeout=10) as client:
+        # 12 > 2 x 5: even if a minute boundary falls inside, one window goes over the limit.
+        codes = [client.post("/recommend/titles", json=BODY) for _ in range(12)]
+        health = client.get("/health")
+    refused = [r for r in codes if r.status_code == 429]
+    assert refused and all(r.status_code in (200, 429) for r in codes)
+    assert 1 <= int(refused[0].headers["retry-after"]) <= 61
+    assert "rate limit" in refused[0].json()["detail"]
+    assert health.status_code == 200  # health checks are never rate limited
+
+
+def test_cors_is_same_origin_by_default(stack: Stack) -> None:
+    reply = httpx.options(stack.gateway_url + "/recommend/titles", headers={
+        "origin": "https://elsewhere.example", "access-control-request-method": "POST"})
+    assert "access-control-allow-origin" not in reply.headers
+    assert reply.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in reply.headers["content-security-policy"]
+
+
+def test_cors_allows_configured_origins_only(start_gateway: StartGateway) -> None:
+    _, url = start_gateway(cors_origins="https://app.example, https://other.example")
+    preflight = {"access-control-request-method": "POST", "access-control-request-headers": "content-type"}
+    allowed = httpx.options(url + "/recommend/titles", headers={"origin": "https://app.example", **preflight})
+    refused = httpx.options(url + "/recommend/titles", headers={"origin": "https://evil.example", **preflight})
+    assert allowed.headers["access-control-allow-origin"] == "https://app.example"
+    assert "access-control-allow-origin" not in refused.headers
+
+
+def test_cors_origins_must_be_urls() -> None:
+    assert load_settings(cors_origins="https://a.example,http://b.example:8080").cors_origin_list == [
+        "https://a.example", "http://b.example:8080"]
+    with pytest.raises(SettingsError, match="GATEWAY_CORS_ORIGINS"):
+        load_settings(cors_origins="a.example")
