@@ -16,9 +16,9 @@ from services.common.metrics import ServiceMetrics
 from services.gateway.cache import ResponseCache
 from services.gateway.clients import Backends
 from services.gateway.dashboard import router as dashboard_router
-from services.gateway.errors import install_error_handlers
+from services.gateway.errors import document_errors, install_error_handlers
 from services.gateway.middleware import (
-    ConcurrencyLimit, DeclaredBodyLimit, HttpMetrics, RateLimit, SecurityHeaders,
+    API_PREFIXES, ConcurrencyLimit, DeclaredBodyLimit, HttpMetrics, MethodNotAllowed, RateLimit, SecurityHeaders,
 )
 from services.gateway.model_version import ModelVersion
 from services.gateway.routes import router
@@ -65,7 +65,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(dashboard_router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="page")  # after the API routes
     # Added first = innermost. A request passes, outermost first: headers, metrics, CORS, body size,
-    # rate limit, concurrency limit, so every refusal is counted and carries the security headers.
+    # rate limit, concurrency limit, method check, so every refusal is counted and carries the security headers.
+    document_errors(app, API_PREFIXES)
+    app.add_middleware(MethodNotAllowed)
     app.add_middleware(ConcurrencyLimit, limit=settings.max_in_flight, metrics=metrics)
     if settings.rate_limit_per_minute:
         app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, metrics=metrics)

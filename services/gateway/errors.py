@@ -9,7 +9,9 @@ import grpc
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +89,54 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": "internal error"}, status_code=500)
 
 
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's own JSON answers, except that a body that is not JSON at all is a 422 like any bad input."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and str(exc.detail).startswith("There was an error parsing the body"):
+        return JSONResponse({"detail": [{"type": "json_invalid", "loc": ["body"],
+                                         "msg": "the body is not valid JSON (UTF-8)"}]}, status_code=422)
+    return await http_exception_handler(request, exc)
+
+
+# The error answers every API operation may give besides its own, as the OpenAPI spec lists them.
+ERROR_SCHEMA = {"title": "ErrorDetail", "type": "object", "required": ["detail"],
+                "properties": {"detail": {"title": "Detail", "anyOf": [{"type": "string"}, {"type": "array"}]}}}
+COMMON_ERRORS = {
+    "404": "an unknown movie, user or model statistics",
+    "422": "invalid input (JSON body, parameters, limits)",
+    "429": "over the per-client rate limit (when one is set); see Retry-After",
+    "503": "a backend is down or slow, or the gateway is busy; see Retry-After",
+}
+BODY_ERRORS = {"413": "request body too large"}
+
+
+def document_errors(app: FastAPI, prefixes: tuple[str, ...]) -> None:
+    """Adds COMMON_ERRORS (and BODY_ERRORS to operations with a body) to the OpenAPI spec of API paths."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = build()
+        spec.setdefault("components", {}).setdefault("schemas", {})["ErrorDetail"] = ERROR_SCHEMA
+        for path, operations in spec["paths"].items():
+            if not path.startswith(prefixes):
+                continue
+            for operation in operations.values():
+                errors = COMMON_ERRORS | (BODY_ERRORS if "requestBody" in operation else {})
+                for code, description in errors.items():
+                    operation.setdefault("responses", {}).setdefault(code, {
+                        "description": description,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorDetail"}}}})
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Registers the JSON handlers (FastAPI's own already answer HTTPException as JSON)."""
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(BackendError, _on_backend_error)
     app.add_exception_handler(RequestValidationError, _on_invalid_request)
     app.add_exception_handler(Exception, _on_unexpected)

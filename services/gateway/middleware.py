@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.metrics import ServiceMetrics
@@ -11,7 +13,7 @@ from services.common.metrics import ServiceMetrics
 log = logging.getLogger(__name__)
 
 # Paths that do work on the backends; health checks, /metrics and the page are never refused.
-API_PREFIXES = ("/recommend", "/predict-rating", "/movies", "/model")
+API_PREFIXES = ("/recommend", "/predict-rating", "/movies", "/model", "/dashboard/")
 
 # The page loads only its own script and style; nothing may frame it.
 CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
@@ -71,6 +73,34 @@ async def send_json(send: Send, status: int, body: bytes, headers: list[tuple[by
 
 def is_api(scope: Scope) -> bool:
     return scope["type"] == "http" and scope["path"].startswith(API_PREFIXES)
+
+
+class MethodNotAllowed:
+    """405 JSON with the right `Allow` for an API path asked with a method it does not have.
+
+    Without it such a request falls through to the page mounted at "/", whose 405 says
+    `Allow: GET, HEAD` for, e.g., POST-only /recommend/titles.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._paths: list[tuple[re.Pattern[str], set[str]]] | None = None
+
+    def _allowed(self, scope: Scope) -> set[str]:
+        """Methods the OpenAPI spec lists for the path (the spec is what clients read)."""
+        if self._paths is None:  # built on first use: the routes are complete by then
+            self._paths = [(compile_path(path)[0], {m.upper() for m in ops} | ({"HEAD"} if "get" in ops else set()))
+                           for path, ops in scope["app"].openapi()["paths"].items()]
+        return set().union(*(methods for regex, methods in self._paths if regex.match(scope["path"])))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if is_api(scope):
+            allowed = self._allowed(scope)
+            if allowed and scope["method"] not in allowed:
+                body = b'{"detail":"method not allowed; use %s"}' % ", ".join(sorted(allowed)).encode()
+                await send_json(send, 405, body, [(b"allow", ", ".join(sorted(allowed)).encode())])
+                return
+        await self.app(scope, receive, send)
 
 
 class ConcurrencyLimit:

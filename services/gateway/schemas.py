@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictInt, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, StrictInt, StringConstraints, field_validator, model_validator
 
 from services.gateway.cache import ALPHA_DECIMALS
 
@@ -11,7 +11,17 @@ MAX_ID = 2**63 - 1  # ids travel as int64 in the gRPC contract
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
-Alpha = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+
+def _not_bool(value: object) -> object:
+    """pydantic's lax mode reads true/false as 1.0/0.0; a number field takes numbers only."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, got a boolean")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_not_bool)]
+Alpha = Annotated[Number, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 DependencyState = Literal["ok", "down"]
 
 
@@ -21,7 +31,7 @@ Year = Annotated[StrictInt, Field(ge=1800, le=3000)]
 
 class RatedTitle(BaseModel):
     title: Title
-    rating: float = Field(ge=0.5, le=5.0, allow_inf_nan=False,
+    rating: Number = Field(ge=0.5, le=5.0, allow_inf_nan=False,
                           description="MovieLens scale: 5 loved, 3 neutral, 1 disliked (pushes similar movies down).")
 
 
