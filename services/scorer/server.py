@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
 
 import grpc
@@ -21,6 +22,11 @@ RATING_RANGE = (0.5, 5.0)
 YEAR_RANGE = (0, 3000)
 
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
+log = logging.getLogger(__name__)
+
+
+class ModelFailure(RuntimeError):
+    """The model failed on a request that passed every check: a bug, not the caller's mistake."""
 
 
 def _k(value: int, field: str) -> int:
@@ -75,7 +81,11 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
         ]
 
     def _recommend(self, model: HybridModel, request) -> scorer_pb2.RecommendResponse:
-        """One RecommendRequest answered by `model`; ValueError = INVALID_ARGUMENT, UnknownIdError = NOT_FOUND."""
+        """One RecommendRequest answered by `model`; ValueError = INVALID_ARGUMENT, UnknownIdError = NOT_FOUND.
+
+        Only the request checks raise those two; a failure inside the model is left to propagate
+        (UNKNOWN for the caller, a logged traceback) rather than passed off as the caller's mistake.
+        """
         if not request.liked:
             raise ValueError("liked must hold at least one movie")
         if len(request.liked) > MAX_LIKED:
@@ -92,8 +102,11 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
         allowed = model.allowed(*_filters(request))
         rows = model.rows_of(list(ratings))
         exclude = [r for r in map(model.item_row, request.exclude_movie_ids) if r is not None]
-        ranked = model.recommend(rows, np.fromiter(ratings.values(), np.float32, len(ratings)), k, alpha,
-                                 np.asarray(exclude, dtype=np.int64), allowed)
+        try:
+            ranked = model.recommend(rows, np.fromiter(ratings.values(), np.float32, len(ratings)), k, alpha,
+                                     np.asarray(exclude, dtype=np.int64), allowed)
+        except (ValueError, KeyError) as e:
+            raise ModelFailure(f"{type(e).__name__}: {e}") from e
         return scorer_pb2.RecommendResponse(recommendations=self._scored(model, ranked),
                                             model_version=model.version, alpha=alpha)
 
@@ -104,6 +117,9 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
             await context.abort(INVALID, str(e))
         except UnknownIdError as e:
             await context.abort(grpc.StatusCode.NOT_FOUND, str(e))
+        except ModelFailure:
+            log.exception("model failure")
+            await context.abort(grpc.StatusCode.INTERNAL, "internal error in the model; the request was valid")
 
     async def PredictRating(self, request, context):
         model = self.model
@@ -161,6 +177,10 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
             except UnknownIdError as e:
                 result = scorer_pb2.RecommendBatchResult(code=grpc.StatusCode.NOT_FOUND.value[0],
                                                          error=f"requests[{i}]: {e}")
+            except ModelFailure:
+                log.exception("model failure in a batch item", extra={"item": i})
+                result = scorer_pb2.RecommendBatchResult(code=grpc.StatusCode.INTERNAL.value[0],
+                                                         error=f"requests[{i}]: internal error")
             results.append(result)
             await asyncio.sleep(0)  # let other calls in between items: a batch must not stall the server
         return scorer_pb2.RecommendBatchResponse(results=results, model_version=model.version)
