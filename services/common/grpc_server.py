@@ -12,7 +12,9 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection as grpc_reflection
 
 from services.common.artifact import ArtifactError
+from services.common.decode_guard import DecodeGuardInterceptor
 from services.common.logs import configure_logging
+from services.common.metrics import GrpcMetricsInterceptor, ServiceMetrics
 from services.common.request_id import RequestIdInterceptor, install_log_filter
 from services.common.settings import GrpcServiceSettings, SettingsError, load_settings
 
@@ -28,14 +30,19 @@ class GrpcService:
     balancers stop routing, then lets in-flight calls finish within `grace` seconds.
     With `reflection` the standard reflection service lists the service, health and reflection
     itself (what grpcurl-style tools need to call without the .proto files). Every call runs
-    under its `x-request-id` (services/common/request_id.py).
+    under its `x-request-id` (services/common/request_id.py), is counted and timed
+    (services/common/metrics.py; GET /metrics on `metrics_port` when not 0), and corrupt request
+    bytes get INVALID_ARGUMENT (services/common/decode_guard.py).
     """
 
     def __init__(self, name: str, address: str, register: Callable[[grpc.aio.Server], None],
-                 grace: float = 5.0, reflection: bool = True) -> None:
+                 grace: float = 5.0, reflection: bool = True, metrics_port: int = 0) -> None:
         self.name = name  # full service name, e.g. "movierec.v1.Matcher"
         self.grace = grace
-        self.server = grpc.aio.server(options=[("grpc.so_reuseport", 0)], interceptors=[RequestIdInterceptor()])
+        self.metrics = ServiceMetrics(name.rsplit(".", 1)[-1].lower())
+        self.metrics_port = metrics_port
+        self.server = grpc.aio.server(options=[("grpc.so_reuseport", 0)], interceptors=[
+            RequestIdInterceptor(), GrpcMetricsInterceptor(self.metrics), DecodeGuardInterceptor()])
         register(self.server)
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
@@ -58,6 +65,8 @@ class GrpcService:
         # The library's servicer starts out SERVING; say NOT_SERVING until the port is live.
         await self._set(health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.server.start()
+        if self.metrics_port:  # Prometheus text format on the service's host (internal by default)
+            self.metrics.serve_http(self.metrics_port, host=self.address.rsplit(":", 1)[0].strip("[]"))
         await self._set(health_pb2.HealthCheckResponse.SERVING)
         log.info("serving", extra={"service": self.name, "address": self.address, "port": self.port})
 

@@ -1,6 +1,7 @@
 """Prometheus metrics shared by the services: HTTP and gRPC request counts and latencies, cache, model version."""
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -62,7 +63,7 @@ class ServiceMetrics:
 
 
 class GrpcMetricsInterceptor(grpc.aio.ServerInterceptor):
-    """Counts and times every unary-unary call by method and status code."""
+    """Counts and times every unary-unary call by method and status code; notes the version answering."""
 
     def __init__(self, metrics: ServiceMetrics) -> None:
         self.metrics = metrics
@@ -79,7 +80,12 @@ class GrpcMetricsInterceptor(grpc.aio.ServerInterceptor):
             start = time.perf_counter()
             code = "OK"
             try:
-                return await inner(request, context)
+                reply = inner(request, context)
+                reply = await reply if inspect.isawaitable(reply) else reply
+                version = getattr(reply, "model_version", None) or getattr(reply, "catalog_version", None)
+                if version:  # the version that answered: a hot reload shows at the next call
+                    metrics.set_model_version(version)
+                return reply
             except BaseException:
                 code = (context.code() or grpc.StatusCode.UNKNOWN).name
                 raise

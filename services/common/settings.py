@@ -43,6 +43,8 @@ class GrpcServiceSettings(BaseSettings):
     # Server reflection lets grpcurl-style tools list and call the RPCs without the .proto files;
     # it exposes nothing the contract does not already publish, but can be turned off.
     reflection: bool = Field(True, description="serve grpc.reflection.v1alpha.ServerReflection")
+    metrics_port: int = Field(0, ge=0, le=65535,
+                              description="serve Prometheus GET /metrics on this port of the bind host; 0 = off")
 
 
 class SettingsError(ValueError):

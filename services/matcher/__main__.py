@@ -43,7 +43,8 @@ async def serve(settings: MatcherSettings) -> None:
     servicer = MatcherServicer(index, version)
     service = GrpcService("movierec.v1.Matcher", settings.address,
                           lambda server: matcher_pb2_grpc.add_MatcherServicer_to_server(servicer, server),
-                          settings.grace_seconds, reflection=settings.reflection)
+                          settings.grace_seconds, reflection=settings.reflection,
+                          metrics_port=settings.metrics_port)
     watcher = ArtifactWatcher(settings.artifact_dir, version, build_index, lambda new: _swap(servicer, new),
                               settings.reload_seconds)
     watching = asyncio.create_task(watcher.run())

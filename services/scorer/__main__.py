@@ -41,7 +41,8 @@ async def serve(settings: ScorerSettings) -> None:
     servicer = ScorerServicer(model)
     service = GrpcService("movierec.v1.Scorer", settings.address,
                           lambda server: scorer_pb2_grpc.add_ScorerServicer_to_server(servicer, server),
-                          settings.grace_seconds, reflection=settings.reflection)
+                          settings.grace_seconds, reflection=settings.reflection,
+                          metrics_port=settings.metrics_port)
     # A request reads servicer.model once, so it is answered wholly by the old or the new model.
     watcher = ArtifactWatcher(settings.artifact_dir, version, load_model,
                               lambda new: setattr(servicer, "model", new), settings.reload_seconds)
