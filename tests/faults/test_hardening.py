@@ -1,10 +1,14 @@
 """Gateway hardening as a real process: /metrics, the per-client rate limit, CORS, security headers."""
 from __future__ import annotations
 
+import sys
+
+import grpc
 import httpx
 import pytest
 
-from scripts.stack import Stack
+from movierec.v1 import scorer_pb2, scorer_pb2_grpc
+from scripts.stack import Stack, free_port, grpc_serving, spawn, wait_until
 from services.gateway.settings import SettingsError, load_settings
 from tests.faults.conftest import StartGateway, sample
 
@@ -71,3 +75,24 @@ def test_cors_origins_must_be_urls() -> None:
         "https://a.example", "http://b.example:8080"]
     with pytest.raises(SettingsError, match="GATEWAY_CORS_ORIGINS"):
         load_settings(cors_origins="a.example")
+
+
+def test_grpc_service_metrics_on_their_own_port(tiny_artifact_root, tmp_path) -> None:
+    address, metrics_port = f"127.0.0.1:{free_port()}", free_port()
+    proc = spawn("scorer", [sys.executable, "-m", "services.scorer"],
+                 {"SCORER_ADDRESS": address, "SCORER_ARTIFACT_DIR": str(tiny_artifact_root),
+                  "SCORER_METRICS_PORT": str(metrics_port)}, tmp_path)
+    try:
+        wait_until(proc, lambda: grpc_serving(address), 60)
+        with grpc.insecure_channel(address) as channel:
+            scorer = scorer_pb2_grpc.ScorerStub(channel)
+            scorer.GetModelInfo(scorer_pb2.ModelInfoRequest(), timeout=5)
+            with pytest.raises(grpc.RpcError):
+                scorer.PredictRating(scorer_pb2.PredictRatingRequest(user_id=10**9, movie_id=1), timeout=5)
+        text = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
+    finally:
+        proc.stop()
+    assert sample(text, "movierec_grpc_requests_total", method="GetModelInfo", code="OK") == 1
+    assert sample(text, "movierec_grpc_requests_total", method="PredictRating", code="NOT_FOUND") == 1
+    assert sample(text, "movierec_grpc_request_seconds_count", method="GetModelInfo") == 1
+    assert sample(text, "movierec_model_info", service="scorer", version="v-test-1") == 1
