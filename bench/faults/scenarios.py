@@ -109,5 +109,6 @@ async def backend_kill(stack: Stack, name: str, load: Load, before: float, durin
         f"{name} killed (SIGKILL)", summary(load.finished_before(b0, b1)), summary(load.overlapping(b1, a0)),
         summary(load.between(a0, a1)), first_ok_after(load.outcomes, a0),
         {"health_during": health_during[1].get("status"), "health_during_code": health_during[0],
-         "health_after": health_after[1].get("status"), "restart_to_serving_s": round(a0 - restart0, 2),
+         "health_after": health_after[1].get("status"), "health_after_code": health_after[0],
+         "restart_to_serving_s": round(a0 - restart0, 2),
          "others_alive": others_alive(stack, name)})
