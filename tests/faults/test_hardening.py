@@ -96,3 +96,16 @@ def test_grpc_service_metrics_on_their_own_port(tiny_artifact_root, tmp_path) ->
     assert sample(text, "movierec_grpc_requests_total", method="PredictRating", code="NOT_FOUND") == 1
     assert sample(text, "movierec_grpc_request_seconds_count", method="GetModelInfo") == 1
     assert sample(text, "movierec_model_info", service="scorer", version="v-test-1") == 1
+
+
+def test_every_service_binds_loopback_by_default(monkeypatch) -> None:
+    from services.common.settings import load_settings as load_service_settings
+    from services.matcher.settings import MatcherSettings
+    from services.scorer.settings import ScorerSettings
+
+    for name in ("MATCHER_ADDRESS", "SCORER_ADDRESS", "GATEWAY_HOST", "MATCHER_METRICS_PORT", "SCORER_METRICS_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    for cls in (MatcherSettings, ScorerSettings):
+        settings = load_service_settings(cls)
+        assert settings.address.startswith("127.0.0.1:") and settings.metrics_port == 0
+    assert load_settings().host == "127.0.0.1"
