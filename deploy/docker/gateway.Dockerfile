@@ -14,6 +14,7 @@ WORKDIR /app
 COPY movierec/ movierec/
 COPY services/__init__.py services/__init__.py
 COPY services/common/ services/common/
+COPY services/client/ services/client/
 COPY services/gateway/ services/gateway/
 RUN python -m compileall -q /app
 
