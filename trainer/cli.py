@@ -12,6 +12,8 @@ from services.common.artifact import ArtifactError, load_artifact
 from trainer.download import download_release
 from trainer.fetch import FetchError, cache_dir, fetch_movielens
 from trainer.movielens import DataError
+from trainer.bpmf import BPMFParams
+from trainer.model import DEFAULT_MODEL, MODELS, Params
 from trainer.sgd import TrainParams
 from trainer.sources import HELP as DATASET_HELP
 from trainer.sources import load_dataset
@@ -53,12 +55,29 @@ def _fetch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _params(args: argparse.Namespace) -> TrainParams:
-    """TrainParams() with every option given on the command line replaced (ValueError if invalid)."""
-    defaults = TrainParams()
-    return TrainParams(**{
+SGD_ONLY = ("epochs", "lr", "reg", "conf_scale", "init_std", "lr_decay", "reg_bias")
+BPMF_ONLY = ("samples", "burn_in", "precision", "beta0", "serve_factors")
+
+
+def _params(args: argparse.Namespace) -> Params:
+    """The chosen model's defaults with every option given on the command line replaced.
+
+    Without --model, an option only one model has picks that model (`--epochs 20` means SGD, as
+    before BPMF became the default); otherwise DEFAULT_MODEL. ValueError if invalid or mixed.
+    """
+    given = [name for name in SGD_ONLY + BPMF_ONLY if getattr(args, name, None) is not None]
+    model = getattr(args, "model", None)
+    if model is None:
+        sides = {"sgd" if name in SGD_ONLY else "bpmf" for name in given}
+        model = sides.pop() if len(sides) == 1 else DEFAULT_MODEL
+    foreign = [f"--{n.replace('_', '-')}" for n in given if n in (BPMF_ONLY if model == "sgd" else SGD_ONLY)]
+    if foreign:
+        raise ValueError(f"{', '.join(foreign)} not used by --model {model}")
+    defaults: Params = BPMFParams() if model == "bpmf" else TrainParams()
+    fields = [name for name in defaults.to_dict() if name != "model"]
+    return type(defaults)(**{
         name: getattr(args, name) if getattr(args, name, None) is not None else getattr(defaults, name)
-        for name in defaults.to_dict()
+        for name in fields
     })
 
 
@@ -177,15 +196,27 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--download", action="store_true", help="fetch --dataset NAME from GroupLens first")
 
     def param_options(p: argparse.ArgumentParser) -> None:
-        defaults = TrainParams()
+        p.add_argument("--model", choices=MODELS, default=None,
+                       help=f"bpmf: Bayesian MF by Gibbs sampling; sgd: MF by SGD (default {DEFAULT_MODEL}, "
+                            "or the model the other options belong to)")
+        sgd, bpmf = TrainParams(), BPMFParams()
         for name, kind, help_text in [
-            ("factors", int, "latent factors"), ("epochs", int, "SGD passes"), ("lr", float, "learning rate"),
-            ("reg", float, "L2 regularisation"), ("conf_scale", float, "step scale 1 + X * rating (0 disables)"),
-            ("init_std", float, "std of initial factors"), ("lr_decay", float, "lr multiplier per epoch"),
-            ("seed", int, "seed of initialisation and shuffles"), ("reg_bias", float, "L2 on biases (<0: reg)"),
+            ("factors", int, f"latent factors (default {bpmf.factors} per sample for bpmf, {sgd.factors} for sgd)"),
+            ("seed", int, f"seed of initialisation, shuffles and draws (default {sgd.seed})"),
+            ("epochs", int, f"sgd: passes (default {sgd.epochs})"),
+            ("lr", float, f"sgd: learning rate (default {sgd.lr})"),
+            ("reg", float, f"sgd: L2 regularisation (default {sgd.reg})"),
+            ("conf_scale", float, f"sgd: step scale 1 + X * rating, 0 disables (default {sgd.conf_scale})"),
+            ("init_std", float, f"sgd: std of initial factors (default {sgd.init_std})"),
+            ("lr_decay", float, f"sgd: lr multiplier per epoch (default {sgd.lr_decay})"),
+            ("reg_bias", float, f"sgd: L2 on biases, <0: reg (default {sgd.reg_bias})"),
+            ("samples", int, f"bpmf: kept Gibbs samples (default {bpmf.samples})"),
+            ("burn_in", int, f"bpmf: sweeps dropped first (default {bpmf.burn_in})"),
+            ("precision", float, f"bpmf: 1 / rating noise variance (default {bpmf.precision})"),
+            ("beta0", float, f"bpmf: strength of the hyperprior on the means (default {bpmf.beta0})"),
+            ("serve_factors", int, f"bpmf: factors exported, 0 = all samples x factors (default {bpmf.serve_factors})"),
         ]:
-            p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, default=None,
-                           help=f"{help_text} (default {getattr(defaults, name)})")
+            p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, default=None, help=help_text)
 
     train = commands.add_parser("train", help="evaluate on an 80/20 split, train on all ratings, write an artifact")
     train.add_argument("--out", type=Path, default=Path("artifacts"), help="artifact root (default: artifacts)")

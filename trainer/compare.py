@@ -1,4 +1,4 @@
-"""`python -m trainer evaluate`: baselines, the reference, the default and Surprise's SVD side by side on the same splits."""
+"""`python -m trainer evaluate`: baselines, the reference, SGD MF, BPMF and Surprise's SVD on the same splits."""
 from __future__ import annotations
 
 import time
@@ -9,6 +9,8 @@ import numpy as np
 
 from trainer.dataset import Dataset
 from trainer.evaluate import bias_only, evaluate_indices, kfold_splits, mae, random_split, rmse
+from trainer.bpmf import BPMFParams
+from trainer.model import Params, default_params
 from trainer.sgd import REFERENCE_PARAMS, TrainParams
 
 # (name, trainer) where trainer(dataset, train, test) -> (rmse, mae, seconds)
@@ -23,7 +25,7 @@ def _global_mean(dataset: Dataset, train: np.ndarray, test: np.ndarray) -> tuple
     return rmse(predicted, dataset.rating[test]), mae(predicted, dataset.rating[test]), seconds
 
 
-def _ours(params: TrainParams) -> Callable[[Dataset, np.ndarray, np.ndarray], tuple[float, float, float]]:
+def _ours(params: Params) -> Callable[[Dataset, np.ndarray, np.ndarray], tuple[float, float, float]]:
     def run(dataset: Dataset, train: np.ndarray, test: np.ndarray) -> tuple[float, float, float]:
         err, abs_err, _, seconds = evaluate_indices(dataset, params, train, test)
         return err, abs_err, seconds
@@ -55,12 +57,19 @@ def surprise_available() -> bool:
     return True
 
 
-def contenders(default: TrainParams, with_surprise: bool = True) -> list[Contender]:
+def contenders(default: Params, with_surprise: bool = True) -> list[Contender]:
+    """Every row of the table; `default` (the served model's params) replaces its model's own defaults."""
+    sgd = default if isinstance(default, TrainParams) else TrainParams()
+    bpmf = default if isinstance(default, BPMFParams) else BPMFParams()
+
+    def mark(params: Params) -> str:  # the model `python -m trainer train` serves without options
+        return " = served default" if params == default_params() else ""
     out: list[Contender] = [
         ("global mean", _global_mean),
-        ("bias only (default's SGD, no factors)", _ours(bias_only(default))),
+        ("bias only (tuned SGD, no factors)", _ours(bias_only(sgd))),
         ("reference (100 f, lr .005, reg .015, 15 ep, conf 1+.2r)", _ours(REFERENCE_PARAMS)),
-        ("default (tuned)", _ours(default)),
+        (f"SGD MF ({sgd.factors} f, {sgd.epochs} ep){mark(sgd)}", _ours(sgd)),
+        (f"BPMF ({bpmf.factors} f x {bpmf.samples} samples, {bpmf.served_factors} served){mark(bpmf)}", _ours(bpmf)),
     ]
     if with_surprise and surprise_available():
         out.append(("surprise SVD (library defaults)", _surprise_svd))
@@ -89,7 +98,7 @@ def splits(dataset: Dataset, kind: str, seed: int = 42) -> Iterator[tuple[np.nda
         yield from kfold_splits(dataset.n_ratings, int(kind.split("-")[0]), seed)
 
 
-def compare(dataset: Dataset, default: TrainParams, kind: str = "80/20", seed: int = 42,
+def compare(dataset: Dataset, default: Params, kind: str = "80/20", seed: int = 42,
             with_surprise: bool = True, on_row: Callable[[Row], None] | None = None) -> list[Row]:
     """Every contender on the same split(s); a row per contender, with one value per split."""
     folds = list(splits(dataset, kind, seed))

@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from trainer.dataset import Dataset
-from trainer.sgd import MFModel, TrainParams, fit, warm_up
+from trainer.model import Params, fit_model, warm_up_model
+from trainer.sgd import MFModel, TrainParams
 
 RATING_MIN, RATING_MAX = 1.0, 5.0  # the ML-100K scale; Dataset.rating_scale gives a set's own
 
@@ -73,7 +74,7 @@ def bias_only(params: TrainParams) -> TrainParams:
     return replace(params, factors=1, init_std=0.0)
 
 
-def evaluate_indices(dataset: Dataset, params: TrainParams, train: np.ndarray, test: np.ndarray,
+def evaluate_indices(dataset: Dataset, params: Params, train: np.ndarray, test: np.ndarray,
                      on_epoch: Callable[[int, float], None] | None = None) -> tuple[float, float, float, float]:
     """(rmse, mae, global-mean rmse, train seconds) of params trained on rows `train`, scored on `test`.
 
@@ -82,9 +83,9 @@ def evaluate_indices(dataset: Dataset, params: TrainParams, train: np.ndarray, t
     """
     users, items = dataset.indices()
     n_users, n_items = len(dataset.user_ids()), len(dataset.movies)
-    warm_up()
+    warm_up_model(params)
     start = time.perf_counter()
-    model = fit(users[train], items[train], dataset.rating[train], n_users, n_items, params, on_epoch)
+    model = fit_model(users[train], items[train], dataset.rating[train], n_users, n_items, params, on_epoch)
     seconds = time.perf_counter() - start
     actual = dataset.rating[test]
     predicted = clipped_predictions(model, users[test], items[test], dataset.rating_scale)
@@ -92,7 +93,7 @@ def evaluate_indices(dataset: Dataset, params: TrainParams, train: np.ndarray, t
     return rmse(predicted, actual), mae(predicted, actual), rmse(baseline, actual), seconds
 
 
-def evaluate_split(dataset: Dataset, params: TrainParams, test_fraction: float = 0.2, split_seed: int = 42,
+def evaluate_split(dataset: Dataset, params: Params, test_fraction: float = 0.2, split_seed: int = 42,
                    on_epoch: Callable[[int, float], None] | None = None) -> Evaluation:
     """Trains on a random (1 - test_fraction) of the ratings and scores the rest."""
     train, test = random_split(dataset.n_ratings, test_fraction, split_seed)
