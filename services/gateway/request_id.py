@@ -3,17 +3,22 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.common.request_id import METADATA_KEY, current_request_id, valid_or_new
+from services.common.request_id import METADATA_KEY, current_request_id, install_log_filter, valid_or_new
 
 _HEADER = METADATA_KEY.encode()
 
 
 class RequestIdMiddleware:
     """Takes the request's `X-Request-ID` (or makes one), sets `current_request_id` while the request
-    runs — the typed gRPC clients send it as `x-request-id` metadata — and echoes it in the response."""
+    runs — the typed gRPC clients send it as `x-request-id` metadata — and echoes it in the response.
+
+    Starlette builds middleware after logging is configured (both in `__main__` and in each
+    worker's app factory), so the constructor also puts `request_id` on the gateway's own log lines.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        install_log_filter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import redis.asyncio as aioredis
 
 from scripts.stack import Stack
 from services.client import MatcherClient, ScorerClient
-from services.common.request_id import current_request_id
+from services.common.request_id import RequestIdLogFilter, current_request_id
 from services.gateway.app import create_app
 from services.gateway.request_id import RequestIdMiddleware
 from services.gateway.settings import GatewaySettings
@@ -103,3 +104,13 @@ async def test_a_refused_call_is_logged_with_its_code(debug_backends: Stack) -> 
             break
         await asyncio.sleep(0.02)
     assert [r["code"] for r in line] == ["NOT_FOUND"]
+
+
+async def test_the_gateways_own_log_lines_carry_the_id(gateway, caplog) -> None:
+    caplog.handler.addFilter(RequestIdLogFilter())
+    with caplog.at_level(logging.INFO):
+        reply = await gateway.post("/predict-rating", headers={"X-Request-ID": "gw-log-1"},
+                                   json={"user_id": 999999, "movie_id": 1})
+    assert reply.status_code == 404 and reply.headers["x-request-id"] == "gw-log-1"
+    assert {getattr(r, "request_id", None) for r in caplog.records if r.name.startswith("services.gateway")} \
+        == {"gw-log-1"}
