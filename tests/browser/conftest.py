@@ -1,6 +1,7 @@
 """Browser-test fixtures: the real stack on a small artifact, Debian's headless Chromium, screenshots."""
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser_stack(tmp_path_factory, log_dir) -> Iterator[Stack]:
     """Redis, matcher, scorer and gateway as processes on the browser-test artifact (with stats.json)."""
     root = tmp_path_factory.mktemp("browser-artifacts")
@@ -32,13 +33,13 @@ def browser_stack(tmp_path_factory, log_dir) -> Iterator[Stack]:
         stack.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def orphan_gateway_url(log_dir) -> Iterator[str]:
     """A gateway whose matcher, scorer and Redis are all closed ports: every backend is down."""
     stack = Stack(artifact_dir=Path("/nonexistent"), log_dir=log_dir / "orphan", redis_port=free_port(),
                   matcher_port=free_port(), scorer_port=free_port(), gateway_port=free_port())
     stack.log_dir.mkdir(exist_ok=True)
-    proc = spawn("gateway", [__import__("sys").executable, "-m", "services.gateway"], stack.env(), stack.log_dir)
+    proc = spawn("gateway", [sys.executable, "-m", "services.gateway"], stack.env(), stack.log_dir)
     try:
         wait_until(proc, lambda: http_ok(stack.gateway_url + "/health/live"), 60)
         yield stack.gateway_url
@@ -46,7 +47,10 @@ def orphan_gateway_url(log_dir) -> Iterator[str]:
         proc.stop()
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running while it is open,
+# which would stop every later pytest-asyncio test in the session ("cannot be called from a running
+# event loop"); it is closed when the last browser test is done.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     assert CHROMIUM.is_file(), (f"{CHROMIUM} is missing: run `bash scripts/setup.sh dev` as root or "
                                 "`sudo apt-get install -y chromium chromium-driver`")

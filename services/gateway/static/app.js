@@ -252,9 +252,9 @@ function showResults(body) {
   renderChips();
   showMissing(body.missing_movies, body.suggestions);
 
-  const list = $("results");
-  const top = Math.max(...body.recommendations.map((m) => m.score), 1e-9);
-  list.replaceChildren(...body.recommendations.map((movie) => card(movie, top)));
+  const scores = body.recommendations.map((m) => m.score);
+  const range = { low: Math.min(...scores), high: Math.max(...scores) };
+  $("results").replaceChildren(...body.recommendations.map((movie) => card(movie, range)));
   const n = body.recommendations.length;
   $("results-section").hidden = n === 0;
   $("result-count").textContent = n ? `${n} movie${n === 1 ? "" : "s"}${body.cached ? " · from cache" : ""}` : "";
@@ -263,10 +263,10 @@ function showResults(body) {
   else if (body.missing_movies.length && !body.resolved.length) {
     setStatus("None of your titles matched a movie we know. Try a suggestion below or check the spelling.", "warn");
   } else setStatus("No recommendations for these movies: everything similar is already in your list.", "warn");
-  if (body.model_version) $("model-line").textContent = `Model ${body.model_version}`;
 }
 
-function card(movie, top) {
+// range: lowest and highest score in the list; the bar shows where this movie sits between them.
+function card(movie, range) {
   const item = el("li", "card");
   const heading = el("h3", "", movie.title);
   if (movie.year) heading.append(" ", el("span", "year", movie.year));
@@ -282,7 +282,9 @@ function card(movie, top) {
   const score = el("div", "score");
   const bar = el("div", "bar");
   const fill = el("span");
-  fill.style.width = `${Math.max(4, Math.min(100, (100 * movie.score) / top))}%`; // CSSOM: allowed by the CSP
+  const spread = range.high - range.low;
+  const share = spread > 0 ? (movie.score - range.low) / spread : 1;
+  fill.style.width = `${Math.round(8 + 92 * share)}%`; // CSSOM, not a style attribute: allowed by the CSP
   bar.append(fill);
   score.append(bar, el("span", "score-text", `score ${movie.score.toFixed(2)}`));
   if (why) score.title = `taste ${why.collaborative.toFixed(2)} + genres ${why.genre.toFixed(2)}`;

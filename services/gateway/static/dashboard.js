@@ -5,7 +5,7 @@
 
 const COLORS = { accent: "#7aa2ff", accent2: "#4c6fd1", good: "#5cc98a", warn: "#ffb454", muted: "#9aa3b4", grid: "#252b38" };
 const number = new Intl.NumberFormat("en");
-const LABEL_CHARS = 28;
+const LABEL_CHARS = window.matchMedia("(max-width: 560px)").matches ? 16 : 28; // bar labels eat the bars on a phone
 
 function setDashStatus(text, kind = "") {
   const node = $("dash-status");
@@ -69,14 +69,13 @@ function formatValue(value) {
 }
 
 function showModel(info) {
-  const trained = new Date(info.trained_at);
   fillList("model-about", [
     ["version", info.model_version],
     ["dataset", info.dataset],
-    ["trained", Number.isNaN(trained.getTime()) ? info.trained_at : trained.toUTCString().replace(" GMT", " UTC")],
+    ["trained", info.trained_at.replace("T", " ").replace(/(\.\d+)?(Z|\+00:00)$/, " UTC")],
     ["people · movies", `${number.format(info.n_users)} · ${number.format(info.n_movies)}`],
     ["ratings", number.format(info.n_ratings)],
-    ["default taste weight (alpha)", formatValue(info.default_alpha)],
+    ["default alpha", formatValue(info.default_alpha)],
   ]);
   const metrics = Object.entries(info.metrics).sort(([a], [b]) => a.localeCompare(b));
   fillList("model-metrics", metrics.map(([k, v]) => [k, formatValue(v)]));
