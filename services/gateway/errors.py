@@ -123,6 +123,11 @@ def document_errors(app: FastAPI, prefixes: tuple[str, ...]) -> None:
             if not path.startswith(prefixes):
                 continue
             for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                if "422" in responses:  # FastAPI's list of field errors, or a backend's INVALID_ARGUMENT text
+                    content = responses["422"].setdefault("content", {}).setdefault("application/json", {})
+                    content["schema"] = {"anyOf": [content.get("schema", {}),
+                                                   {"$ref": "#/components/schemas/ErrorDetail"}]}
                 errors = COMMON_ERRORS | (BODY_ERRORS if "requestBody" in operation else {})
                 for code, description in errors.items():
                     operation.setdefault("responses", {}).setdefault(code, {
