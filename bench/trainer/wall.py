@@ -1,10 +1,11 @@
-"""Wall time of the default model on ML-100K, data loading included, against Surprise's SVD in the same process.
+"""Wall time of the default model on ML-100K, data loading included, against SGD MF and Surprise's SVD in one process.
 
 Usage: .venv/bin/python bench/trainer/wall.py [--repeat 3]
-Each repeat: parse the cached ML-100K files, index them, train the default on all 100K ratings
-(the served model), timed as one; then the same for Surprise's SVD (its own data loading
-included) when scikit-surprise is installed. The kernel is compiled before the first repeat
-(numba caches it on disk, so a fresh process loads it in ~0.2 s, reported separately).
+Each repeat: parse the cached ML-100K files, index them, train the served default (BPMF) on all
+100K ratings, timed as one; the same for the SGD MF defaults and for Surprise's SVD (its own data
+loading included) when scikit-surprise is installed. Kernels are compiled before the first repeat
+(numba caches them on disk, so a fresh process loads them in ~0.2-0.6 s, reported separately).
+OpenBLAS runs on one thread, as `python -m trainer` sets it (trainer/__main__.py).
 """
 from __future__ import annotations
 
@@ -14,17 +15,18 @@ import sys
 import time
 from pathlib import Path
 
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads, as trainer/__main__.py does
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from trainer.movielens import load_movielens  # noqa: E402
-from trainer.sgd import TrainParams, fit, warm_up  # noqa: E402
+from trainer.model import Params, default_params, fit_model, warm_up_model  # noqa: E402
 
 
-def ours() -> float:
+def ours(params: Params) -> float:
     start = time.perf_counter()
     data = load_movielens()
     users, items = data.indices()
-    fit(users, items, data.rating, len(data.user_ids()), len(data.movies), TrainParams())
+    fit_model(users, items, data.rating, len(data.user_ids()), len(data.movies), params)
     return time.perf_counter() - start
 
 
@@ -46,15 +48,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    bpmf, sgd = default_params("bpmf"), default_params("sgd")
     start = time.perf_counter()
-    warm_up()
+    warm_up_model(bpmf)
+    warm_up_model(sgd)
     print(f"kernel load/compile {time.perf_counter() - start:.2f} s; load average {os.getloadavg()[0]:.1f} on "
           f"{os.cpu_count()} cores")
     for r in range(args.repeat):
-        a, b = ours(), surprise_svd()
-        theirs = "not installed" if b is None else f"{b:.2f} s (ours is x{b / a:.2f} its speed)"
-        print(f"repeat {r + 1}: default ({TrainParams().factors} factors, {TrainParams().epochs} epochs) load + "
-              f"train {a:.2f} s | Surprise SVD (100 factors, 20 epochs) load + train {theirs}", flush=True)
+        a, s, b = ours(bpmf), ours(sgd), surprise_svd()
+        theirs = "not installed" if b is None else f"{b:.2f} s (x{b / a:.2f} BPMF's time)"
+        print(f"repeat {r + 1}: load + train | BPMF default ({bpmf.factors} f x {bpmf.samples} samples, "
+              f"{bpmf.burn_in} burn-in, {bpmf.served_factors} served) {a:.2f} s | SGD MF ({sgd.factors} f, "
+              f"{sgd.epochs} ep) {s:.2f} s (x{s / a:.2f}) | Surprise SVD (100 f, 20 ep) {theirs} | "
+              f"load average {os.getloadavg()[0]:.1f}", flush=True)
 
 
 if __name__ == "__main__":
