@@ -3,13 +3,24 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, StrictInt, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StrictInt, StringConstraints, field_validator, model_validator
 
 from services.gateway.cache import ALPHA_DECIMALS
 
 MAX_ID = 2**63 - 1  # ids travel as int64 in the gRPC contract
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _python_strip(value: str) -> str:
+    """Strips what Python's str.strip does (the matcher's check): pydantic's strip keeps \x1c-\x1f."""
+    stripped = value.strip()
+    if not stripped:
+        raise ValueError("a title must not be empty or only whitespace")
+    return stripped
+
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                  AfterValidator(_python_strip)]
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 
 
