@@ -27,7 +27,8 @@ def run_schemathesis(gateway_url: str, max_examples: int, seed: int, report: Pat
             # truncated) while JSON Schema calls 3.0 an integer; this one check would flag that.
             "--exclude-checks", "positive_data_acceptance",
             *extra]
-    return subprocess.run(args, capture_output=True, text=True)
+    # Run from the report's directory: schemathesis keeps a .schemathesis/ cache in its working directory.
+    return subprocess.run(args, capture_output=True, text=True, cwd=report.parent)
 
 
 def main() -> int:
