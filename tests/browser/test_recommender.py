@@ -34,7 +34,7 @@ def test_typos_autocomplete_chips_and_live_recommendations(browser_stack, deskto
     cards = page.locator("#results > li")
     expect(cards).to_have_count(10)  # the default result count
     expect(page.locator("#result-count")).to_have_text(re.compile(r"^10 movies"))
-    expect(cards.first).to_contain_text("Because you liked Usual Suspects, The")
+    expect(cards.first).to_contain_text("Because you liked “Usual Suspects, The”")
     expect(cards.first.locator(".score")).to_contain_text("score")
 
     # A second title by mouse: typo, then click the suggestion.

@@ -277,7 +277,10 @@ function card(movie, range) {
 
   const why = movie.explanation;
   if (why && why.because_you_liked.length) {
-    item.append(el("p", "because", `Because you liked ${why.because_you_liked.map((r) => r.title).join(", ")}`));
+    // quoted: "Godfather, The" carries its own comma
+    const names = why.because_you_liked.map((r) => `“${r.title}”`);
+    const list = names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names[0];
+    item.append(el("p", "because", `Because you liked ${list}`));
   }
   const score = el("div", "score");
   const bar = el("div", "bar");
