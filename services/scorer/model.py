@@ -184,6 +184,8 @@ class HybridModel:
         in `collaborative`; shares are of the positive contributions' sum.
         """
         n, k = len(rows), len(top)
+        if k == 0:  # filters or exclusions left no candidate: nothing to explain
+            return ()
         contrib = np.zeros((n, k))
         if self.neighbor_rows is not None and self.weights["graph"]:
             position = np.full(self.n_items, -1, dtype=np.int64)

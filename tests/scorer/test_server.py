@@ -129,3 +129,10 @@ async def test_ratings_change_the_recommendations(channel):
     assert order(a) != order(b)
     jurassic = 82  # shares Action/Adventure/Sci-Fi with Star Wars, which the second person disliked
     assert order(a).index(jurassic) < order(b).index(jurassic)
+
+
+async def test_filters_that_leave_no_candidate_give_an_empty_answer(channel):
+    # Toy Story excluded and the only 1930 movie is none: the contract says fewer (here zero) results.
+    reply = await scorer_pb2_grpc.ScorerStub(channel).Recommend(pb.RecommendRequest(
+        liked=[pb.LikedMovie(movie_id=1)], year_min=1930, year_max=1930))
+    assert list(reply.recommendations) == [] and reply.model_version == "v-test-1"
