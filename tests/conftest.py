@@ -59,11 +59,12 @@ def backends(tiny_artifact_root, log_dir) -> Stack:
 
 @pytest.fixture(scope="session")
 def ml100k_artifact_root(tmp_path_factory) -> Path:
-    """A real artifact trained on MovieLens 100K by the trainer's CLI (as the run script does)."""
+    """A real artifact trained on MovieLens 100K and ranking-tuned, by the same commands as scripts/run.sh."""
     root = tmp_path_factory.mktemp("ml100k-artifacts")
-    done = subprocess.run([sys.executable, "-m", "trainer", "train", "--out", str(root)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600, env=os.environ.copy())
-    assert done.returncode == 0, f"trainer failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    for command in (["trainer", "train", "--out", str(root)], ["bench.ranking.tune", "--artifacts", str(root)]):
+        done = subprocess.run([sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True,
+                              timeout=900, env=os.environ.copy())
+        assert done.returncode == 0, f"{command} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return root
 
 

@@ -23,6 +23,13 @@ def default_params(model: str = DEFAULT_MODEL) -> Params:
     return BPMFParams() if model == "bpmf" else TrainParams()
 
 
+def params_from_manifest(recorded: dict) -> Params:
+    """The training params an artifact's manifest["params"] records (its "model" key picks the trainer;
+    SGD artifacts from before BPMF have none)."""
+    cls = BPMFParams if recorded.get("model") == "bpmf" else TrainParams
+    return cls(**{k: v for k, v in recorded.items() if k in cls.__dataclass_fields__})
+
+
 def model_name(params: Params) -> str:
     return "bpmf" if isinstance(params, BPMFParams) else "sgd"
 

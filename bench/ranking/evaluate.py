@@ -16,20 +16,20 @@ from bench.ranking.protocol import Scores, score, split_users
 from bench.ranking.tuning import build_graph, in_memory_model, tune
 from services.scorer.model import FALLBACK_ALPHA, FALLBACK_WEIGHTS
 from trainer.movielens import load_movielens
-from trainer.sgd import TrainParams, fit, warm_up
+from trainer.model import Params, default_params, fit_model, warm_up_model
 
 PRODUCT = "product (default blend)"
 BASELINES = ("popularity", "item-kNN cosine", "EASE (tuned λ)", "naive hybrid 0.7/0.3")
 
 
-def run_seed(dataset, seed: int, params: TrainParams) -> tuple[dict[str, Scores], dict]:
+def run_seed(dataset, seed: int, params: Params) -> tuple[dict[str, Scores], dict]:
     """Scores of every recommender on one seed's held-out users, and the chosen blend."""
     split = split_users(dataset, seed)
     n_items = len(dataset.movies)
     genres = dataset.genre_matrix()
     blend, lam, _ = tune(split.train_users, split.train_items, split.train_ratings, split.n_train_users, genres,
                       params, seed)
-    mf = fit(split.train_users, split.train_items, split.train_ratings, split.n_train_users, n_items, params)
+    mf = fit_model(split.train_users, split.train_items, split.train_ratings, split.n_train_users, n_items, params)
     counts = np.bincount(split.train_items, minlength=n_items)
     pop_rank = np.empty(n_items)
     pop_rank[np.argsort(-counts, kind="stable")] = np.arange(1, n_items + 1)
@@ -70,8 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     args = parser.parse_args(argv)
     dataset = load_movielens()
-    params = TrainParams()
-    warm_up()
+    params = default_params()  # the model the trainer serves by default
+    warm_up_model(params)
     rows: dict[str, list[Scores]] = {}
     wins = True
     for seed in args.seeds:

@@ -18,7 +18,7 @@ import numpy as np
 from bench.ranking.tuning import Blend, build_graph, tune
 from services.common.artifact import MODEL_ARRAYS, ArtifactError, load_artifact, write_artifact
 from trainer.movielens import load_movielens
-from trainer.sgd import TrainParams, warm_up
+from trainer.model import params_from_manifest, warm_up_model
 
 COMMAND = "python -m bench.ranking.tune"
 
@@ -37,17 +37,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--artifacts", type=Path, default=Path("artifacts"), help="artifact root (with LATEST)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--if-missing", action="store_true",
+                        help="do nothing when the latest artifact already carries a tuned item graph")
     args = parser.parse_args(argv)
     base = load_artifact(args.artifacts)
+    if args.if_missing and "neighbor_rows" in base.arrays:
+        print(f"{base.version} already has a tuned item graph; nothing to do")
+        return 0
     dataset = load_movielens()
     if base.manifest.get("dataset", {}).get("sha256") != dataset.sha256:
         raise ArtifactError(f"{base.path} was not trained on {dataset.name} as found in the cache; "
                             "tune an artifact the trainer built from the same data")
     if not np.array_equal(base.arrays["item_ids"], dataset.item_ids()):
         raise ArtifactError(f"{base.path}: item ids differ from the dataset's")
-    params = TrainParams(**{k: v for k, v in base.manifest.get("params", {}).items()
-                            if k in TrainParams.__dataclass_fields__})
-    warm_up()
+    params = params_from_manifest(base.manifest.get("params", {}))  # validate with the artifact's own model
+    warm_up_model(params)
     users, items = dataset.indices()
     genres = dataset.genre_matrix()
     runs = []

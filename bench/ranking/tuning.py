@@ -12,8 +12,9 @@ from bench.ranking.baselines import interactions
 from bench.ranking.protocol import Query, split_arrays, top_k
 from services.common.artifact import Artifact, CatalogMovie
 from services.scorer import item_graph
-from services.scorer.model import HybridModel
-from trainer.sgd import MFModel, TrainParams, fit
+from services.scorer.model import DEFAULT_FOLDIN_REG, HybridModel, fold_in
+from trainer.model import Params, fit_model
+from trainer.sgd import MFModel
 
 LAMBDAS = (1600.0, 3200.0, 6400.0, 12800.0)  # EASE L2 grid (also the EASE baseline's)
 COSINE_SHARES = (0.3, 0.5, 0.7, 0.9)
@@ -71,19 +72,19 @@ class _Judge:
 
 
 def _validate(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, genres: np.ndarray,
-              params: TrainParams, seed: int, scores: dict[tuple, list[float]], ease: dict[float, list[float]]) -> None:
+              params: Params, seed: int, scores: dict[tuple, list[float]], ease: dict[float, list[float]]) -> None:
     """Scores every grid point on one validation split; appends (NDCG@10 + Recall@10) / 2 to scores[key]
     and EASE's NDCG@10 to ease[lambda]."""
     n_items = genres.shape[0]
     split = split_arrays(users, items, ratings, n_users, seed=seed)
     queries = split.queries
     x = interactions(split.train_users, split.train_items, split.n_train_users, n_items)
-    mf = fit(split.train_users, split.train_items, split.train_ratings, split.n_train_users, n_items, params)
+    mf = fit_model(split.train_users, split.train_items, split.train_ratings, split.n_train_users, n_items, params)
     pop = _z(np.log1p(np.bincount(split.train_items, minlength=n_items).astype(np.float64)))
     g_units = genres / np.maximum(np.linalg.norm(genres, axis=1, keepdims=True), 1e-12)
     w = [(q.input_ratings.astype(np.float64) - RATING_MID) / (RATING_MAX - RATING_MID) for q in queries]
     content = _z(np.stack([g_units @ (wi @ g_units[q.input_rows]) for wi, q in zip(w, queries)]))
-    factors = _z(np.stack([mf.item_factors @ (wi @ mf.item_factors[q.input_rows] / np.abs(wi).sum())
+    factors = _z(np.stack([mf.item_factors @ fold_in(mf.item_factors, q.input_rows, wi, DEFAULT_FOLDIN_REG)
                            for wi, q in zip(w, queries)]))
     judge = _Judge(queries, n_items)
     inputs = judge.inputs.astype(np.float64)
@@ -101,7 +102,7 @@ def _validate(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users
 
 
 def tune(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, genres: np.ndarray,
-         params: TrainParams, seed: int) -> tuple[Blend, float, list[Blend]]:
+         params: Params, seed: int) -> tuple[Blend, float, list[Blend]]:
     """Grid search on INNER_SPLITS validation splits of these (training) users: the best blend, EASE's
     best lambda, and every blend tried. A blend's `validation` is the mean over the splits of
     (NDCG@10 + Recall@10) / 2 — both are targets, and one split of ~150 users is too noisy alone.

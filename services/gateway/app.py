@@ -21,6 +21,7 @@ from services.gateway.middleware import (
     API_PREFIXES, ConcurrencyLimit, DeclaredBodyLimit, HttpMetrics, MethodNotAllowed, RateLimit, SecurityHeaders,
 )
 from services.gateway.model_version import ModelVersion
+from services.gateway.request_id import RequestIdMiddleware
 from services.gateway.routes import router
 from services.gateway.settings import GatewaySettings, load_settings
 from services.gateway.state import GatewayState
@@ -64,7 +65,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(router, max_body_size=MAX_BODY_BYTES)
     app.include_router(dashboard_router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="page")  # after the API routes
-    # Added first = innermost. A request passes, outermost first: headers, metrics, CORS, body size,
+    # Added first = innermost. A request passes, outermost first: request id, headers, metrics, CORS, body size,
     # rate limit, concurrency limit, method check, so every refusal is counted and carries the security headers.
     document_errors(app, API_PREFIXES)
     app.add_middleware(MethodNotAllowed)
@@ -77,7 +78,10 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                            allow_methods=["GET", "POST"], allow_headers=["content-type", "x-request-id"])
     if settings.metrics_enabled:
         app.add_middleware(HttpMetrics, metrics=metrics)
-    app.add_middleware(SecurityHeaders)  # added last = outermost: every answer gets the headers
+    app.add_middleware(SecurityHeaders)
+    # Outermost: the request id is set before anything else runs, so every log line, refusal and
+    # backend call of this request carries it (the typed clients send it as x-request-id).
+    app.add_middleware(RequestIdMiddleware)
     return app
 
 

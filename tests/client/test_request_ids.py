@@ -53,8 +53,7 @@ async def gateway(debug_backends: Stack, redis_url: str):
     settings = GatewaySettings(matcher_address=debug_backends.matcher_address,
                                scorer_address=debug_backends.scorer_address, redis_url=cache_url)
     app = create_app(settings)
-    if not any(m.cls is RequestIdMiddleware for m in app.user_middleware):  # until app.py installs it
-        app.add_middleware(RequestIdMiddleware)
+    assert any(m.cls is RequestIdMiddleware for m in app.user_middleware)  # create_app installs it
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gw.test") as client:
             yield client

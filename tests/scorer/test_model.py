@@ -33,7 +33,8 @@ def slow_scores(m: HybridModel, rows, ratings, alpha):
         for row, wi in zip(rows, w):
             for j, weight in zip(m.neighbor_rows[row], m.neighbor_weights[row]):
                 graph[j] += wi * weight
-    p = sum(wi * m.item_factors[r].astype(np.float64) for r, wi in zip(rows, w)) / sum(abs(wi) for wi in w)
+    q = m.item_factors[rows].astype(np.float64)  # ridge fold-in in its primal (k x k) form
+    p = np.linalg.solve(q.T @ q + m.foldin_reg * np.eye(q.shape[1]), q.T @ np.array(w))
     mf = np.array([m.item_factors[i] @ p for i in range(n)])
     pop = z(np.log1p([mv.n_ratings for mv in m.movies]))
     wts = m.weights
@@ -41,6 +42,15 @@ def slow_scores(m: HybridModel, rows, ratings, alpha):
     profile = sum(wi * m.genre_units[r] for r, wi in zip(rows, w))
     content = np.array([m.genre_units[i] @ profile for i in range(n)])
     return alpha * z(cf) + (1 - alpha) * z(content)
+
+
+def test_fold_in_is_the_ridge_least_squares_fit(model):
+    rows, weights = np.array([0, 3, 4, 7]), np.array([1.0, 0.5, 1.0, -1.0])
+    p = model.fold_in(rows, weights).astype(np.float64)
+    q = model.item_factors[rows].astype(np.float64)
+    gradient = -2 * q.T @ (weights - q @ p) + 2 * model.foldin_reg * p  # zero at the minimum
+    assert np.allclose(gradient, 0, atol=1e-5)
+    assert not np.allclose(p / np.linalg.norm(p), (weights @ q) / np.linalg.norm(weights @ q), atol=1e-3)
 
 
 @pytest.mark.parametrize("which", ["model", "graph_model"])
