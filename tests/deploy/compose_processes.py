@@ -87,17 +87,22 @@ class ComposeRun:
             df = dockerfile(name)
             env = {**{k: v for k, v in final_env(df).items() if k not in IMAGE_ONLY}, **env}
             argv = df.exec_form("ENTRYPOINT") + (svc.get("command") or df.exec_form("CMD"))
-            argv[0] = sys.executable if argv[0] == "python" else argv[0]
             app_dir = self.root / "images" / name
             app_dir.mkdir(parents=True, exist_ok=True)
             cwd = self.apps[name] = assemble_app(name, app_dir)  # the image's WORKDIR /app
             self.apps_at_start[name] = self.app_files(name)
         else:  # a stock image: only redis here, its binary from the machine; loopback only
             assert svc["command"][0] == "redis-server", f"no local stand-in for {svc['image']}"
-            argv = [redis_server_binary(), *svc["command"][1:], "--bind", "127.0.0.1",
-                    "--dir", "/tmp"]  # its tmpfs, mapped below like every other value
+            argv = [*svc["command"], "--bind", "127.0.0.1", "--dir", "/tmp"]  # its tmpfs, mapped below
             cwd = self.root
-        return [m.text(a) for a in argv], {k: m.text(v) for k, v in env.items()}, cwd
+        # Container paths are mapped first; the host's own binaries are put in after, because they
+        # may themselves live under a mapped prefix such as /tmp (a checkout in /tmp/...).
+        argv = [m.text(a) for a in argv]
+        if argv[0] == "python":
+            argv[0] = sys.executable
+        elif argv[0] == "redis-server":
+            argv[0] = redis_server_binary()
+        return argv, {k: m.text(v) for k, v in env.items()}, cwd
 
     def healthcheck(self, name: str) -> list[str]:
         """The compose health check (else the image's) as an argv mapped to this machine."""
