@@ -1,9 +1,6 @@
 """The gateway's matcher and scorer clients: the typed clients of services/client, failing as BackendError."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
 import grpc
 
 from services import client
@@ -13,8 +10,6 @@ from services.gateway.settings import GatewaySettings
 MATCHER = "matcher"
 SCORER = "scorer"
 
-Reply = TypeVar("Reply")
-
 
 class _AsBackendError:
     """Mixin: a failed call raises the gateway's BackendError, which errors.py maps to an HTTP status."""
@@ -23,10 +18,6 @@ class _AsBackendError:
 
     def _error(self, method: str, code: grpc.StatusCode, details: str, attempts: int) -> Exception:
         return BackendError(self.service, method, code, details)
-
-    async def _call(self, method: str, rpc: Callable[..., Awaitable[Reply]], request: object) -> Reply:
-        """An RPC the typed client has no method for, under the same deadline, retries and request id."""
-        return await self.call(method, rpc, request)
 
 
 class MatcherClient(_AsBackendError, client.MatcherClient):

@@ -8,7 +8,6 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
-from movierec.v1 import scorer_pb2, scorer_pb2_grpc
 from services.gateway.routes import State
 
 # Chart.js from npm (pinned in web/package-lock.json, installed by `npm ci` in scripts/setup.sh):
@@ -22,10 +21,7 @@ router = APIRouter()
 @router.get("/dashboard/stats")
 async def dataset_stats(state: State) -> dict[str, Any]:
     """{model_version, stats}: the serving artifact's stats.json (see trainer/stats.py); 404 when it has none."""
-    scorer = state.backends.scorer
-    # Through the client's own deadline and gRPC->HTTP error mapping (clients.py has no method for it yet).
-    stub = scorer_pb2_grpc.ScorerStub(scorer.channel)
-    reply = await scorer._call("GetDatasetStats", stub.GetDatasetStats, scorer_pb2.DatasetStatsRequest())
+    reply = await state.backends.scorer.dataset_stats()  # the client's deadline, retries and error mapping
     state.model.observe(reply.model_version)
     return {"model_version": reply.model_version, "stats": json.loads(reply.stats_json)}
 
