@@ -25,6 +25,8 @@ class ModelVersion:
         self.version = ""  # "" until the scorer has answered once
         self.default_alpha: float | None = None
         self._reachable = True
+        self._running: asyncio.Task | None = None  # the version check in flight, if any
+        self._queued: asyncio.Task | None = None  # the check that starts when it finishes
 
     def observe(self, version: str) -> None:
         """Takes the version a scorer reply carried."""
@@ -48,18 +50,42 @@ class ModelVersion:
         return True
 
     async def confirmed(self, timeout: float) -> str:
-        """The version the scorer serves right now (one GetModelInfo call within `timeout` s), or
-        "" when it does not answer in time, so that nothing cached is trusted.
+        """The version the scorer serves right now (a GetModelInfo call that starts no earlier than
+        this request, waited for at most `timeout` s), or "" when it does not answer in time, so
+        that nothing cached is trusted.
 
         Asked before every cache read: after a hot reload the scorer swaps models without a
         restart, and an answer cached under the old version must not be served even once, which
-        the background refresh alone cannot promise. The short timeout keeps a silent scorer from
-        eating the request's own deadline."""
+        the background refresh alone cannot promise. Concurrent requests share one check (see
+        _shared_check), and the short timeout keeps a silent scorer from eating their deadline."""
         try:
-            ok = await asyncio.wait_for(self.refresh(), timeout)
+            return await asyncio.wait_for(asyncio.shield(self._shared_check()), timeout)
         except asyncio.TimeoutError:
             return ""
-        return self.version if ok else ""
+
+    def _shared_check(self) -> asyncio.Task:
+        """A version check that starts no earlier than now, shared by everyone asking meanwhile.
+
+        A check already running may have started before a swap this request must see, so a request
+        arriving during it waits for the next one, which starts when it ends; all such requests
+        share that next check. At most two checks exist at a time, whatever the request rate."""
+        if self._queued is not None:
+            return self._queued  # has not asked the scorer yet: its answer is newer than this request
+        if self._running is None or self._running.done():
+            self._running = asyncio.ensure_future(self._check())
+            return self._running
+        running = self._running
+
+        async def after_running() -> str:
+            await asyncio.wait({running})
+            self._queued, self._running = None, asyncio.current_task()
+            return await self._check()
+
+        self._queued = asyncio.ensure_future(after_running())
+        return self._queued
+
+    async def _check(self) -> str:
+        return self.version if await self.refresh() else ""
 
     async def run(self) -> None:
         """Refreshes forever (cancel to stop)."""
