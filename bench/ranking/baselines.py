@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from bench.ranking.protocol import Recommender, top_k
+from services.scorer import item_graph
 from trainer.sgd import MFModel
 
 
@@ -33,13 +34,9 @@ def item_knn(x: np.ndarray) -> Recommender:
 
 
 def ease_weights(x: np.ndarray, lam: float) -> np.ndarray:
-    """EASE (Steck 2019) item-item weights B (I, I) float32 with a zero diagonal, from x (U, I)."""
-    g = x.T @ x
-    g[np.diag_indices_from(g)] += lam
-    p = np.linalg.inv(g)
-    b = -p / np.diag(p)
-    np.fill_diagonal(b, 0.0)
-    return b.astype(np.float32)
+    """EASE (Steck 2019) item-item weights B (I, I) float32 with a zero diagonal, from x (U, I):
+    the scorer's own implementation, so the baseline and the product's graph are the same maths."""
+    return item_graph.ease_weights(x, lam).astype(np.float32)
 
 
 def ease(b: np.ndarray) -> Recommender:

@@ -5,6 +5,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import grpc
@@ -15,11 +16,13 @@ from services.common.artifact import ArtifactError
 from services.common.decode_guard import DecodeGuardInterceptor
 from services.common.logs import configure_logging
 from services.common.metrics import GrpcMetricsInterceptor, ServiceMetrics
+from services.common.reload import ArtifactWatcher
 from services.common.request_id import RequestIdInterceptor, install_log_filter
 from services.common.settings import GrpcServiceSettings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
 S = TypeVar("S", bound=GrpcServiceSettings)
+T = TypeVar("T")
 
 
 class GrpcService:
@@ -109,3 +112,21 @@ def run_main(settings_cls: type[S], serve: Callable[[S], Awaitable[None]]) -> in
         log.error("cannot start", extra={"error": str(e), "address": settings.address})
         return 2
     return 0
+
+
+async def serve_reloading(name: str, settings: GrpcServiceSettings, register: Callable[[grpc.aio.Server], None],
+                          version: str, load: Callable[[Path], tuple[str, T]], swap: Callable[[T], None]) -> None:
+    """Serves until SIGTERM or SIGINT while an ArtifactWatcher swaps in each new artifact version.
+
+    `load(path) -> (version, thing)` builds what the servicer needs from a version directory (in a
+    thread, off the event loop); `swap(thing)` installs it in one assignment.
+    """
+    service = GrpcService(name, settings.address, register, settings.grace_seconds,
+                          reflection=settings.reflection, metrics_port=settings.metrics_port)
+    watcher = ArtifactWatcher(settings.artifact_dir, version, load, swap, settings.reload_seconds)
+    watching = asyncio.create_task(watcher.run())
+    try:
+        await service.run_until_signal()
+    finally:
+        watching.cancel()
+

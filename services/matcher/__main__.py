@@ -1,7 +1,6 @@
 """Entry point: `python -m services.matcher` — load the catalog, build the index, serve until SIGTERM."""
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 import time
@@ -10,8 +9,7 @@ from pathlib import Path
 from movierec.v1 import matcher_pb2_grpc
 from services.common.artifact import load_catalog
 from services.common.artifact_source import local_artifact_path
-from services.common.grpc_server import GrpcService, run_main
-from services.common.reload import ArtifactWatcher
+from services.common.grpc_server import run_main, serve_reloading
 from services.matcher.index import TitleIndex
 from services.matcher.server import MatcherServicer
 from services.matcher.settings import MatcherSettings
@@ -41,17 +39,9 @@ async def serve(settings: MatcherSettings) -> None:
     """Loads and indexes the artifact's catalog, then serves until SIGTERM or SIGINT, swapping in new versions."""
     version, (index, _) = build_index(local_artifact_path(settings.artifact_dir))
     servicer = MatcherServicer(index, version)
-    service = GrpcService("movierec.v1.Matcher", settings.address,
+    await serve_reloading("movierec.v1.Matcher", settings,
                           lambda server: matcher_pb2_grpc.add_MatcherServicer_to_server(servicer, server),
-                          settings.grace_seconds, reflection=settings.reflection,
-                          metrics_port=settings.metrics_port)
-    watcher = ArtifactWatcher(settings.artifact_dir, version, build_index, lambda new: _swap(servicer, new),
-                              settings.reload_seconds)
-    watching = asyncio.create_task(watcher.run())
-    try:
-        await service.run_until_signal()
-    finally:
-        watching.cancel()
+                          version, build_index, lambda new: _swap(servicer, new))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import asyncio  # noqa: E402
 import logging  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -16,8 +15,7 @@ from pathlib import Path  # noqa: E402
 from movierec.v1 import scorer_pb2_grpc  # noqa: E402
 from services.common.artifact import load_artifact  # noqa: E402
 from services.common.artifact_source import local_artifact_path  # noqa: E402
-from services.common.grpc_server import GrpcService, run_main  # noqa: E402
-from services.common.reload import ArtifactWatcher  # noqa: E402
+from services.common.grpc_server import run_main, serve_reloading  # noqa: E402
 from services.scorer.model import HybridModel  # noqa: E402
 from services.scorer.server import ScorerServicer  # noqa: E402
 from services.scorer.settings import ScorerSettings  # noqa: E402
@@ -39,18 +37,10 @@ async def serve(settings: ScorerSettings) -> None:
     """Loads and verifies the artifact, then serves until SIGTERM or SIGINT, swapping in new versions."""
     version, model = load_model(local_artifact_path(settings.artifact_dir))
     servicer = ScorerServicer(model)
-    service = GrpcService("movierec.v1.Scorer", settings.address,
-                          lambda server: scorer_pb2_grpc.add_ScorerServicer_to_server(servicer, server),
-                          settings.grace_seconds, reflection=settings.reflection,
-                          metrics_port=settings.metrics_port)
     # A request reads servicer.model once, so it is answered wholly by the old or the new model.
-    watcher = ArtifactWatcher(settings.artifact_dir, version, load_model,
-                              lambda new: setattr(servicer, "model", new), settings.reload_seconds)
-    watching = asyncio.create_task(watcher.run())
-    try:
-        await service.run_until_signal()
-    finally:
-        watching.cancel()
+    await serve_reloading("movierec.v1.Scorer", settings,
+                          lambda server: scorer_pb2_grpc.add_ScorerServicer_to_server(servicer, server),
+                          version, load_model, lambda new: setattr(servicer, "model", new))
 
 
 if __name__ == "__main__":
