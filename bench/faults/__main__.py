@@ -10,12 +10,12 @@ import argparse
 import asyncio
 import json
 import signal
-import tempfile
 import time
 from pathlib import Path
 
 from bench.faults.load import Load, first_ok_after, summary
 from bench.faults.scenarios import FaultReport, backend_kill, health, others_alive, redis_outage, running
+from bench.faults.stack import started_stack
 from scripts.stack import ROOT, Stack
 
 
@@ -83,18 +83,9 @@ def main() -> int:
                         metavar=("BEFORE", "DURING", "AFTER"))
     parser.add_argument("--json", type=Path, help="also write the reports as JSON here")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-faults-") as tmp:
-        artifact_dir = args.artifact_dir
-        if artifact_dir is None:
-            from tests.artifact_factory import build_tiny_artifact
-            artifact_dir = Path(tmp) / "artifacts"
-            build_tiny_artifact(artifact_dir)
-        stack = Stack(artifact_dir=artifact_dir.resolve(), log_dir=Path(tmp))
-        try:
-            stack.start_all()
-            reports = asyncio.run(run_all(stack, args.concurrency, tuple(args.phase_seconds)))
-        finally:
-            stack.stop()
+    with started_stack(args.artifact_dir, "bench-faults-") as stack:
+        artifact_dir = stack.artifact_dir
+        reports = asyncio.run(run_all(stack, args.concurrency, tuple(args.phase_seconds)))
     print(f"# fault benchmark: artifact {artifact_dir}, concurrency {args.concurrency}, "
           f"phases {args.phase_seconds} s, run from {ROOT}\n")
     print(table(reports))

@@ -10,10 +10,9 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from scripts.stack import Stack
+from bench.faults.stack import started_stack
 
 
 def run_schemathesis(gateway_url: str, max_examples: int, seed: int, report: Path, workers: int = 2,
@@ -37,18 +36,8 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=150, help="cases per operation and phase")
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-fuzz-") as tmp:
-        artifact_dir = args.artifact_dir
-        if artifact_dir is None:
-            from tests.artifact_factory import build_tiny_artifact
-            artifact_dir = Path(tmp) / "artifacts"
-            build_tiny_artifact(artifact_dir)
-        stack = Stack(artifact_dir=artifact_dir.resolve(), log_dir=Path(tmp))
-        try:
-            stack.start_all()
-            done = run_schemathesis(stack.gateway_url, args.max_examples, args.seed, Path(tmp) / "report.ndjson")
-        finally:
-            stack.stop()
+    with started_stack(args.artifact_dir, "bench-fuzz-") as stack:
+        done = run_schemathesis(stack.gateway_url, args.max_examples, args.seed, stack.log_dir / "report.ndjson")
         print(done.stdout[-20000:])
         print(done.stderr[-5000:], file=sys.stderr)
     return done.returncode

@@ -185,7 +185,9 @@ class HybridModel:
         if genres:
             unknown = [g for g in genres if g not in self.genre_names]
             if unknown:
-                raise ValueError(f"unknown genres {unknown}; known: {list(self.genre_names)}")
+                # Echo a few, shortened: gRPC refuses replies whose status message exceeds ~8 KB.
+                shown = [g[:40] for g in unknown[:5]] + (["..."] if len(unknown) > 5 else [])
+                raise ValueError(f"unknown genres {shown}; known: {list(self.genre_names)}")
             columns = [self.genre_names.index(g) for g in genres]
             mask = self.genre_matrix[:, columns].any(axis=1)
         if year_min or year_max:
