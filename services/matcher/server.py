@@ -4,6 +4,7 @@ from __future__ import annotations
 import grpc
 
 from movierec.v1 import common_pb2, matcher_pb2, matcher_pb2_grpc
+from services.common.validation import count_or_default, non_blank_text
 from services.matcher.index import Candidate, TitleIndex
 
 # Limits from protos/movierec/v1/matcher.proto.
@@ -29,28 +30,14 @@ def _check_resolve(request: matcher_pb2.ResolveRequest) -> int:
     if len(request.queries) > MAX_QUERIES:
         raise ValueError(f"at most {MAX_QUERIES} queries per call, got {len(request.queries)}; split the batch")
     for i, query in enumerate(request.queries):
-        text = query.strip()
-        if not text:
-            raise ValueError(f"queries[{i}] is empty; send a movie title")
-        if len(text) > MAX_QUERY_CHARS:
-            raise ValueError(f"queries[{i}] has {len(text)} characters, at most {MAX_QUERY_CHARS} are allowed")
-    if not 0 <= request.max_alternatives <= MAX_ALTERNATIVES:
-        raise ValueError(f"max_alternatives must be between 0 and {MAX_ALTERNATIVES} "
-                         f"(0 means {DEFAULT_ALTERNATIVES}), got {request.max_alternatives}")
-    return request.max_alternatives or DEFAULT_ALTERNATIVES
+        non_blank_text(query, f"queries[{i}]", MAX_QUERY_CHARS, "send a movie title")
+    return count_or_default(request.max_alternatives, "max_alternatives", MAX_ALTERNATIVES, DEFAULT_ALTERNATIVES)
 
 
 def _check_suggest(request: matcher_pb2.SuggestRequest) -> int:
     """The number of suggestions to return; raises ValueError saying what to fix."""
-    text = request.prefix.strip()
-    if not text:
-        raise ValueError("prefix is empty; send at least one character")
-    if len(text) > MAX_PREFIX_CHARS:
-        raise ValueError(f"prefix has {len(text)} characters, at most {MAX_PREFIX_CHARS} are allowed")
-    if not 0 <= request.limit <= MAX_SUGGESTIONS:
-        raise ValueError(f"limit must be between 0 and {MAX_SUGGESTIONS} (0 means {DEFAULT_SUGGESTIONS}), "
-                         f"got {request.limit}")
-    return request.limit or DEFAULT_SUGGESTIONS
+    non_blank_text(request.prefix, "prefix", MAX_PREFIX_CHARS, "send at least one character")
+    return count_or_default(request.limit, "limit", MAX_SUGGESTIONS, DEFAULT_SUGGESTIONS)
 
 
 class MatcherServicer(matcher_pb2_grpc.MatcherServicer):

@@ -10,6 +10,7 @@ import grpc
 import numpy as np
 
 from movierec.v1 import common_pb2, scorer_pb2, scorer_pb2_grpc
+from services.common.validation import count_or_default
 from services.scorer.model import LIKED_RATING, HybridModel, Ranked, UnknownIdError
 
 MAX_LIKED = 100
@@ -30,11 +31,7 @@ class ModelFailure(RuntimeError):
 
 
 def _k(value: int, field: str) -> int:
-    if value == 0:
-        return DEFAULT_K
-    if not 1 <= value <= MAX_K:
-        raise ValueError(f"{field} must be between 1 and {MAX_K} (0 means {DEFAULT_K}), got {value}")
-    return value
+    return count_or_default(value, field, MAX_K, DEFAULT_K)
 
 
 def _filters(request) -> tuple[list[str], int, int]:
