@@ -281,6 +281,7 @@ def load_artifact(location: Path | str) -> Artifact:
 
 
 def load_catalog(location: Path | str) -> tuple[dict[str, Any], tuple[CatalogMovie, ...]]:
-    """Manifest and catalog only, verified — what the matcher needs, without the factors."""
+    """Manifest and catalog of a fully verified artifact — what the matcher keeps. The factor arrays are
+    read and checked too (so a corrupt model is refused here as well) and dropped on return."""
     art = load_artifact(location)
     return art.manifest, art.movies
