@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StrictInt, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator, BaseModel, BeforeValidator, Field, StrictFloat, StrictInt, StringConstraints, field_validator,
+    model_validator,
+)
 
 from services.gateway.cache import ALPHA_DECIMALS
 
 MAX_ID = 2**63 - 1  # ids travel as int64 in the gRPC contract
-
 
 
 def _python_strip(value: str) -> str:
@@ -21,23 +23,34 @@ def _python_strip(value: str) -> str:
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
                   AfterValidator(_python_strip)]
-Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 
 
-def _not_bool(value: object) -> object:
-    """pydantic's lax mode reads true/false as 1.0/0.0; a number field takes numbers only."""
-    if isinstance(value, bool):
-        raise ValueError("expected a number, got a boolean")
-    return value
+def _json_number(kind: str):
+    """A check that lets only JSON numbers through: pydantic's lax mode would read true/false as 1/0
+    and "0.7" as 0.7, so a client's quoting bug would pass silently (and be cached under another key)."""
+    def check(value: object) -> object:
+        if isinstance(value, bool):
+            raise ValueError(f"expected a JSON {kind}, got the boolean {str(value).lower()}")
+        if isinstance(value, str):
+            raise ValueError(f"expected a JSON {kind}, got the string {value[:20]!r}; write it without quotes")
+        return value
+    return check
 
 
-Number = Annotated[float, BeforeValidator(_not_bool)]
-Alpha = Annotated[Number, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+# The strict types refuse strings anyway; the check before them words the refusal. StrictFloat
+# takes JSON integers too (1 -> 1.0), StrictInt refuses 3.0. Range constraints go before the check
+# (or on the field): after it, pydantic can no longer put them in the OpenAPI schema as minimum/maximum.
+_NUMBER = BeforeValidator(_json_number("number"))
+_INTEGER = BeforeValidator(_json_number("integer"))
+Number = Annotated[StrictFloat, _NUMBER]
+Integer = Annotated[StrictInt, _INTEGER]
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID), _INTEGER]
+Alpha = Annotated[StrictFloat, Field(ge=0.0, le=1.0, allow_inf_nan=False), _NUMBER]
 DependencyState = Literal["ok", "down"]
 
 
 Genre = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-Year = Annotated[StrictInt, Field(ge=1800, le=3000)]
+Year = Annotated[StrictInt, Field(ge=1800, le=3000), _INTEGER]
 
 
 class RatedTitle(BaseModel):
@@ -50,7 +63,7 @@ class RecommendRequest(BaseModel):
     movies: list[Title | RatedTitle] = Field(
         min_length=1, max_length=20,
         description='Titles as people type them, or {"title", "rating"} objects; a plain title counts as liked (5).')
-    top_k: StrictInt = Field(10, ge=1, le=100)
+    top_k: Integer = Field(10, ge=1, le=100)
     alpha: Alpha | None = Field(
         None, description="Weight of the collaborative part (people who liked the same movies) vs genre "
                           "similarity; absent = the model's default, chosen by the held-out-user evaluation.")

@@ -58,6 +58,38 @@ async def test_recommend_field_errors(gw: Gateway, change: dict, field: str) -> 
     assert_422(await gw.client.post("/recommend/titles", json=body), field)
 
 
+# Numbers sent as strings: pydantic's lax mode would read them; the API takes JSON numbers only, so a
+# client's quoting bug is reported instead of silently applied (and cached under another key).
+@pytest.mark.parametrize(("path", "body", "field", "kind"), [
+    ("/recommend/titles", {**GOOD, "alpha": "0.7"}, "alpha", "number"),
+    ("/recommend/titles", {**GOOD, "alpha": "1"}, "alpha", "number"),
+    ("/recommend/titles", {**GOOD, "top_k": "10"}, "top_k", "integer"),
+    ("/recommend/titles", {**GOOD, "year_min": "1990"}, "year_min", "integer"),
+    ("/recommend/titles", {**GOOD, "exclude_movie_ids": ["5"]}, "exclude_movie_ids", "integer"),
+    ("/recommend/titles", {"movies": [{"title": "Toy Story", "rating": "4.5"}]}, "rating", "number"),
+    ("/predict-rating", {"user_id": "196", "movie_id": 242}, "user_id", "integer"),
+    ("/predict-rating", {"user_id": 196, "movie_id": "242"}, "movie_id", "integer"),
+])
+async def test_numeric_strings_are_refused_with_a_message_that_says_so(
+        gw: Gateway, path: str, body: dict, field: str, kind: str) -> None:
+    reply = await gw.client.post(path, json=body)
+    assert_422(reply, field)
+    messages = [err["msg"] for err in reply.json()["detail"] if field in map(str, err["loc"])]
+    assert any(f"expected a JSON {kind}, got the string" in m and "without quotes" in m for m in messages), messages
+
+
+async def test_json_numbers_of_either_kind_are_taken_where_a_number_is_expected(gw: Gateway) -> None:
+    # 1 (an integer) is a fine alpha or rating; past validation the closed backends answer 503.
+    for body in ({**GOOD, "alpha": 1}, {"movies": [{"title": "Toy Story", "rating": 4}]}):
+        assert (await gw.client.post("/recommend/titles", json=body)).status_code == 503
+
+
+async def test_alpha_range_is_in_the_openapi_schema(gw: Gateway) -> None:
+    # Clients (and schemathesis) read the limits from the spec.
+    alpha = (await gw.client.get("/openapi.json")).json()["components"]["schemas"]["RecommendRequest"]["properties"]["alpha"]
+    assert {"type": "number", "minimum": 0.0, "maximum": 1.0}.items() <= alpha["anyOf"][0].items()
+
+
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
 async def test_alpha_must_be_finite(gw: Gateway, literal: str) -> None:
     raw = '{"movies": ["Toy Story"], "alpha": %s}' % literal  # Python's JSON parser accepts these
