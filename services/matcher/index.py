@@ -108,6 +108,10 @@ class TitleIndex:
             if len(key) <= SHORT_KEY_CHARS + 1:
                 short.setdefault((key[0], len(key)), []).append(entry)
         self._short_keys = {k: np.asarray(v, dtype=np.int64) for k, v in short.items()}
+        # Key -> its entries, for the dictionary fast path of resolve.
+        self._key_entries: dict[str, tuple[int, ...]] = {}
+        for entry, key in enumerate(keys):
+            self._key_entries[key] = self._key_entries.get(key, ()) + (entry,)
         self.grams = TrigramIndex(keys)
         self.words = WordStartIndex(keys)
         self.short_prefix_answers: dict[tuple[str, ...], list[Candidate]] = {}  # filled by suggest.py
@@ -160,95 +164,132 @@ class TitleIndex:
             factor *= np.where(self._entry_articles[entries] == variant.article, 1.0, ARTICLE_MISMATCH).astype(np.float32)
         return factor
 
-    def _similarity(self, variant: NormalizedTitle, entries: np.ndarray) -> np.ndarray:
-        """(C,) float32 in 0..1 of the variant's key against the entries' keys; 1 only for identical keys."""
-        keys = [self.entry_keys[e] for e in entries]
-        ratio = cdist([variant.key], keys, scorer=fuzz.ratio, dtype=np.float32)[0]
-        token_sort = cdist([sorted_words(variant.key)], [self._entry_sorted[e] for e in entries],
-                           scorer=fuzz.ratio, dtype=np.float32)[0]
+    def _similarity(self, query_keys: list[str], entries: np.ndarray, keys: list[str]) -> np.ndarray:
+        """(Q, C) float32 in 0..1 of each query key against the entries' keys; 1 only for identical keys.
+
+        One rapidfuzz call per scorer for all the readings of a title (they share the candidates).
+        """
+        ratio = cdist(query_keys, keys, scorer=fuzz.ratio, dtype=np.float32)
+        token_sort = cdist([sorted_words(k) for k in query_keys], [self._entry_sorted[e] for e in entries.tolist()],
+                           scorer=fuzz.ratio, dtype=np.float32)
         similarity = np.maximum(ratio, TOKEN_SORT_WEIGHT * token_sort) / 100.0
-        for i in np.flatnonzero((similarity >= FOREIGN_WORD_CHECK) & (similarity < 1.0)):
-            if has_foreign_word(variant.key, keys[i]):
-                similarity[i] *= FOREIGN_WORD
-        edits = cdist([variant.key], keys, scorer=OSA.distance, score_cutoff=2, dtype=np.int32)[0]
-        for i in np.flatnonzero((edits > 0) & (edits <= 2)):
-            if is_typo_of(variant.key, keys[i], int(edits[i])):
-                similarity[i] = max(similarity[i], TYPO_CONFIDENCE[int(edits[i])])
-        number_id = -1 if variant.key in NUMBERS else self._number_ids.get(key_numbers(variant.key), -3)
-        numbers = self._entry_numbers[entries]
-        mismatch = (numbers != number_id) & (numbers != -2) & (number_id != -1)
-        for i in np.flatnonzero(mismatch & (similarity >= FOREIGN_WORD_CHECK)):
-            mismatch[i] = not numbers_agree(variant.key, keys[i])
+        for q, i in zip(*np.nonzero((similarity >= FOREIGN_WORD_CHECK) & (similarity < 1.0))):
+            if has_foreign_word(query_keys[q], keys[i]):
+                similarity[q, i] *= FOREIGN_WORD
+        edits = cdist(query_keys, keys, scorer=OSA.distance, score_cutoff=2, dtype=np.int32)
+        for q, i in zip(*np.nonzero((edits > 0) & (edits <= 2))):
+            if is_typo_of(query_keys[q], keys[i], int(edits[q, i])):
+                similarity[q, i] = max(similarity[q, i], TYPO_CONFIDENCE[int(edits[q, i])])
+        number_ids = np.asarray([-1 if k in NUMBERS else self._number_ids.get(key_numbers(k), -3) for k in query_keys],
+                                dtype=np.int64)[:, None]  # (Q, 1)
+        numbers = self._entry_numbers[entries][None, :]  # (1, C)
+        mismatch = (numbers != number_ids) & (numbers != -2) & (number_ids != -1)
+        for q, i in zip(*np.nonzero(mismatch & (similarity >= FOREIGN_WORD_CHECK))):
+            mismatch[q, i] = not numbers_agree(query_keys[q], keys[i])
         return np.where(mismatch, NUMBER_MISMATCH * similarity, similarity).astype(np.float32)
 
-    def _partial(self, variant: NormalizedTitle, entries: np.ndarray) -> tuple[np.ndarray, float]:
-        """Entries whose key holds all the variant's words (as a phrase found by the word-start index,
-        or scattered among the candidate `entries`), and the confidence that gives (0 for none)."""
+    def _partial(self, key: str, entries: np.ndarray, keys: list[str]) -> tuple[np.ndarray, float]:
+        """Entries whose key holds all the words of a query key (as a phrase found by the word-start index,
+        or scattered among the candidate `entries`, whose keys are `keys`), and the confidence that gives (0 for none)."""
         none = np.zeros(0, dtype=np.int64), 0.0
-        words = variant.key.split()
-        if len(variant.key) < PHRASE_MIN_CHARS or all(w in NUMBERS or w in STOP_WORDS for w in words):
+        words = key.split()
+        if len(key) < PHRASE_MIN_CHARS or all(w in NUMBERS or w in STOP_WORDS for w in words):
             return none
         found = []
-        phrase = self.words.phrase(variant.key, PHRASE_MAX_SUFFIXES)
+        phrase = self.words.phrase(key, PHRASE_MAX_SUFFIXES)
         if phrase is not None:
             found.append(phrase)
         if sum(w not in STOP_WORDS for w in words) >= 3:  # scattered words: only a longer, telling query
-            token_set = cdist([variant.key], [self.entry_keys[e] for e in entries], scorer=fuzz.token_set_ratio,
-                              dtype=np.float32)[0]
+            token_set = cdist([key], keys, scorer=fuzz.token_set_ratio, dtype=np.float32)[0]
             found.append(entries[(token_set == 100) & (self._entry_word_counts[entries] > len(set(words)))])
         hits = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
         if len(hits) == 0:
             return none
-        distinct = {self.entry_keys[e] for e in hits}
+        distinct = {self.entry_keys[e] for e in hits.tolist()}
         if len(distinct) > 1:
             return hits, PHRASE_AMBIGUOUS
-        coverage = len(variant.key) / len(next(iter(distinct)))
+        coverage = len(key) / len(next(iter(distinct)))
         return hits, PHRASE_BASE + PHRASE_COVERAGE * coverage
 
-    def movie_confidence(self, query: str) -> np.ndarray:
-        """(M,) float32 confidence that `query` means each movie: every reading of the query against
-        every key of the movie (fuzzy, typo, whole-word phrase), times year/article/number factors; the best."""
-        best = np.zeros(len(self.movies), dtype=np.float32)
-        variants = self.query_variants(query)
-        if not variants:
-            return best
+    def _scored(self, variants: list[NormalizedTitle]) -> tuple[np.ndarray, np.ndarray]:
+        """(R,) int64 rows, ascending, and (R,) float32 their confidence: every reading of a query against
+        the candidate keys (fuzzy, typo, whole-word phrase), times year/article/number factors; the best per movie."""
         entries = self._candidates(variants)
+        keys = [self.entry_keys[e] for e in entries.tolist()]
+        query_keys = list({v.key: None for v in variants})  # readings differing only in year/article share a key
+        similarity = self._similarity(query_keys, entries, keys)  # (Q, C)
         by_entry = np.zeros(len(entries), dtype=np.float32)
         for v in variants:
-            by_entry = np.maximum(by_entry, self._similarity(v, entries) * self._factors(v, entries))
-        np.maximum.at(best, self.entry_rows[entries], by_entry)
+            by_entry = np.maximum(by_entry, similarity[query_keys.index(v.key)] * self._factors(v, entries))
+        all_entries, scores = [entries], [by_entry]
+        partial = {key: self._partial(key, entries, keys) for key in query_keys}
         for v in variants:
-            phrase_entries, confidence = self._partial(v, entries)
+            phrase_entries, confidence = partial[v.key]
             if len(phrase_entries):
-                scores = confidence * self._factors(v, phrase_entries)
-                np.maximum.at(best, self.entry_rows[phrase_entries], scores.astype(np.float32))
-        return best
+                all_entries.append(phrase_entries)
+                scores.append((confidence * self._factors(v, phrase_entries)).astype(np.float32))
+        return _best_per_row(self.entry_rows[np.concatenate(all_entries)], np.concatenate(scores))
 
-    def _ranked(self, confidence: np.ndarray, floor: float) -> np.ndarray:
-        """Rows with confidence >= floor, by confidence then popularity (descending)."""
-        rows = np.flatnonzero(confidence >= floor)
-        return rows[np.lexsort((-self.popularity[rows], -confidence[rows]))]
+    def _exact(self, variants: list[NormalizedTitle]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Rows and confidences as _scored, from the entries whose key a reading of the query is, when one of
+        them scores 1.0; else None. Nothing else can then rank first: only identical keys reach 1.0
+        (fuzzy < 1, typos 0.93, phrases 0.98), so the best match is what full scoring would give; the
+        alternatives are the other movies under those keys (same title, other years or articles)."""
+        found = [(v, np.asarray(self._key_entries[v.key])) for v in variants if v.key in self._key_entries]
+        if not found:
+            return None
+        entries = [e for _, e in found]
+        scores = [self._factors(v, e) for v, e in found]  # similarity 1: identical keys
+        if max(float(s.max()) for s in scores) < 1.0:
+            return None
+        return _best_per_row(self.entry_rows[np.concatenate(entries)], np.concatenate(scores))
+
+    def movie_confidence(self, query: str) -> np.ndarray:
+        """(M,) float32 confidence that `query` means each movie, by full scoring (see _scored); 0 where not scored."""
+        best = np.zeros(len(self.movies), dtype=np.float32)
+        variants = self.query_variants(query)
+        if variants:
+            rows, confidence = self._scored(variants)
+            best[rows] = confidence
+        return best
 
     def resolve(self, query: str, max_alternatives: int = 3) -> tuple[Candidate | None, list[Candidate]]:
         """The confident match for a typed title (or None) and up to max_alternatives others, best first.
 
         Identical keys score 1.0; a year in the query decides between same-titled movies and
         lowers the confidence of the others; without a year the more-rated movie wins. With no
-        confident match, the alternatives are the nearest candidates.
+        confident match, the alternatives are the nearest candidates. A query whose key is a catalog
+        key with full confidence is answered from the key table, without fuzzy scoring.
         """
-        confidence = self.movie_confidence(query)
-        ranked = self._ranked(confidence, ALTERNATIVE_FLOOR)
+        variants = self.query_variants(query)
+        if not variants:
+            return None, []
+        rows, confidence = self._exact(variants) or self._scored(variants)
+        keep = confidence >= ALTERNATIVE_FLOOR
+        rows, confidence = rows[keep], confidence[keep]
+        order = np.lexsort((-self.popularity[rows], -confidence))  # rows ascending: ties keep catalog order
+        ranked = order[:max_alternatives + 1].tolist()
         best = None
-        if len(ranked) and confidence[ranked[0]] >= self.threshold:
-            best = self.candidate(ranked[0], confidence)
+        if ranked and confidence[ranked[0]] >= self.threshold:
+            best = self.candidate(int(rows[ranked[0]]), float(confidence[ranked[0]]))
             ranked = ranked[1:]
-        return best, [self.candidate(row, confidence) for row in ranked[:max_alternatives]]
+        return best, [self.candidate(int(rows[i]), float(confidence[i])) for i in ranked[:max_alternatives]]
 
-    def candidate(self, row: int, confidence: np.ndarray) -> Candidate:
-        return Candidate(self.movies[row], round(float(confidence[row]), 4))
+    def candidate(self, row: int, confidence: float) -> Candidate:
+        return Candidate(self.movies[row], round(confidence, 4))
 
     # -- suggest ----------------------------------------------------------------------------
 
     def suggest(self, prefix: str, limit: int = 10) -> list[Candidate]:
         """Movies whose title starts with (or has a word starting with) the typed prefix; see suggest.py."""
         return suggest(self, prefix, limit)
+
+
+def _best_per_row(rows: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(R,) distinct rows, ascending, and (R,) float32 the highest score of each, from (N,) rows and (N,) scores."""
+    if len(rows) == 0:
+        return rows, scores
+    order = np.argsort(rows, kind="stable")
+    rows, scores = rows[order], scores[order]
+    starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+    return rows[starts], np.maximum.reduceat(scores, starts)

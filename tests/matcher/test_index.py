@@ -9,8 +9,9 @@ from rapidfuzz.distance import OSA
 import services.matcher.index as index_module
 from services.common.artifact import CatalogMovie, load_catalog
 from services.matcher.index import (
-    FOREIGN_WORD, FOREIGN_WORD_CHECK, FULL_SCAN_MAX_KEYS, MATCH_THRESHOLD, NUMBER_MISMATCH, PHRASE_AMBIGUOUS,
-    PHRASE_BASE, PHRASE_COVERAGE, PHRASE_MIN_CHARS, TOKEN_SORT_WEIGHT, TYPO_CONFIDENCE, TitleIndex,
+    ALTERNATIVE_FLOOR, FOREIGN_WORD, FOREIGN_WORD_CHECK, FULL_SCAN_MAX_KEYS, MATCH_THRESHOLD, NUMBER_MISMATCH,
+    PHRASE_AMBIGUOUS, PHRASE_BASE, PHRASE_COVERAGE, PHRASE_MIN_CHARS, TOKEN_SORT_WEIGHT, TYPO_CONFIDENCE,
+    YEAR_MISMATCH, TitleIndex,
 )
 from services.matcher.normalize import NUMBERS, key_numbers, normalize_title, sorted_words, title_keys
 from services.matcher.suggest import _ranked as uncached_suggest, typed_keys
@@ -194,6 +195,67 @@ def test_trigram_candidates_give_the_full_scan_answers(index, monkeypatch):
     monkeypatch.setattr(index_module, "FULL_SCAN_MAX_KEYS", 0)
     for q in queries:
         assert answer(q) == full[q], q
+
+
+def fully_scored_best(index: TitleIndex, query: str) -> tuple[int, float] | None:
+    """The confident match (movie id, confidence) by scoring every candidate, as resolve did before its key table."""
+    confidence = index.movie_confidence(query)
+    rows = np.flatnonzero(confidence >= ALTERNATIVE_FLOOR)
+    rows = rows[np.lexsort((-index.popularity[rows], -confidence[rows]))]
+    if len(rows) == 0 or confidence[rows[0]] < MATCH_THRESHOLD:
+        return None
+    return index.movies[rows[0]].movie_id, round(float(confidence[rows[0]]), 4)
+
+
+def typed_forms(m: CatalogMovie) -> list[str]:
+    """A catalog title as people type it: as spelled, with its year, lower-case with the article in front, upper-case."""
+    title, _, article = m.title.rpartition(", ")
+    spoken = f"{article} {title}".lower() if article in ("The", "A", "An", "Les", "La", "Il") else m.title.lower()
+    return [m.title, f"{m.title} ({m.year})", spoken, f"{spoken} {m.year}", m.title.upper(), f"{m.title} {m.year - 5}"]
+
+
+def assert_key_table_agrees_with_full_scoring(index: TitleIndex, queries: list[str]) -> int:
+    """The key table's answers are full scoring's (best and confidence); returns how many it answered."""
+    answered = 0
+    for query in queries:
+        variants = index.query_variants(query)
+        answered += variants != [] and index._exact(variants) is not None
+        best, _ = index.resolve(query)
+        got = None if best is None else (best.movie.movie_id, best.confidence)
+        assert got == fully_scored_best(index, query), query
+    return answered
+
+
+def test_the_key_table_gives_the_full_scoring_answer(index):
+    queries = [q for m in index.movies for q in typed_forms(m)] + ["heat 1996", "Seven (Se7en)", "godfater"]
+    assert assert_key_table_agrees_with_full_scoring(index, queries) >= 4 * len(index.movies)
+
+
+def test_the_key_table_gives_the_full_scoring_answer_among_many_similar_titles(tiny_artifact_root):
+    # Remakes, moved articles, alternate titles and sequels among 3,000 titles: trigram candidates, not a scan.
+    from bench.matcher.synthetic_catalog import synthetic_catalog
+    catalog = synthetic_catalog(load_catalog(tiny_artifact_root)[1], size=3000, seed=3)
+    big = TitleIndex(catalog)
+    assert len(big.entry_keys) > FULL_SCAN_MAX_KEYS
+    queries = [q for m in catalog[::10] for q in typed_forms(m)]
+    assert assert_key_table_agrees_with_full_scoring(big, queries) >= len(queries) // 2
+
+
+def test_a_key_below_full_confidence_leaves_the_answer_to_full_scoring():
+    index = TitleIndex((movie(1, "Alien", 1979, 300), movie(2, "Aliens", 1986, 200)))
+    # "alien" is a key, but its year is off (0.7); "Aliens" of that year is nearer (0.91)
+    assert assert_key_table_agrees_with_full_scoring(index, ["alien 1986", "alien 1979", "aliens"]) == 2
+    assert best_id(index, "alien 1986") == 2
+
+
+def test_key_table_alternatives_are_the_movies_of_the_same_title(index):
+    best, alternatives = index.resolve("Body Snatchers 1956", 10)
+    assert (best.movie.movie_id, best.confidence) == (573, 1.0)
+    assert [(a.movie.movie_id, a.confidence) for a in alternatives] == [(670, round(YEAR_MISMATCH, 4))]
+    best, alternatives = index.resolve("the usual suspects", 10)
+    assert best.movie.movie_id == 12 and alternatives == []
+    best, alternatives = index.resolve("the usual suspect", 10)  # not a key: fuzzy scoring, near keys offered
+    assert best.movie.movie_id == 12 and best.confidence < 1.0
 
 
 @pytest.mark.parametrize(("query", "movie_id"), [

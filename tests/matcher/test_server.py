@@ -62,11 +62,15 @@ async def test_alternatives_default_to_three_and_follow_the_request(served):
     (dup,) = (await resolve(stub, "body snatchers")).results
     assert dup.best.movie.movie_id == 670 and dup.alternatives[0].movie.movie_id == 573
     counts = {}
-    for asked in (0, 1, 2, 10):
-        (result,) = (await resolve(stub, "the godfather", max_alternatives=asked)).results
+    for asked in (0, 1, 2, 10):  # a typo: fuzzy scoring, whose near keys are the alternatives
+        (result,) = (await resolve(stub, "the godfater", max_alternatives=asked)).results
+        assert result.best.movie.movie_id == 127
         assert result.best.movie.movie_id not in [a.movie.movie_id for a in result.alternatives]
         counts[asked] = len(result.alternatives)
     assert counts[1] == 1 and counts[2] == 2 and counts[0] == 3 <= counts[10] <= 10
+    # a catalog title: answered from the key table; its alternatives are the movies of the same title only
+    (exact,) = (await resolve(stub, "the godfather", max_alternatives=10)).results
+    assert exact.best.movie.movie_id == 127 and exact.best.confidence == 1.0 and not exact.alternatives
 
 
 async def test_suggest(served):
