@@ -108,7 +108,7 @@ class ModelInfoRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class ModelInfo(_message.Message):
-    __slots__ = ("model_version", "dataset", "trained_at", "metrics", "params", "n_users", "n_movies", "n_ratings", "default_alpha")
+    __slots__ = ("model_version", "dataset", "trained_at", "metrics", "params", "n_users", "n_movies", "n_ratings", "default_alpha", "version_lease_ms")
     class MetricsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -132,6 +132,7 @@ class ModelInfo(_message.Message):
     N_MOVIES_FIELD_NUMBER: _ClassVar[int]
     N_RATINGS_FIELD_NUMBER: _ClassVar[int]
     DEFAULT_ALPHA_FIELD_NUMBER: _ClassVar[int]
+    VERSION_LEASE_MS_FIELD_NUMBER: _ClassVar[int]
     model_version: str
     dataset: str
     trained_at: str
@@ -141,7 +142,8 @@ class ModelInfo(_message.Message):
     n_movies: int
     n_ratings: int
     default_alpha: float
-    def __init__(self, model_version: _Optional[str] = ..., dataset: _Optional[str] = ..., trained_at: _Optional[str] = ..., metrics: _Optional[_Mapping[str, float]] = ..., params: _Optional[_Mapping[str, str]] = ..., n_users: _Optional[int] = ..., n_movies: _Optional[int] = ..., n_ratings: _Optional[int] = ..., default_alpha: _Optional[float] = ...) -> None: ...
+    version_lease_ms: int
+    def __init__(self, model_version: _Optional[str] = ..., dataset: _Optional[str] = ..., trained_at: _Optional[str] = ..., metrics: _Optional[_Mapping[str, float]] = ..., params: _Optional[_Mapping[str, str]] = ..., n_users: _Optional[int] = ..., n_movies: _Optional[int] = ..., n_ratings: _Optional[int] = ..., default_alpha: _Optional[float] = ..., version_lease_ms: _Optional[int] = ...) -> None: ...
 
 class DatasetStatsRequest(_message.Message):
     __slots__ = ()

@@ -102,7 +102,8 @@ class ScorerServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetModelInfo(self, request, context):
-        """What model is serving: version, dataset, metrics, parameters. Never fails once serving.
+        """What model is serving: version, dataset, metrics, parameters, and a lease on the version.
+        Never fails once serving.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

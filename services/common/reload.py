@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -24,13 +25,14 @@ class ArtifactWatcher(Generic[T]):
     `build(location)` loads and verifies the artifact and makes what the service serves (a model,
     an index); it runs in a worker thread, so requests keep being answered by the old one while
     the new one is built. `swap(new)` then replaces it in one assignment on the event loop, so
-    each request sees either the old or the new one, never a mix, and none is dropped. A version
+    each request sees either the old or the new one, never a mix, and none is dropped. `swap` may
+    be a coroutine function (the scorer's waits for its version leases to run out first). A version
     that fails to load is logged once and skipped until LATEST names another one; the old one
     keeps serving. A location that is a version directory (no LATEST) never changes.
     """
 
     def __init__(self, location: Path | str, current_version: str, build: Callable[[Path], tuple[str, T]],
-                 swap: Callable[[T], None], interval: float = 1.0) -> None:
+                 swap: Callable[[T], Awaitable[None] | None], interval: float = 1.0) -> None:
         self.location = location
         self.enabled = interval > 0 and parse_s3_uri(location) is None
         self.version = current_version
@@ -55,8 +57,10 @@ class ArtifactWatcher(Generic[T]):
             return False
         if version == self.version:
             return False
+        swapped = self._swap(built)
+        if inspect.isawaitable(swapped):
+            await swapped
         old, self.version = self.version, version
-        self._swap(built)
         log.info("artifact reloaded", extra={"old": old, "new": version})
         return True
 

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from services.gateway.clients import ScorerClient
 from services.gateway.errors import BackendError
 
 log = logging.getLogger(__name__)
+# Share of a version lease the gateway uses: counted from when it sent the request (before the scorer
+# granted it), this margin also covers the two machines' clocks running at slightly different rates.
+LEASE_SHARE = 0.9
 
 
 class ModelVersion:
@@ -27,15 +31,18 @@ class ModelVersion:
         self._reachable = True
         self._running: asyncio.Task | None = None  # the version check in flight, if any
         self._queued: asyncio.Task | None = None  # the check that starts when it finishes
+        self._leased_until = 0.0  # monotonic time until which `version` is promised not to change
 
     def observe(self, version: str) -> None:
         """Takes the version a scorer reply carried."""
         if version and version != self.version:
             log.info("model version changed", extra={"old": self.version or None, "new": version})
             self.version = version
+            self._leased_until = 0.0  # the lease was on the old version (another scorer replica?)
 
     async def refresh(self) -> bool:
         """Asks the scorer once; keeps the last known values when it does not answer."""
+        sent = time.monotonic()
         try:
             info = await self._scorer.model_info()
         except BackendError as exc:
@@ -47,6 +54,8 @@ class ModelVersion:
         self._reachable = True
         self.observe(info.model_version)
         self.default_alpha = round(float(info.default_alpha), 4)
+        if info.version_lease_ms and info.model_version == self.version:
+            self._leased_until = max(self._leased_until, sent + LEASE_SHARE * info.version_lease_ms / 1000)
         return True
 
     async def confirmed(self, timeout: float) -> str:
@@ -56,8 +65,12 @@ class ModelVersion:
 
         Asked before every cache read: after a hot reload the scorer swaps models without a
         restart, and an answer cached under the old version must not be served even once, which
-        the background refresh alone cannot promise. Concurrent requests share one check (see
-        _shared_check), and the short timeout keeps a silent scorer from eating their deadline."""
+        the background refresh alone cannot promise. While the scorer's lease on the version runs
+        (services/scorer/lease.py: it swaps only once its leases are over) no check is needed.
+        Concurrent requests share one check (see _shared_check), and the short timeout keeps a
+        silent scorer from eating their deadline."""
+        if self.version and time.monotonic() < self._leased_until:
+            return self.version
         try:
             return await asyncio.wait_for(asyncio.shield(self._shared_check()), timeout)
         except asyncio.TimeoutError:

@@ -16,6 +16,7 @@ from movierec.v1 import scorer_pb2_grpc  # noqa: E402
 from services.common.artifact import load_artifact  # noqa: E402
 from services.common.artifact_source import local_artifact_path  # noqa: E402
 from services.common.grpc_server import run_main, serve_reloading  # noqa: E402
+from services.scorer.lease import VersionLeases  # noqa: E402
 from services.scorer.model import HybridModel  # noqa: E402
 from services.scorer.server import ScorerServicer  # noqa: E402
 from services.scorer.settings import ScorerSettings  # noqa: E402
@@ -36,11 +37,17 @@ def load_model(location: Path) -> tuple[str, HybridModel]:
 async def serve(settings: ScorerSettings) -> None:
     """Loads and verifies the artifact, then serves until SIGTERM or SIGINT, swapping in new versions."""
     version, model = load_model(local_artifact_path(settings.artifact_dir))
-    servicer = ScorerServicer(model)
-    # A request reads servicer.model once, so it is answered wholly by the old or the new model.
+    servicer = ScorerServicer(model, VersionLeases(settings.version_lease_seconds))
+
+    async def swap(new: HybridModel) -> None:
+        # A request reads servicer.model once, so it is answered wholly by the old or the new model;
+        # the swap waits for the version leases granted to gateways to run out.
+        waited = await servicer.leases.swap(lambda: setattr(servicer, "model", new))
+        log.info("model swapped", extra={"model_version": new.version, "lease_wait_seconds": round(waited, 3)})
+
     await serve_reloading("movierec.v1.Scorer", settings,
                           lambda server: scorer_pb2_grpc.add_ScorerServicer_to_server(servicer, server),
-                          version, load_model, lambda new: setattr(servicer, "model", new))
+                          version, load_model, swap)
 
 
 if __name__ == "__main__":

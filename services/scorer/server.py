@@ -11,6 +11,7 @@ import numpy as np
 
 from movierec.v1 import common_pb2, scorer_pb2, scorer_pb2_grpc
 from services.common.validation import count_or_default
+from services.scorer.lease import VersionLeases
 from services.scorer.model import LIKED_RATING, HybridModel, Ranked, UnknownIdError
 
 MAX_LIKED = 100
@@ -60,8 +61,10 @@ def _alpha(request, default: float) -> float:
 class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
     """Serves one HybridModel; `self.model` is replaced whole, so a swap is atomic per request."""
 
-    def __init__(self, model: HybridModel) -> None:
+    def __init__(self, model: HybridModel, leases: VersionLeases | None = None) -> None:
         self.model = model
+        self.leases = leases or VersionLeases(0.0)
+        self._info: tuple[HybridModel, scorer_pb2.ModelInfo] | None = None  # built once per model
 
     def _movie(self, model: HybridModel, row: int) -> common_pb2.Movie:
         m = model.movies[row]
@@ -139,8 +142,7 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
         return scorer_pb2.SimilarMoviesResponse(movie=self._movie(model, row), similar=self._scored(model, ranked),
                                                 model_version=model.version)
 
-    async def GetModelInfo(self, request, context):
-        model = self.model
+    def _model_info(self, model: HybridModel) -> scorer_pb2.ModelInfo:
         m = model.manifest
         dataset = m.get("dataset", {})
         metrics = {k: float(v) for k, v in m.get("metrics", {}).items() if isinstance(v, (int, float))}
@@ -149,6 +151,15 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
             model_version=model.version, dataset=str(dataset.get("name", "")), trained_at=str(m.get("created_at", "")),
             metrics=metrics, params=params, n_users=int(dataset.get("n_users", len(model.user_row))),
             n_movies=model.n_items, n_ratings=int(dataset.get("n_ratings", 0)), default_alpha=model.default_alpha)
+
+    async def GetModelInfo(self, request, context):
+        model = self.model
+        if self._info is None or self._info[0] is not model:
+            self._info = (model, self._model_info(model))
+        reply = scorer_pb2.ModelInfo()
+        reply.CopyFrom(self._info[1])
+        reply.version_lease_ms = round(1000 * self.leases.grant())
+        return reply
 
     async def GetDatasetStats(self, request, context):
         model = self.model

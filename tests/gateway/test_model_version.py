@@ -43,3 +43,20 @@ async def test_a_request_arriving_during_a_check_waits_for_a_newer_one(backends:
         assert len(version.started) == 2 and version.started[1] >= arrived
     finally:
         await scorer.close()
+
+
+async def test_no_check_while_the_scorers_version_lease_runs(backends: Stack) -> None:
+    scorer = ScorerClient(backends.scorer_address, timeout=2.0)
+    try:
+        info = await scorer.model_info()
+        assert info.version_lease_ms > 0  # the scorer's default SCORER_VERSION_LEASE_SECONDS
+        version = CountingVersion(scorer, 60.0)
+        assert await version.confirmed(2.0) == "v-test-1"  # asks, and gets a lease
+        for _ in range(20):
+            assert await version.confirmed(2.0) == "v-test-1"
+        assert len(version.started) == 1
+        await asyncio.sleep(info.version_lease_ms / 1000)  # the lease has run out: ask again
+        assert await version.confirmed(2.0) == "v-test-1"
+        assert len(version.started) == 2
+    finally:
+        await scorer.close()
