@@ -3,6 +3,7 @@ from services.client.base import CallError, ServiceClient
 from services.client.matcher import MatcherClient
 from services.client.retry import NO_RETRY, RetryPolicy
 from services.client.scorer import ScorerClient, recommend_request
+from services.common.tls import ClientTls, client_tls
 
-__all__ = ["CallError", "MatcherClient", "NO_RETRY", "RetryPolicy", "ScorerClient", "ServiceClient",
-           "recommend_request"]
+__all__ = ["CallError", "ClientTls", "MatcherClient", "NO_RETRY", "RetryPolicy", "ScorerClient", "ServiceClient",
+           "client_tls", "recommend_request"]

@@ -10,6 +10,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from services.client.retry import AttemptsFailed, RetryPolicy, call_with_retries
 from services.common.request_id import METADATA_KEY, current_request_id, new_request_id
+from services.common.tls import ClientTls, aio_channel
 
 Reply = TypeVar("Reply")
 DEFAULT_TIMEOUT = 2.0
@@ -41,20 +42,22 @@ class ServiceClient:
 
     `timeout` is the deadline of one logical call in seconds, retries included. The request id is
     the `request_id` argument of a call, else `current_request_id` (set by a server interceptor or
-    the gateway per HTTP request), else a fresh one. Use as `async with` or call `close()`.
+    the gateway per HTTP request), else a fresh one. With `tls` (services.common.tls.client_tls) the
+    channel speaks TLS and verifies the server against its CA; without, plaintext.
+    Use as `async with` or call `close()`.
     """
 
     service = ""  # short name used in errors, e.g. "matcher"
     service_name = ""  # full gRPC service name, e.g. "movierec.v1.Matcher"
 
     def __init__(self, address: str, *, timeout: float = DEFAULT_TIMEOUT, retry: RetryPolicy = RetryPolicy(),
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, tls: ClientTls | None = None) -> None:
         if not timeout > 0:
             raise ValueError(f"timeout must be > 0 seconds, got {timeout}")
         self.address = address
         self.timeout = timeout
         self.retry = retry
-        self.channel = grpc.aio.insecure_channel(address, options=list(CHANNEL_OPTIONS))
+        self.channel = aio_channel(address, tls, list(CHANNEL_OPTIONS))
         self._health = health_pb2_grpc.HealthStub(self.channel)
         self._rng = random.Random(seed)  # backoff jitter only
 

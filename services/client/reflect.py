@@ -3,19 +3,24 @@
     python -m services.client.reflect 127.0.0.1:50051 list
     python -m services.client.reflect 127.0.0.1:50051 describe movierec.v1.Matcher
     python -m services.client.reflect 127.0.0.1:50051 call movierec.v1.Matcher/Resolve '{"queries": ["heat"]}'
+    python -m services.client.reflect --tls-ca ca.pem matcher:50051 list    # a server that speaks TLS
 
-Nothing of movierec is imported: every type comes from the server's reflection service, as it
-would for another team's tool (the JSON request and reply use protobuf's JSON mapping).
+Nothing of movierec's contract is imported (only its TLS helper): every type comes from the server's
+reflection service, as it would for another team's tool (the JSON request and reply use protobuf's
+JSON mapping).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import grpc
 from google.protobuf import descriptor_pool, json_format, message_factory
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+
+from services.common.tls import blocking_channel, client_tls
 
 
 class Reflected:
@@ -48,6 +53,10 @@ class Reflected:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.client.reflect", description=__doc__.splitlines()[0])
     parser.add_argument("address", help="host:port of a matcher or scorer")
+    parser.add_argument("--tls-ca", type=Path, help="PEM CA of the server's certificate: connect with TLS")
+    parser.add_argument("--tls-cert", type=Path, help="PEM client certificate (servers that require mutual TLS)")
+    parser.add_argument("--tls-key", type=Path, help="PEM key of --tls-cert")
+    parser.add_argument("--tls-server-name", help="name to check in the server's certificate instead of the host")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="services the server offers")
     describe = sub.add_parser("describe", help="RPCs of one service")
@@ -57,7 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     call.add_argument("request", nargs="?", default="{}", help="JSON request body")
     call.add_argument("--request-id", default=None, help="x-request-id metadata to send")
     args = parser.parse_args(argv)
-    with grpc.insecure_channel(args.address) as channel:
+    try:
+        tls = client_tls(args.tls_ca, args.tls_cert, args.tls_key, args.tls_server_name,
+                         names=("--tls-ca", "--tls-cert", "--tls-key", "--tls-server-name"))
+    except ValueError as e:
+        parser.error(str(e))
+    with blocking_channel(args.address, tls) as channel:
         reflected = Reflected(channel)
         try:
             if args.command == "list":

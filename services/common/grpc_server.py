@@ -19,6 +19,7 @@ from services.common.metrics import GrpcMetricsInterceptor, ServiceMetrics
 from services.common.reload import ArtifactWatcher
 from services.common.request_id import RequestIdInterceptor, install_log_filter
 from services.common.settings import GrpcServiceSettings, SettingsError, load_settings
+from services.common.tls import ServerTls
 
 log = logging.getLogger(__name__)
 S = TypeVar("S", bound=GrpcServiceSettings)
@@ -35,13 +36,17 @@ class GrpcService:
     itself (what grpcurl-style tools need to call without the .proto files). Every call runs
     under its `x-request-id` (services/common/request_id.py), is counted and timed
     (services/common/metrics.py; GET /metrics on `metrics_port` when not 0), and corrupt request
-    bytes get INVALID_ARGUMENT (services/common/decode_guard.py).
+    bytes get INVALID_ARGUMENT (services/common/decode_guard.py). With `tls` the port serves TLS
+    (mutual TLS when it has a client CA; services/common/tls.py), else plaintext.
     """
 
     def __init__(self, name: str, address: str, register: Callable[[grpc.aio.Server], None],
-                 grace: float = 5.0, reflection: bool = True, metrics_port: int = 0) -> None:
+                 grace: float = 5.0, reflection: bool = True, metrics_port: int = 0,
+                 tls: ServerTls | None = None) -> None:
         self.name = name  # full service name, e.g. "movierec.v1.Matcher"
         self.grace = grace
+        # One port, one mode: with `tls` the port speaks TLS only (plaintext clients get UNAVAILABLE).
+        self.tls = "off" if tls is None else "mutual" if tls.client_ca is not None else "on"
         self.metrics = ServiceMetrics(name.rsplit(".", 1)[-1].lower())
         self.metrics_port = metrics_port
         self.server = grpc.aio.server(options=[("grpc.so_reuseport", 0)], interceptors=[
@@ -54,7 +59,8 @@ class GrpcService:
                 (name, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, grpc_reflection.SERVICE_NAME),
                 self.server)
         try:
-            self.port = self.server.add_insecure_port(address)
+            self.port = (self.server.add_insecure_port(address) if tls is None
+                         else self.server.add_secure_port(address, tls.credentials()))
         except RuntimeError as e:  # grpc reports a busy or invalid address this way
             raise OSError(f"{name}: cannot bind {address}: {e}") from None
         host = address.rsplit(":", 1)[0]
@@ -71,7 +77,7 @@ class GrpcService:
         if self.metrics_port:  # Prometheus text format on the service's host (internal by default)
             self.metrics.serve_http(self.metrics_port, host=self.address.rsplit(":", 1)[0].strip("[]"))
         await self._set(health_pb2.HealthCheckResponse.SERVING)
-        log.info("serving", extra={"service": self.name, "address": self.address, "port": self.port})
+        log.info("serving", extra={"service": self.name, "address": self.address, "port": self.port, "tls": self.tls})
 
     async def stop(self) -> None:
         await self._set(health_pb2.HealthCheckResponse.NOT_SERVING)
@@ -122,7 +128,8 @@ async def serve_reloading(name: str, settings: GrpcServiceSettings, register: Ca
     thread, off the event loop); `swap(thing)` installs it in one assignment.
     """
     service = GrpcService(name, settings.address, register, settings.grace_seconds,
-                          reflection=settings.reflection, metrics_port=settings.metrics_port)
+                          reflection=settings.reflection, metrics_port=settings.metrics_port,
+                          tls=settings.server_tls())
     watcher = ArtifactWatcher(settings.artifact_dir, version, load, swap, settings.reload_seconds)
     watching = asyncio.create_task(watcher.run())
     try:

@@ -37,9 +37,9 @@ class Backends:
 
     @classmethod
     def from_settings(cls, settings: GatewaySettings) -> Backends:
-        timeout = settings.rpc_timeout_seconds
-        return cls(MatcherClient(settings.matcher_address, timeout=timeout),
-                   ScorerClient(settings.scorer_address, timeout=timeout))
+        timeout, tls = settings.rpc_timeout_seconds, settings.client_tls()
+        return cls(MatcherClient(settings.matcher_address, timeout=timeout, tls=tls),
+                   ScorerClient(settings.scorer_address, timeout=timeout, tls=tls))
 
     async def close(self) -> None:
         await self.matcher.close()

@@ -1,11 +1,12 @@
 """Typed gateway settings from GATEWAY_* environment variables, validated at start-up."""
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.common import settings as common
-from services.common.settings import LogLevel, PeerAddress, SettingsError
+from services.common.settings import LogLevel, OptionalPath, PeerAddress, SettingsError
+from services.common.tls import ClientTls, client_tls
 
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 __all__ = ["GatewaySettings", "SettingsError", "load_settings"]
@@ -39,6 +40,21 @@ class GatewaySettings(BaseSettings):
     # Comma-separated origins allowed to call the API from a browser; empty = same-origin only.
     cors_origins: str = ""
     metrics_enabled: bool = True  # GET /metrics (Prometheus text format)
+    # TLS to the matcher and scorer (services/common/tls.py); no CA = plaintext.
+    tls_ca: OptionalPath = None  # PEM CA that signed the backends' certificates: connect with TLS
+    tls_cert: OptionalPath = None  # PEM client certificate + key, for backends that require mutual TLS
+    tls_key: OptionalPath = None
+    tls_server_name: str = ""  # name to check in the backends' certificates instead of the address's host
+
+    @model_validator(mode="after")
+    def _tls_files_fit(self) -> "GatewaySettings":
+        self.client_tls()  # reads and checks the files now, so a bad one stops start-up naming its variable
+        return self
+
+    def client_tls(self) -> ClientTls | None:
+        """TLS credentials for the backends' channels, or None for plaintext."""
+        return client_tls(self.tls_ca, self.tls_cert, self.tls_key, self.tls_server_name.strip() or None,
+                          names=("GATEWAY_TLS_CA", "GATEWAY_TLS_CERT", "GATEWAY_TLS_KEY", "GATEWAY_TLS_SERVER_NAME"))
 
     @property
     def cors_origin_list(self) -> list[str]:
