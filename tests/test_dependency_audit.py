@@ -109,7 +109,8 @@ def test_a_service_error_is_not_mistaken_for_a_clean_audit(tmp_path) -> None:
     server = OsvStandIn({}, status=503)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        done = run_audit("-r", str(requirements(tmp_path, "six==1.17.0\n")), "--service", "osv", "--osv-url", server.url)
+        pins = str(requirements(tmp_path, "six==1.17.0\n"))
+        done = run_audit("-r", pins, "--service", "osv", "--osv-url", server.url)
     finally:
         server.shutdown()
         server.server_close()

@@ -8,6 +8,7 @@ from typing import TypeVar
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.client.deadline import capped
 from services.client.retry import AttemptsFailed, RetryPolicy, call_with_retries
 from services.common.request_id import METADATA_KEY, current_request_id, new_request_id
 from services.common.tls import ClientTls, aio_channel
@@ -40,7 +41,9 @@ class CallError(Exception):
 class ServiceClient:
     """A grpc.aio channel to one service; every call has a deadline, retries and an x-request-id.
 
-    `timeout` is the deadline of one logical call in seconds, retries included. The request id is
+    `timeout` is the deadline of one logical call in seconds, retries included; inside
+    `services.client.deadline.deadline(...)` (the gateway opens one per HTTP request) a call gets no
+    more than the time left, and none at all once it is spent (DEADLINE_EXCEEDED). The request id is
     the `request_id` argument of a call, else `current_request_id` (set by a server interceptor or
     the gateway per HTTP request), else a fresh one. With `tls` (services.common.tls.client_tls) the
     channel speaks TLS and verifies the server against its CA; without, plaintext.
@@ -69,19 +72,25 @@ class ServiceClient:
                    timeout: float | None = None, request_id: str | None = None) -> Reply:
         """Runs one unary RPC of this client's stub under the policy; a failure raises `_error(...)`."""
         rid = request_id or current_request_id.get() or new_request_id()
+        budget = capped(timeout or self.timeout)
+        if budget <= 0:  # nothing left for this call: fail without sending it
+            raise self._error(method, grpc.StatusCode.DEADLINE_EXCEEDED,
+                              "the deadline of the work this call belongs to has passed; not sent", 0)
         try:
             reply, _ = await call_with_retries(
-                rpc, request, timeout=timeout or self.timeout, metadata=((METADATA_KEY, rid),),
-                policy=self.retry, rng=self._rng)
+                rpc, request, timeout=budget, metadata=((METADATA_KEY, rid),), policy=self.retry, rng=self._rng)
         except AttemptsFailed as failed:
             raise self._error(method, failed.error.code(), failed.error.details() or "", failed.attempts) from None
         return reply
 
     async def healthy(self, timeout: float | None = None) -> bool:
         """True when the server answers SERVING for this client's service within the deadline (no retry)."""
+        budget = capped(timeout or self.timeout)
+        if budget <= 0:
+            return False
         try:
             reply = await self._health.Check(health_pb2.HealthCheckRequest(service=self.service_name),
-                                             timeout=timeout or self.timeout)
+                                             timeout=budget)
         except grpc.aio.AioRpcError:
             return False
         return reply.status == health_pb2.HealthCheckResponse.SERVING

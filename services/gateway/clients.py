@@ -21,11 +21,12 @@ class _AsBackendError:
 
 
 class MatcherClient(_AsBackendError, client.MatcherClient):
-    """Matcher calls (deadline = GATEWAY_RPC_TIMEOUT_SECONDS per call, retries included)."""
+    """Matcher calls: each within GATEWAY_RPC_TIMEOUT_SECONDS (retries included) and within what is
+    left of its HTTP request's GATEWAY_REQUEST_DEADLINE_SECONDS (request_id.py opens it)."""
 
 
 class ScorerClient(_AsBackendError, client.ScorerClient):
-    """Scorer calls (deadline = GATEWAY_RPC_TIMEOUT_SECONDS per call, retries included)."""
+    """Scorer calls, bounded like MatcherClient's."""
 
 
 class Backends:

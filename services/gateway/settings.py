@@ -24,6 +24,10 @@ class GatewaySettings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     cache_ttl_seconds: int = Field(3600, ge=1, le=30 * 24 * 3600)
     rpc_timeout_seconds: float = Field(2.0, gt=0, le=60, allow_inf_nan=False)
+    # One budget per HTTP request, set when it arrives: every backend call and retry of the request
+    # gets min(rpc_timeout_seconds, what is left), so a request of several calls (version check,
+    # matcher, scorer) against a frozen backend still answers (503) within about this long.
+    request_deadline_seconds: float = Field(2.0, gt=0, le=120, allow_inf_nan=False)
     redis_timeout_seconds: float = Field(0.2, gt=0, le=10, allow_inf_nan=False)
     # After a Redis failure the cache is skipped this long before Redis is tried again.
     redis_retry_seconds: float = Field(3.0, gt=0, le=300, allow_inf_nan=False)

@@ -61,7 +61,8 @@ async def test_a_plaintext_client_to_a_tls_server_is_unavailable(tls_matcher) ->
 
 async def test_a_server_certificate_from_another_ca_is_refused(pki, tls_matcher) -> None:
     wrong = client_tls(pki.other_ca)
-    await assert_unavailable(lambda: MatcherClient(tls_matcher, retry=NO_RETRY, tls=wrong), lambda m: m.resolve(["heat"]))
+    await assert_unavailable(lambda: MatcherClient(tls_matcher, retry=NO_RETRY, tls=wrong),
+                             lambda m: m.resolve(["heat"]))
 
 
 async def test_the_name_checked_in_the_certificate_can_be_set(pki, tls_matcher) -> None:
@@ -128,8 +129,10 @@ def start_matcher(env: dict[str, str], artifact_dir: Path) -> subprocess.Complet
 @pytest.mark.parametrize(("env", "says"), [
     ({"MATCHER_TLS_CERT": "{server_cert}"}, "MATCHER_TLS_CERT is set but MATCHER_TLS_KEY is not"),
     ({"MATCHER_TLS_KEY": "{server_key}"}, "MATCHER_TLS_KEY is set but MATCHER_TLS_CERT is not"),
-    ({"MATCHER_TLS_CERT": "{missing}", "MATCHER_TLS_KEY": "{server_key}"}, "cannot read the certificate (MATCHER_TLS_CERT)"),
-    ({"MATCHER_TLS_CERT": "{server_cert}", "MATCHER_TLS_KEY": "{directory}"}, "cannot read the private key (MATCHER_TLS_KEY)"),
+    ({"MATCHER_TLS_CERT": "{missing}", "MATCHER_TLS_KEY": "{server_key}"},
+     "cannot read the certificate (MATCHER_TLS_CERT)"),
+    ({"MATCHER_TLS_CERT": "{server_cert}", "MATCHER_TLS_KEY": "{directory}"},
+     "cannot read the private key (MATCHER_TLS_KEY)"),
     ({"MATCHER_TLS_CERT": "{server_cert}", "MATCHER_TLS_KEY": "{client_key}"}, "are not a usable pair"),
     ({"MATCHER_TLS_CERT": "{server_cert}", "MATCHER_TLS_KEY": "{server_key}", "MATCHER_TLS_CLIENT_CA": "{not_pem}"},
      "client CA (MATCHER_TLS_CLIENT_CA)"),

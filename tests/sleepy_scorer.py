@@ -1,0 +1,49 @@
+"""A scorer whose handlers sleep once frozen: a real gRPC server on loopback that accepts calls and never
+answers them in time (what a stalled scorer looks like to its clients), while its health service still
+says SERVING."""
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from movierec.v1 import scorer_pb2, scorer_pb2_grpc
+from services.common.grpc_server import GrpcService
+
+VERSION = "v-sleepy"
+
+
+class SleepyScorer(scorer_pb2_grpc.ScorerServicer):
+    """Answers GetModelInfo and Recommend at once until `frozen`; then each call sleeps `sleep` seconds."""
+
+    def __init__(self, sleep: float = 60.0) -> None:
+        self.frozen = False
+        self.sleep = sleep
+        self.calls: Counter[str] = Counter()
+
+    async def _maybe_stall(self, method: str) -> None:
+        self.calls[method] += 1
+        if self.frozen:
+            await asyncio.sleep(self.sleep)
+
+    async def GetModelInfo(self, request, context):  # noqa: N802 (gRPC method names)
+        await self._maybe_stall("GetModelInfo")
+        return scorer_pb2.ModelInfo(model_version=VERSION, default_alpha=0.5)
+
+    async def Recommend(self, request, context):  # noqa: N802
+        await self._maybe_stall("Recommend")
+        return scorer_pb2.RecommendResponse(model_version=VERSION, alpha=0.5)
+
+
+@asynccontextmanager
+async def sleepy_scorer(sleep: float = 60.0) -> AsyncIterator[tuple[str, SleepyScorer]]:
+    """(address, servicer) of a running SleepyScorer; stopped (sleeping calls cancelled) on exit."""
+    servicer = SleepyScorer(sleep)
+    service = GrpcService("movierec.v1.Scorer", "127.0.0.1:0",
+                          lambda s: scorer_pb2_grpc.add_ScorerServicer_to_server(servicer, s), grace=0)
+    await service.start()
+    try:
+        yield service.address, servicer
+    finally:
+        await service.stop()
