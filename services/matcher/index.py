@@ -108,6 +108,10 @@ class TitleIndex:
             if len(key) <= SHORT_KEY_CHARS + 1:
                 short.setdefault((key[0], len(key)), []).append(entry)
         self._short_keys = {k: np.asarray(v, dtype=np.int64) for k, v in short.items()}
+        # The same as plain lists, for the fast path's scalar reads.
+        self._entry_weight_list, self._entry_row_list = weights, rows
+        self._entry_year_list = self._entry_years.tolist()
+        self._entry_article_list = articles
         # Key -> its entries, for the dictionary fast path of resolve.
         self._key_entries: dict[str, tuple[int, ...]] = {}
         for entry, key in enumerate(keys):
@@ -244,6 +248,19 @@ class TitleIndex:
             return None
         return _best_per_row(self.entry_rows[np.concatenate(entries)], np.concatenate(scores))
 
+    def _only_exact_row(self, variants: list[NormalizedTitle]) -> int | None:
+        """The row _exact would answer alone (one entry under the readings' keys, confidence 1.0), else None."""
+        found = {e for v in variants for e in self._key_entries.get(v.key, ())}
+        if len(found) != 1:
+            return None
+        entry = found.pop()
+        for v in variants:  # any reading of the key with factors 1.0: not an acronym, same year and article
+            if (v.key == self.entry_keys[entry] and self._entry_weight_list[entry] == 1.0
+                    and v.year in (None, self._entry_year_list[entry])
+                    and v.article in (None, self._entry_article_list[entry])):
+                return self._entry_row_list[entry]
+        return None
+
     def movie_confidence(self, query: str) -> np.ndarray:
         """(M,) float32 confidence that `query` means each movie, by full scoring (see _scored); 0 where not scored."""
         best = np.zeros(len(self.movies), dtype=np.float32)
@@ -264,6 +281,9 @@ class TitleIndex:
         variants = self.query_variants(query)
         if not variants:
             return None, []
+        only = self._only_exact_row(variants)
+        if only is not None:  # most typed titles: one movie under the key, no alternatives, no numpy
+            return self.candidate(only, 1.0), []
         rows, confidence = self._exact(variants) or self._scored(variants)
         keep = confidence >= ALTERNATIVE_FLOOR
         rows, confidence = rows[keep], confidence[keep]

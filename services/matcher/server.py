@@ -4,6 +4,7 @@ from __future__ import annotations
 import grpc
 
 from movierec.v1 import common_pb2, matcher_pb2, matcher_pb2_grpc
+from services.common.artifact import CatalogMovie
 from services.common.validation import count_or_default, non_blank_text
 from services.matcher.index import Candidate, TitleIndex
 
@@ -17,10 +18,12 @@ MAX_SUGGESTIONS = 50
 DEFAULT_SUGGESTIONS = 10
 
 
+def _movie(m: CatalogMovie) -> common_pb2.Movie:
+    return common_pb2.Movie(movie_id=m.movie_id, title=m.title, year=m.year, genres=m.genres)
+
+
 def _candidate(candidate: Candidate) -> matcher_pb2.Candidate:
-    m = candidate.movie
-    movie = common_pb2.Movie(movie_id=m.movie_id, title=m.title, year=m.year, genres=m.genres)
-    return matcher_pb2.Candidate(movie=movie, confidence=candidate.confidence)
+    return matcher_pb2.Candidate(movie=_movie(candidate.movie), confidence=candidate.confidence)
 
 
 def _check_resolve(request: matcher_pb2.ResolveRequest) -> int:
@@ -46,6 +49,19 @@ class MatcherServicer(matcher_pb2_grpc.MatcherServicer):
     def __init__(self, index: TitleIndex, catalog_version: str) -> None:
         self.index = index
         self.catalog_version = catalog_version
+        # Movie messages already built, per movie id, for the index they came from: copying one into a
+        # reply costs half of building it from the movie's fields.
+        self._movies: dict[int, common_pb2.Movie] = {}
+        self._movies_of = index
+
+    def _fill(self, candidate: matcher_pb2.Candidate, found: Candidate) -> None:
+        if self._movies_of is not self.index:  # a new catalog was swapped in
+            self._movies, self._movies_of = {}, self.index
+        movie = self._movies.get(found.movie.movie_id)
+        if movie is None:
+            movie = self._movies[found.movie.movie_id] = _movie(found.movie)
+        candidate.movie.CopyFrom(movie)
+        candidate.confidence = found.confidence
 
     async def Resolve(self, request: matcher_pb2.ResolveRequest,
                       context: grpc.aio.ServicerContext) -> matcher_pb2.ResolveResponse:
@@ -53,15 +69,15 @@ class MatcherServicer(matcher_pb2_grpc.MatcherServicer):
             max_alternatives = _check_resolve(request)
         except ValueError as e:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
-        results = []
+        reply = matcher_pb2.ResolveResponse(catalog_version=self.catalog_version)
         for query in request.queries:
             best, alternatives = self.index.resolve(query.strip(), max_alternatives)
-            resolution = matcher_pb2.Resolution(query=query, matched=best is not None,
-                                                alternatives=[_candidate(c) for c in alternatives])
+            resolution = reply.results.add(query=query, matched=best is not None)
             if best is not None:
-                resolution.best.CopyFrom(_candidate(best))
-            results.append(resolution)
-        return matcher_pb2.ResolveResponse(results=results, catalog_version=self.catalog_version)
+                self._fill(resolution.best, best)
+            for alternative in alternatives:
+                self._fill(resolution.alternatives.add(), alternative)
+        return reply
 
     async def Suggest(self, request: matcher_pb2.SuggestRequest,
                       context: grpc.aio.ServicerContext) -> matcher_pb2.SuggestResponse:

@@ -1,6 +1,8 @@
 """The Matcher over a real grpc.aio server on a free loopback port: replies, validation, health."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -71,6 +73,27 @@ async def test_alternatives_default_to_three_and_follow_the_request(served):
     # a catalog title: answered from the key table; its alternatives are the movies of the same title only
     (exact,) = (await resolve(stub, "the godfather", max_alternatives=10)).results
     assert exact.best.movie.movie_id == 127 and exact.best.confidence == 1.0 and not exact.alternatives
+
+
+async def test_a_swapped_in_catalog_answers_with_its_own_titles(tiny_artifact_root):
+    # The servicer keeps built Movie messages; after a hot reload they must come from the new catalog.
+    manifest, movies = load_catalog(tiny_artifact_root)
+    servicer = MatcherServicer(TitleIndex(movies), manifest["version"])
+    service = GrpcService("movierec.v1.Matcher", "127.0.0.1:0",
+                          lambda server: matcher_pb2_grpc.add_MatcherServicer_to_server(servicer, server), grace=0.5)
+    await service.start()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{service.port}") as channel:
+            stub = matcher_pb2_grpc.MatcherStub(channel)
+            (before,) = (await resolve(stub, "heat")).results
+            assert (before.best.movie.movie_id, before.best.movie.title) == (273, "Heat")
+            renamed = tuple(replace(m, title="Heat Wave") if m.movie_id == 273 else m for m in movies)
+            servicer.index, servicer.catalog_version = TitleIndex(renamed), "v2"
+            reply = await resolve(stub, "heat wave")
+            assert reply.catalog_version == "v2"
+            assert (reply.results[0].best.movie.movie_id, reply.results[0].best.movie.title) == (273, "Heat Wave")
+    finally:
+        await service.stop()
 
 
 async def test_suggest(served):
