@@ -3,6 +3,13 @@
 #   docker build -f deploy/docker/gateway.Dockerfile -t movierec-gateway .
 # Runs as a numeric non-root user with a read-only root filesystem (it writes nothing).
 
+# The dashboard's chart library (Chart.js), from the npm lock, so the image serves it without a CDN
+# (a local services/gateway/web/node_modules never enters the build context: .dockerignore).
+FROM node:20.18.1-bookworm-slim AS web
+WORKDIR /web
+COPY services/gateway/web/package.json services/gateway/web/package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
 FROM python:3.11.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY deploy/locks/serving.txt /tmp/lock.txt
@@ -16,6 +23,7 @@ COPY services/__init__.py services/__init__.py
 COPY services/common/ services/common/
 COPY services/client/ services/client/
 COPY services/gateway/ services/gateway/
+COPY --from=web /web/node_modules/chart.js/dist/chart.umd.min.js services/gateway/web/node_modules/chart.js/dist/chart.umd.min.js
 RUN python -m compileall -q /app
 
 FROM python:3.11.11-slim-bookworm

@@ -42,6 +42,12 @@ class Dockerfile:
     def final(self) -> Stage:
         return self.stages[-1]
 
+    @property
+    def build(self) -> Stage:
+        """The stage named "build": the Python one that installs the lock and copies the code."""
+        (stage,) = [s for s in self.stages if s.name == "build"]
+        return stage
+
     def exec_form(self, instruction: str) -> list[str]:
         """The final stage's last ENTRYPOINT/CMD as a list (exec form is JSON); [] when there is none."""
         values = self.final.values(instruction)

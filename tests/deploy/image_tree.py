@@ -70,13 +70,13 @@ def assemble_app(image: str, into: Path) -> Path:
     app = into / "app"
     app.mkdir()
     rules = dockerignore_rules()
-    build = dockerfile(image).stages[0]
+    build = dockerfile(image).build
     workdir = None
     for instruction, value in build.instructions:
         if instruction == "WORKDIR":
             workdir = value
-        if instruction != "COPY" or workdir != "/app":
-            continue
+        if instruction != "COPY" or workdir != "/app" or value.startswith("--from="):
+            continue  # files from another stage (the gateway's npm stage) are not in the repository
         src, dest = value.split()
         source = ROOT / src
         assert source.exists(), f"{image}.Dockerfile copies {src}, which does not exist"

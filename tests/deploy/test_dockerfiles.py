@@ -12,6 +12,7 @@ from scripts.stack import ROOT
 from tests.deploy.deploy_files import IMAGES, SERVICES, dockerfile, final_env
 from tests.deploy.image_tree import assemble_app, lock_pins, requirement_pins
 
+PINNED_NODE = re.compile(r"^node:\d+\.\d+\.\d+-(bookworm|trixie)-slim$")
 PINNED_PYTHON = re.compile(r"^python:3\.11\.\d+-slim-(bookworm|trixie)(@sha256:[0-9a-f]{64})?$")
 LOCKS = {"matcher": "serving", "scorer": "serving", "gateway": "serving", "trainer": "trainer"}
 PORTS = {"matcher": 50051, "scorer": 50052, "gateway": 8000}
@@ -20,15 +21,19 @@ PORTS = {"matcher": 50051, "scorer": 50052, "gateway": 8000}
 @pytest.mark.parametrize("image", IMAGES)
 def test_multi_stage_on_one_pinned_slim_base(image):
     df = dockerfile(image)
-    assert len(df.stages) >= 2, f"{df.path}: expected a build stage and a final stage"
-    bases = {s.base for s in df.stages}
+    python = [s for s in df.stages if s.name != "web"]
+    assert len(python) >= 2, f"{df.path}: expected a build stage and a final stage"
+    bases = {s.base for s in python}
     assert len(bases) == 1 and PINNED_PYTHON.match(bases.pop()), f"{df.path}: one python:3.11.<patch>-slim base"
-    assert df.stages[0].name == "build"
+    assert python[0].name == "build"
+    web = [s for s in df.stages if s.name == "web"]
+    assert not web or (image == "gateway" and PINNED_NODE.match(web[0].base)), \
+        f"{df.path}: only the gateway has an npm stage, on a pinned node:<x.y.z>-<debian>-slim"
 
 
 @pytest.mark.parametrize("image", IMAGES)
 def test_dependencies_come_from_the_hash_lock_without_a_pip_cache(image):
-    build = dockerfile(image).stages[0]
+    build = dockerfile(image).build
     lock = f"deploy/locks/{LOCKS[image]}.txt"
     assert any(v.split()[0] == lock for v in build.values("COPY")), f"build stage must COPY {lock}"
     (install,) = [v for v in build.values("RUN") if "pip install" in v]
@@ -136,6 +141,7 @@ def test_dockerignore_keeps_local_state_out_of_the_build_context():
     for kept in ("services/common/artifact.py", "deploy/locks/serving.txt", "movierec/v1/scorer_pb2.py"):
         assert not dockerignore_excludes(kept, rules), kept
     for dropped in (".venv/bin/python", "artifacts/LATEST", "tests/conftest.py", ".git/HEAD", ".env",
+                    "services/gateway/web/node_modules/chart.js/package.json",
                     "services/__pycache__/x.pyc", "trainer/__pycache__/sgd.sgd_epoch-66.py311.1.nbc"):
         assert dockerignore_excludes(dropped, rules), dropped
 
@@ -190,3 +196,14 @@ def test_every_import_of_the_copied_code_is_in_the_image_lock(image, tmp_path):
         found = {d.lower().replace("_", "-") for d in distributions.get(module, [])}
         assert found, f"{image}: the code imports {module!r}, which no installed distribution provides"
         assert found & set(pins), f"{image}: the code imports {module!r} ({sorted(found)}), not in {LOCKS[image]}.txt"
+
+
+def test_gateway_image_gets_the_chart_library_from_its_npm_stage():
+    from services.gateway.dashboard import CHART_JS, WEB_DIR
+    df = dockerfile("gateway")
+    (web,) = [s for s in df.stages if s.name == "web"]
+    assert any("services/gateway/web/package-lock.json" in v for v in web.values("COPY"))
+    assert any(v.startswith("npm ci") for v in web.values("RUN")), "installed from the lock, not resolved anew"
+    served = "services/gateway/" + CHART_JS.relative_to(WEB_DIR.parent).as_posix()  # relative to /app
+    assert any(v.startswith("--from=web") and v.split()[-1] == served for v in df.build.values("COPY")), \
+        f"the build stage must copy Chart.js to {served}, where the gateway serves it from"
