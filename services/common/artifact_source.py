@@ -93,6 +93,29 @@ def local_artifact_path(location: str | os.PathLike[str], cache_dir: Path | None
     return cache_dir
 
 
+def s3_latest_version(location: str | os.PathLike[str], client: Any) -> str | None:
+    """The version an s3:// artifact root's LATEST names now (one small GET, for hot reload polls);
+    None when the location is one version directory, which never changes. Raises ArtifactError."""
+    s3 = parse_s3_uri(location)
+    if s3 is None:
+        raise ArtifactError(f"{os.fspath(location)!r} is not an s3:// location")
+    try:
+        latest = _get_text(client, s3, s3.key(LATEST), required=False)
+    except Exception as e:  # botocore's errors: endpoint down, no access, throttled
+        raise ArtifactError(f"cannot read {s3}/{LATEST}: {type(e).__name__}: {e}") from None
+    if latest is None:
+        return None
+    version = latest.strip()
+    if not _SAFE_NAME.match(version):
+        raise ArtifactError(f"{s3}/{LATEST} holds an invalid version name {version!r}")
+    return version
+
+
+def s3_client() -> Any:
+    """A boto3 S3 client from the usual sources (task role, AWS_* variables, AWS_ENDPOINT_URL_S3)."""
+    return _s3_client()
+
+
 def _s3_client() -> Any:
     try:
         import boto3  # optional extra: only S3 locations need it

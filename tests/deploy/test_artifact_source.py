@@ -9,6 +9,7 @@ import urllib.request
 from pathlib import Path
 
 import boto3
+from botocore.config import Config
 import pytest
 
 from scripts.stack import ROOT, Stack, free_port, spawn
@@ -189,3 +190,33 @@ def test_upload_script_publishes_a_version_and_refuses_to_change_one(aws, tmp_pa
     build_tiny_artifact(other, seed=7)  # same version name, different content
     with pytest.raises(ArtifactError, match="versions are immutable"):
         uploader.upload(other, f"s3://{BUCKET}/models", aws)
+
+
+async def test_watcher_on_an_s3_root_swaps_in_a_new_upload_and_survives_an_outage(uploaded, aws, monkeypatch):
+    """ArtifactWatcher polls LATEST in S3: a new upload is downloaded, verified and swapped in once;
+    an unreachable endpoint keeps the old version serving until S3 answers again."""
+    from services.common.reload import ArtifactWatcher
+
+    def build(path):
+        art = load_artifact(path)
+        return art.version, art
+
+    location = f"s3://{BUCKET}/models"
+    served = []
+    watcher = ArtifactWatcher(location, load_artifact(local_artifact_path(location)).version, build,
+                              served.append, interval=0.01)
+    assert watcher.enabled and await watcher.check() is False
+
+    build_tiny_artifact(uploaded, version="v-test-2", seed=1)
+    upload(aws, uploaded, "models")
+    assert await watcher.check() is True
+    assert [a.version for a in served] == ["v-test-2"] and await watcher.check() is False
+
+    real_endpoint = watcher._client.meta.endpoint_url
+    monkeypatch.setattr(watcher, "_client", boto3.client("s3", endpoint_url=f"http://127.0.0.1:{free_port()}",
+                                                         config=Config(retries={"max_attempts": 1})))
+    assert await watcher.check() is False and watcher.version == "v-test-2"  # logged, not raised
+    monkeypatch.setattr(watcher, "_client", boto3.client("s3", endpoint_url=real_endpoint))
+    build_tiny_artifact(uploaded, version="v-test-3", seed=2)
+    upload(aws, uploaded, "models")
+    assert await watcher.check() is True and watcher.version == "v-test-3"
