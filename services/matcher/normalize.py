@@ -76,6 +76,12 @@ def fold(text: str) -> str:
 
 def punctuation_to_spaces(text: str) -> str:
     """Removes punctuation (glued acronyms, possessives and thousands stay one word), splits digits from letters."""
+    if text.replace(" ", "").isalpha():
+        return " ".join(text.split())  # letters and spaces only (most keys): no pattern below would change a thing
+    return _punctuation_to_spaces(text)
+
+
+def _punctuation_to_spaces(text: str) -> str:
     text = _THOUSANDS.sub("", _INNER_APOSTROPHE.sub("", _GLUE.sub("", text)))
     text = _LETTER_DIGIT.sub(" ", text)
     return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
@@ -93,6 +99,12 @@ def split_year(text: str) -> tuple[str, int | None]:
     A number outside MIN_YEAR..MAX_YEAR, or one that is the whole title ("1941"), is not a year.
     """
     stripped = " ".join(text.translate(_QUOTES).split())
+    if not stripped or not (stripped[-1].isdigit() or stripped[-1] in ")]"):
+        return stripped, None  # every pattern below ends in a digit or a closing bracket
+    return _split_year(stripped)
+
+
+def _split_year(stripped: str) -> tuple[str, int | None]:
     for pattern in (_BRACKETED_YEAR, _SHORT_YEAR, _PLAIN_YEAR):
         m = pattern.match(stripped)
         if m and MIN_YEAR <= _year(m["year"]) <= MAX_YEAR and any(c.isalnum() for c in m["text"]):
@@ -147,9 +159,10 @@ def split_alternate(text: str) -> tuple[str, str | None]:
 
     Returns (text, None) when there is none. A bracketed year is not an alternate title.
     """
-    m = _ALTERNATE.match(text.strip())
+    text = text.strip()
+    m = _ALTERNATE.match(text) if text.endswith(")") else None  # the pattern's lazy start is slow on a long miss
     if m is None or split_year(f"x ({m['alt']})")[1] is not None:
-        return text.strip(), None
+        return text, None
     return m["main"].strip(), m["alt"].strip()
 
 

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import services.matcher.normalize as normalize_module
 from services.matcher.normalize import (
     NormalizedTitle, drop_article, fold, key_numbers, leading_acronym, normalize_title, punctuation_to_spaces,
     sorted_words, split_alternate, split_year, title_keys,
@@ -180,3 +183,31 @@ def test_every_spelling_of_a_catalog_title_gives_its_key(title):
     assert normalize_title(typed.upper()).key == key
     assert normalize_title(f"  {typed.lower()}  (1999) ").key == key
     assert normalize_title(f"  {typed.lower()}  (1999) ").year == 1999
+
+
+# -- the shortcuts in front of the patterns give what the patterns give ---------------------------
+
+# Title-like text: letters, digits, the punctuation the patterns look for, brackets, quotes, odd spaces.
+title_text = st.text(alphabet=st.sampled_from(list("abcXYZ é19 05.,*'’_-:()[]\t\u00a0\u2013&ⅷ٣")), max_size=30)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(title_text)
+def test_punctuation_shortcut_equals_the_patterns(text):
+    assert punctuation_to_spaces(text) == normalize_module._punctuation_to_spaces(text)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(title_text)
+def test_year_shortcut_equals_the_patterns(text):
+    stripped = " ".join(text.translate(normalize_module._QUOTES).split())
+    assert split_year(text) == normalize_module._split_year(stripped)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(title_text)
+def test_alternate_shortcut_equals_the_pattern(text):
+    m = normalize_module._ALTERNATE.match(text.strip())
+    expected = (text.strip(), None) if m is None or split_year(f"x ({m['alt']})")[1] is not None \
+        else (m["main"].strip(), m["alt"].strip())
+    assert split_alternate(text) == expected
