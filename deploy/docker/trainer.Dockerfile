@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# One-shot trainer: fetches MovieLens 100K (the recbole wheel from PyPI) and writes an artifact.
+# One-shot trainer: fetches MovieLens 100K (the recbole wheel from PyPI) and writes a servable artifact
+# (MF + the ranking blend chosen on validation users + the item graph).
 #   docker build -f deploy/docker/trainer.Dockerfile -t movierec-trainer .
 # Writes only to /artifacts (a volume), /cache (the data cache volume) and /tmp (numba's cache),
 # so it runs with a read-only root filesystem.
@@ -15,6 +16,10 @@ WORKDIR /app
 COPY movierec/ movierec/
 COPY services/__init__.py services/__init__.py
 COPY services/common/ services/common/
+# The blend search scores with the scorer's own fold-in, so what it measures is what is served.
+COPY services/scorer/__init__.py services/scorer/__init__.py
+COPY services/scorer/model.py services/scorer/model.py
+COPY services/scorer/item_graph.py services/scorer/item_graph.py
 COPY trainer/ trainer/
 RUN python -m compileall -q /app \
  && mkdir -p /out/cache /out/artifacts

@@ -12,8 +12,8 @@ LIKED_RATING = 5.0  # a movie someone "likes" without giving a rating
 N_REASONS = 3  # input movies named per recommendation ("because you liked ...")
 
 # Blend weights inside the collaborative part, relative to the item graph (weight 1). Artifacts
-# tuned by `python -m bench.ranking.tune` carry their own in manifest["serving"]["weights"]; these
-# apply to artifacts without an item graph (the trainer's alone). Measured with the held-out-user
+# written by `python -m trainer train` carry their own in manifest["serving"]["weights"]; these
+# apply to artifacts without an item graph (`--ranking off`). Measured with the held-out-user
 # protocol on ML-100K (seeds 0, 1): popularity weight 1 / 2 / 4 gave NDCG@10 0.33 / 0.36 / 0.39-0.40,
 # against 0.36 for popularity alone; MF alone ranks far below popularity.
 FALLBACK_WEIGHTS = {"graph": 0.0, "mf": 1.0, "popularity": 4.0}
@@ -76,7 +76,7 @@ class HybridModel:
     """alpha * collaborative + (1 - alpha) * genre similarity, both z-scored over the catalog.
 
     collaborative = z(graph) * w_graph + z(mf) * w_mf + z(log popularity) * w_pop, z-scored again:
-    - graph: sum over input movies of rating weight * item-graph weight (EASE + cosine, pruned);
+    - graph: sum over input movies of rating weight * item-graph weight (RP3beta, pruned);
     - mf: q_i . p with p folded in by ridge regression of the rating weights on the input movies'
       factors (see fold_in). Item bias is left
       out on purpose: it favours movies few people rated highly, which held-out users rarely pick;

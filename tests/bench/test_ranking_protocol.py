@@ -1,10 +1,11 @@
-"""The held-out-user protocol's metrics on hand-computed cases."""
+"""The held-out-user protocol's per-query metrics (bench/ranking/protocol.py) on a hand-computed case."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from bench.ranking.protocol import MIN_LIKED, N_INPUT, Query, score, split_arrays
+from bench.ranking.protocol import score
+from trainer.heldout import Query
 
 
 def test_metrics_of_a_known_ranking():
@@ -16,19 +17,3 @@ def test_metrics_of_a_known_ranking():
     assert s.hr == 1.0 and s.recall == pytest.approx(2 / 3)
     assert s.ndcg == pytest.approx((1 + 1 / np.log2(4)) / ideal)
     assert s.coverage == pytest.approx(10 / 20) and s.pop_rank == pytest.approx(pop_rank[ranking].mean())
-
-
-def test_split_holds_out_whole_users_and_keeps_their_liked_movies_apart():
-    rng = np.random.default_rng(0)
-    users = np.repeat(np.arange(30), 15)
-    items = np.concatenate([rng.choice(50, 15, replace=False) for _ in range(30)])
-    ratings = rng.choice([2.0, 4.0, 5.0], size=users.size, p=[0.1, 0.45, 0.45]).astype(np.float32)
-    split = split_arrays(users, items, ratings, 30, seed=3)
-    held = {q.user for q in split.queries}
-    assert split.n_train_users == 24 and len(split.train_users) == 24 * 15  # no held-out user's ratings
-    for q in split.queries:
-        liked = set(items[(users == q.user) & (ratings >= 4)].tolist())
-        assert len(liked) >= MIN_LIKED and len(q.input_rows) == N_INPUT
-        assert set(q.input_rows.tolist()) | set(q.targets.tolist()) == liked
-        assert not set(q.input_rows.tolist()) & set(q.targets.tolist())
-    assert held and len(held) <= 6

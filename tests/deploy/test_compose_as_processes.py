@@ -8,8 +8,8 @@ import urllib.request
 import pytest
 
 from services.common.artifact import LATEST
-from tests.artifact_factory import build_tiny_artifact
 from tests.deploy.compose_processes import ComposeRun, Mapping
+from tests.scorer.graph_artifact import build_graph_artifact
 
 pytestmark = pytest.mark.integration
 
@@ -27,9 +27,9 @@ def test_mapping_rewrites_hosts_ports_and_mounts(tmp_path):
 @pytest.fixture(scope="module")
 def compose_stack(tmp_path_factory):
     run = ComposeRun(tmp_path_factory.mktemp("compose"))
-    # The artifact volume already holds a model, so the one-shot trainer's `--if-missing` run
-    # finishes at once (training ML-100K is tested in tests/trainer).
-    build_tiny_artifact(run.volumes["artifacts"])
+    # The artifact volume already holds a servable model (with an item graph), so the one-shot trainer's
+    # `--if-missing` run finishes at once (training ML-100K is tested in tests/trainer).
+    build_graph_artifact(run.volumes["artifacts"])
     try:
         run.up()
         run.wait_for("gateway", "service_healthy")

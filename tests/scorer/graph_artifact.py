@@ -6,17 +6,20 @@ from pathlib import Path
 import numpy as np
 
 from services.common.artifact import MODEL_ARRAYS, load_artifact, write_artifact
-from services.scorer import item_graph
 from tests.artifact_factory import build_tiny_artifact
+from trainer import item_graph
 
 SERVING = {"default_alpha": 0.8, "weights": {"graph": 1.0, "mf": 0.2, "popularity": 0.3},
            "foldin_reg": 0.1, "rating_min": 1.0, "rating_max": 5.0}
 
 
 def graph_arrays(n_items: int, neighbors: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """A pruned graph from random 0/1 interactions of 30 users: rows (I, N) int32, weights (I, N) float32."""
-    x = (np.random.default_rng(seed).random((30, n_items)) < 0.4).astype(np.float64)
-    return item_graph.prune(item_graph.blended_weights(x, 5.0, 0.5), neighbors)
+    """A pruned RP3beta graph from random ratings of 30 users: rows (I, N) int32, weights (I, N) float32."""
+    rng = np.random.default_rng(seed)
+    users, items = np.nonzero(rng.random((30, n_items)) < 0.4)
+    ratings = rng.choice([2.0, 4.0, 5.0], len(users)).astype(np.float32)
+    inter = item_graph.interactions(users.astype(np.int32), items.astype(np.int32), ratings, 30, n_items, 0.5)
+    return item_graph.build_graph(inter, 0.5, 0.3, neighbors)
 
 
 def build_graph_artifact(root: Path, version: str = "v-graph-1", neighbors: int = 5, seed: int = 0,

@@ -10,6 +10,7 @@ import pytest
 
 from services.common.artifact import LATEST, load_artifact
 from tests.artifact_factory import build_tiny_artifact
+from trainer.tune_ranking import NEIGHBORS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,25 +21,47 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 
 @pytest.mark.data
-def test_train_beats_the_global_mean_then_if_missing_skips(tmp_path, ml100k_files):
-    out = tmp_path / "artifacts"
-    env = {**os.environ, "MOVIEREC_CACHE": str(ml100k_files.inter.parent.parent)}
-    done = run("train", "--out", str(out), env=env)
-    assert done.returncode == 0, done.stderr
+def test_default_train_writes_the_tuned_servable_artifact_then_if_missing_skips(ml100k_artifact_root):
+    """ml100k_artifact_root is `python -m trainer train --out DIR` with no other option (tests/conftest.py)."""
+    out = ml100k_artifact_root
     art = load_artifact(out)
-    metrics = art.manifest["metrics"]
+    metrics, serving = art.manifest["metrics"], art.manifest["serving"]
     assert metrics["rmse"] < metrics["global_mean_rmse"]
-    assert f"RMSE {metrics['rmse']:.4f}" in done.stdout and f"MAE {metrics['mae']:.4f}" in done.stdout
     assert art.manifest["dataset"]["name"] == "ml-100k"
     assert art.manifest["dataset"]["dropped_items"] == 1
     assert len(art.movies) == art.manifest["dataset"]["n_items"] == art.genre_matrix.shape[0]
+    # The ranking blend was chosen by the validation search and the graph is in the same artifact.
+    assert art.arrays["neighbor_rows"].shape == (len(art.movies), NEIGHBORS)
+    assert "grid search" in serving["tuned_by"]["method"] and 0.3 < serving["validation_ndcg_recall10"] < 1
+    assert 0 < serving["default_alpha"] <= 1 and serving["weights"]["graph"] == 1.0
 
-    again = run("train", "--out", str(out), "--if-missing", env=env)
-    assert again.returncode == 0 and art.version in again.stdout
+    again = run("train", "--out", str(out), "--if-missing")
+    assert again.returncode == 0 and art.version in again.stdout and "nothing to do" in again.stdout
     assert [p.name for p in out.iterdir() if p.name != LATEST] == [art.version]
 
     info = run("info", "--artifact", str(out))
     assert info.returncode == 0 and art.version in info.stdout and "ml-100k" in info.stdout
+
+
+SMALL = ("--dataset", "synthetic:300x100x12000", "--no-eval", "--model", "sgd", "--epochs", "3")
+
+
+def test_if_missing_trains_a_ranked_artifact_over_an_mf_only_one(tmp_path):
+    out = tmp_path / "artifacts"
+    first = run("train", "--out", str(out), "--ranking", "off", *SMALL)
+    assert first.returncode == 0, first.stderr
+    mf_only = load_artifact(out)
+    assert "neighbor_rows" not in mf_only.arrays and "no ranking blend" in first.stdout
+
+    skip = run("train", "--out", str(out), "--if-missing", "--ranking", "off", *SMALL)
+    assert skip.returncode == 0 and "nothing to do" in skip.stdout
+
+    ranked = run("train", "--out", str(out), "--if-missing", *SMALL)
+    assert ranked.returncode == 0, ranked.stderr
+    assert "has no ranking blend" in ranked.stderr and "validation split 4/4" in ranked.stderr
+    art = load_artifact(out)
+    assert art.version != mf_only.version and "neighbor_rows" in art.arrays
+    assert "grid search" in art.manifest["serving"]["tuned_by"]["method"]
 
 
 def test_info_summarises_an_artifact(tmp_path):

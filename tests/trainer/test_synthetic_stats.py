@@ -71,7 +71,7 @@ def test_stats_against_direct_counts(synthetic):
 
 
 def test_stats_travel_in_the_artifact_and_are_checked(synthetic, tmp_path):
-    path = train_artifact(tmp_path, TrainParams(factors=2, epochs=2), synthetic)
+    path = train_artifact(tmp_path, TrainParams(factors=2, epochs=2), synthetic, ranking="off")
     art = load_artifact(tmp_path)
     assert art.stats == dataset_stats(synthetic)
     assert "stats.json" in art.manifest["files"]
@@ -90,7 +90,7 @@ def test_artifacts_without_stats_still_load(tmp_path):
 
 
 def test_a_removed_stats_file_is_refused_by_name(synthetic, tmp_path):
-    path = train_artifact(tmp_path, TrainParams(factors=2, epochs=1), synthetic)
+    path = train_artifact(tmp_path, TrainParams(factors=2, epochs=1), synthetic, ranking="off")
     (path / "stats.json").unlink()
     with pytest.raises(ArtifactError, match="stats.json is missing"):
         load_artifact(path)

@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 
 from services.common.artifact import LATEST, load_artifact
+from services.scorer.model import HybridModel
 from trainer.evaluate import rmse
 from trainer.sgd import TrainParams
 from trainer.train import train_artifact, version_name
+from trainer.tune_ranking import DEFAULT_BLEND, NEIGHBORS
 
 PARAMS = TrainParams(factors=4, epochs=20, lr=0.02, reg=0.02, conf_scale=0.1, init_std=0.1, seed=1)
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
@@ -20,7 +22,8 @@ NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, synthetic):
     root = tmp_path_factory.mktemp("artifacts")
-    return root, train_artifact(root, PARAMS, synthetic, now=NOW)
+    # make_synthetic's users have too few liked movies for the blend search: the default blend, no search.
+    return root, train_artifact(root, PARAMS, synthetic, now=NOW, ranking="defaults")
 
 
 def test_artifact_loads_with_the_right_shapes(trained, synthetic):
@@ -72,8 +75,27 @@ def test_manifest_records_data_params_metrics_and_serving(trained, synthetic):
     assert metrics["train_seconds"] > 0 and metrics["test_fraction"] == 0.2 and metrics["split_seed"] == 42
     assert metrics["n_train"] + metrics["n_test"] == synthetic.n_ratings
     serving = m["serving"]
-    assert serving["default_alpha"] == 0.7 and serving["foldin_reg"] > 0
+    assert serving["default_alpha"] == DEFAULT_BLEND.alpha and serving["foldin_reg"] > 0
     assert (serving["rating_min"], serving["rating_max"]) == (1.0, 5.0)
+    assert serving["weights"] == DEFAULT_BLEND.serving()["weights"] and serving["item_graph"]["method"] == "RP3beta"
+
+
+def test_the_item_graph_is_in_the_artifact_and_the_scorer_serves_it(trained, synthetic):
+    art = load_artifact(trained[0])
+    n = len(synthetic.movies)
+    rows, weights = art.arrays["neighbor_rows"], art.arrays["neighbor_weights"]
+    assert rows.shape == weights.shape == (n, min(NEIGHBORS, n - 1))
+    assert np.all(rows != np.arange(n)[:, None]) and np.all(np.diff(weights, axis=1) <= 0)
+    model = HybridModel(art)
+    assert model.neighbor_rows is not None and model.weights["graph"] == 1.0
+
+
+def test_ranking_off_writes_mf_only_and_unknown_modes_fail_first(tmp_path, synthetic):
+    art = load_artifact(train_artifact(tmp_path, PARAMS, synthetic, now=NOW, ranking="off", evaluate=False))
+    assert "neighbor_rows" not in art.arrays and "weights" not in art.manifest["serving"]
+    with pytest.raises(ValueError, match="ranking must be one of"):
+        train_artifact(tmp_path / "x", PARAMS, synthetic, ranking="best")
+    assert not (tmp_path / "x").exists()
 
 
 def test_version_name_depends_on_data_and_params():
@@ -85,7 +107,7 @@ def test_version_name_depends_on_data_and_params():
 
 
 def test_a_second_training_becomes_latest(tmp_path, synthetic):
-    first = train_artifact(tmp_path, PARAMS, synthetic, now=NOW)
-    second = train_artifact(tmp_path, replace(PARAMS, epochs=5), synthetic, now=NOW)
+    first = train_artifact(tmp_path, PARAMS, synthetic, now=NOW, ranking="off")
+    second = train_artifact(tmp_path, replace(PARAMS, epochs=5), synthetic, now=NOW, ranking="off")
     assert first != second and first.is_dir()
     assert load_artifact(tmp_path).path == second

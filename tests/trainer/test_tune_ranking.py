@@ -1,0 +1,99 @@
+"""The ranking-blend search: it scores exactly what the scorer serves, covers its grid, and fails clearly."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from services.common.artifact import load_artifact, write_artifact
+from services.scorer.model import HybridModel
+from trainer import tune_ranking
+from trainer.bpmf import BPMFParams
+from trainer.synthetic import make_synthetic
+
+PARAMS = BPMFParams(factors=3, burn_in=2, samples=4, serve_factors=0)
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return make_synthetic(n_users=200, n_items=80, density=0.4, seed=5)  # ~16 liked movies per user
+
+
+@pytest.fixture(scope="module")
+def split(dataset):
+    users, items = dataset.indices()
+    return tune_ranking.ValidationSplit(users, items, dataset.rating, len(dataset.user_ids()),
+                                        dataset.genre_matrix().astype(np.float64), PARAMS, seed=7,
+                                        rating_scale=dataset.rating_scale, foldin_reg=3.0)
+
+
+def _served(tmp_path, dataset, split, blend) -> HybridModel:
+    """The scorer's model over an artifact of the split's MF, training popularity and blend's graph."""
+    users, items, ratings, n_users = split.train
+    n_items = len(dataset.movies)
+    rows, weights = tune_ranking.build_graph(users, items, ratings, n_users, n_items, blend)
+    mf = split.mf
+    arrays = {"global_mean": np.float32(mf.global_mean), "user_ids": np.arange(n_users, dtype=np.int64),
+              "item_ids": dataset.item_ids(), "user_factors": mf.user_factors, "item_factors": mf.item_factors,
+              "user_bias": mf.user_bias, "item_bias": mf.item_bias, "neighbor_rows": rows, "neighbor_weights": weights}
+    counts = np.bincount(items, minlength=n_items)
+    movies = [replace(m, n_ratings=int(c)) for m, c in zip(dataset.movies, counts)]
+    manifest = {"dataset": {"name": "synthetic"}, "serving": {**blend.serving(), "foldin_reg": 3.0}}
+    path = write_artifact(tmp_path, "v1", arrays, dataset.genre_matrix(), list(dataset.genre_names), movies, manifest)
+    return HybridModel(load_artifact(path))
+
+
+@pytest.mark.parametrize("blend", [tune_ranking.DEFAULT_BLEND,
+                                   tune_ranking.Blend(1.0, 0.5, 0.3, mf=0.4, popularity=0.2, alpha=0.9)])
+def test_search_ranks_each_query_as_the_scorer_does(tmp_path, dataset, split, blend):
+    model = _served(tmp_path, dataset, split, blend)
+    graph = split.graph_parts()[blend.low_weight, blend.rp3_alpha, blend.rp3_beta]
+    scores = split.score(graph, blend.mf, blend.popularity, blend.alpha)
+    ratings = (split.weights * 2.0 + 3.0).astype(np.float32)  # back from the (r - 3) / 2 weights
+    assert len(split.rows) >= 5
+    for q, rows in enumerate(split.rows):
+        s = scores[q].copy()
+        s[rows] = -np.inf
+        want = np.argsort(-s, kind="stable")[:10]
+        got = model.recommend(rows, ratings[q], 10, blend.alpha, explain=False).rows
+        assert got.tolist() == want.tolist()
+
+
+def test_tune_blend_scores_the_whole_grid_best_first(dataset):
+    users, items = dataset.indices()
+    lines = []
+    tried = tune_ranking.tune_blend(users, items, dataset.rating, len(dataset.user_ids()),
+                                    dataset.genre_matrix().astype(np.float64), PARAMS, splits=2,
+                                    on_progress=lines.append)
+    grid = (len(tune_ranking.LOW_WEIGHTS) * len(tune_ranking.RP3_ALPHAS) * len(tune_ranking.RP3_BETAS)
+            * len(tune_ranking.MF_WEIGHTS) * len(tune_ranking.POP_WEIGHTS) * len(tune_ranking.ALPHAS))
+    assert len(tried) == len({b.key() for b in tried}) == grid
+    assert [b.validation for b in tried] == sorted((b.validation for b in tried), reverse=True)
+    assert 0 < tried[-1].validation < tried[0].validation <= 1
+    assert len(lines) == 2 and lines[0].startswith("validation split 1/2")
+
+
+def test_rank_defaults_builds_the_graph_and_serving_entries(dataset):
+    arrays, serving = tune_ranking.rank(dataset, PARAMS, "defaults")
+    n = len(dataset.movies)
+    assert arrays["neighbor_rows"].shape == arrays["neighbor_weights"].shape == (n, n - 1)  # N capped at I - 1
+    assert arrays["neighbor_rows"].dtype == np.int32 and arrays["neighbor_weights"].dtype == np.float32
+    assert serving["default_alpha"] == tune_ranking.DEFAULT_BLEND.alpha
+    assert serving["item_graph"]["method"] == "RP3beta" and "defaults" in serving["tuned_by"]["method"]
+
+
+def test_too_few_liked_movies_to_tune_is_a_clear_error():
+    tiny = make_synthetic(n_users=30, n_items=20, density=0.2, seed=1)
+    with pytest.raises(ValueError, match="--ranking defaults"):
+        tune_ranking.rank(tiny, PARAMS, "tuned")
+    with pytest.raises(ValueError, match="ranking mode"):
+        tune_ranking.rank(tiny, PARAMS, "best")
+
+
+def test_a_catalog_too_big_to_search_fails_before_training(monkeypatch, dataset, tmp_path):
+    from trainer.train import train_artifact
+    monkeypatch.setattr(tune_ranking, "MAX_SEARCH_ITEMS", len(dataset.movies) - 1)
+    with pytest.raises(ValueError, match="--ranking defaults"):
+        train_artifact(tmp_path, PARAMS, dataset, ranking="tuned")
+    assert not any(tmp_path.iterdir())

@@ -1,0 +1,205 @@
+"""Chooses the serving blend (item graph, MF, popularity weights, alpha) on validation users and builds the graph.
+
+The blend is what the scorer computes (services/scorer/model.py HybridModel): per query,
+alpha * z(z(graph) + mf * z(q.p) + popularity * z(log popularity)) + (1 - alpha) * z(genre cosine).
+Every grid point is scored on held-out-user splits of the training ratings (trainer/heldout.py:
+whole users held out, 5 liked movies in, the rest of their liked movies as targets), by
+(NDCG@10 + Recall@10) / 2 averaged over the splits; the best one is written to the artifact.
+"""
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from services.scorer.model import fold_in
+from trainer import item_graph
+from trainer.dataset import Dataset
+from trainer.heldout import MIN_LIKED, Judge, split_arrays
+from trainer.model import Params, fit_model
+
+# The search space. Chosen by exploring on validation users of the evaluation's training parts
+# (bench/ranking/RESULTS.md): RP3beta beat EASE, cosine and their mixes there; popularity damping
+# beta above 0.5 and exponents below 0.5 lost; with the damping, the popularity prior is rarely
+# needed and the MF weight often wanted 0.3 or more.
+LOW_WEIGHTS = (0.0, 0.5, 1.0)  # weight in the walk of a rating below "liked" (4)
+RP3_ALPHAS = (0.5, 0.7)
+RP3_BETAS = (0.3, 0.4, 0.5)
+MF_WEIGHTS = (0.1, 0.2, 0.3, 0.4)
+POP_WEIGHTS = (0.0, 0.2)
+ALPHAS = (0.8, 0.9, 1.0)
+NEIGHBORS = 200  # kept per movie: O(liked * N) per request, and (I, N) arrays in the artifact
+VALIDATION_SPLITS = 4  # held-out-user splits averaged: one split of ~150 users is too noisy alone
+SPLIT_SEED = 10_000  # split s uses seed SPLIT_SEED * (s + 1) + seed
+# The search holds whole (I, I) float64 walk matrices (and a copy while pruning): 0.2 GB at 3,700
+# movies (ML-1M), 2.3 GB at 12,000. Bigger catalogs take DEFAULT_BLEND, whose graph is built blockwise.
+MAX_SEARCH_ITEMS = 12_000
+
+
+@dataclass(frozen=True)
+class Blend:
+    low_weight: float
+    rp3_alpha: float
+    rp3_beta: float
+    mf: float
+    popularity: float
+    alpha: float
+    validation: float = float("nan")  # mean of (NDCG@10 + Recall@10) / 2 over the validation splits
+
+    def key(self) -> tuple[float, ...]:
+        return self.low_weight, self.rp3_alpha, self.rp3_beta, self.mf, self.popularity, self.alpha
+
+    def serving(self) -> dict[str, Any]:
+        """The artifact manifest's serving entries this blend stands for."""
+        return {"default_alpha": self.alpha, "weights": {"graph": 1.0, "mf": self.mf, "popularity": self.popularity},
+                "item_graph": {"method": "RP3beta", "alpha": self.rp3_alpha, "beta": self.rp3_beta,
+                               "low_rating_weight": self.low_weight, "neighbors": NEIGHBORS},
+                "validation_ndcg_recall10": round(self.validation, 4)}
+
+
+# Used when the search is skipped (`--ranking defaults`, e.g. catalogs too big to search): the blend
+# `python -m trainer train` chose on ML-100K (bench/ranking/RESULTS.md).
+DEFAULT_BLEND = Blend(low_weight=0.0, rp3_alpha=0.7, rp3_beta=0.4, mf=0.1, popularity=0.2, alpha=0.8)
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    """Row-wise z-score, as the scorer standardises each part over the catalog."""
+    return (x - x.mean(axis=-1, keepdims=True)) / np.maximum(x.std(axis=-1, keepdims=True), 1e-12)
+
+
+def graph_scores(rows: np.ndarray, weights: np.ndarray, input_rows: np.ndarray, input_weights: np.ndarray,
+                 n_items: int) -> np.ndarray:
+    """(Q, I) float64: services/scorer/item_graph.graph_scores for Q queries at once.
+
+    input_rows (Q, n) int64, input_weights (Q, n) float64; rows/weights the (I, N) neighbour table.
+    """
+    q = np.arange(len(input_rows))[:, None, None] * n_items
+    flat = (rows[input_rows] + q).ravel()
+    contrib = (weights[input_rows] * input_weights[:, :, None]).ravel()
+    return np.bincount(flat, weights=contrib, minlength=len(input_rows) * n_items).reshape(-1, n_items)
+
+
+class ValidationSplit:
+    """One held-out-user split of the training ratings, with every blend part that does not depend on the grid."""
+
+    def __init__(self, users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, genres: np.ndarray,
+                 params: Params, seed: int, rating_scale: tuple[float, float], foldin_reg: float) -> None:
+        n_items = genres.shape[0]
+        split = split_arrays(users, items, ratings, n_users, seed=seed)
+        if not split.queries:
+            raise ValueError("choosing the ranking blend needs held-out users with at least "
+                             f"{MIN_LIKED} liked movies, and a validation split of this dataset has none; "
+                             "train with --ranking defaults (or off)")
+        self.n_items, self.judge = n_items, Judge(split.queries, n_items)
+        self.train = (split.train_users, split.train_items, split.train_ratings, split.n_train_users)
+        self.rows = np.stack([q.input_rows for q in split.queries])  # (Q, 5) int64
+        mid = (rating_scale[0] + rating_scale[1]) / 2.0  # as HybridModel.rating_weights
+        self.weights = (np.stack([q.input_ratings for q in split.queries]).astype(np.float64) - mid) / (
+            rating_scale[1] - mid)
+        self.mf = mf = fit_model(*self.train, n_items, params)
+        self.factors = _z(np.stack([mf.item_factors @ fold_in(mf.item_factors, r, w, foldin_reg)
+                                    for r, w in zip(self.rows, self.weights)]).astype(np.float64))
+        g_units = genres / np.maximum(np.linalg.norm(genres, axis=1, keepdims=True), 1e-12)
+        self.content = _z(np.einsum("qn,qng->qg", self.weights, g_units[self.rows]) @ g_units.T)
+        self.popularity = _z(np.log1p(np.bincount(split.train_items, minlength=n_items).astype(np.float64)))
+
+    def graph_parts(self) -> dict[tuple[float, float, float], np.ndarray]:
+        """z-scored graph scores (Q, I) per (low_weight, rp3_alpha, rp3_beta) of the grid."""
+        out = {}
+        for low in LOW_WEIGHTS:
+            inter = item_graph.interactions(*self.train[:3], self.train[3], self.n_items, low)
+            for a in RP3_ALPHAS:
+                walk = item_graph.Walk(inter, a)
+                full = walk.block(0, self.n_items)
+                for b in RP3_BETAS:
+                    rows, weights = item_graph.prune(full / walk.damping(b), NEIGHBORS)
+                    out[low, a, b] = _z(graph_scores(rows, weights, self.rows, self.weights, self.n_items))
+        return out
+
+    def score(self, graph: np.ndarray, mf: float, popularity: float, alpha: float) -> np.ndarray:
+        """(Q, I) blend scores, as HybridModel.recommend ranks them."""
+        return alpha * _z(graph + mf * self.factors + popularity * self.popularity) + (1 - alpha) * self.content
+
+
+Progress = Callable[[str], None]
+
+
+def tune_blend(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, genres: np.ndarray,
+               params: Params, seed: int = 0, rating_scale: tuple[float, float] = (1.0, 5.0),
+               foldin_reg: float = 3.0, splits: int = VALIDATION_SPLITS,
+               on_progress: Progress | None = None) -> list[Blend]:
+    """Every blend of the grid with its validation score, best first, on `splits` held-out-user splits
+    of these (training) ratings. users (N,) int32 < n_users, items (N,) int32 catalog rows,
+    ratings (N,) float32; genres (I, G); params: the MF model fitted on each split's training users.
+    """
+    scores: dict[tuple, list[float]] = {}
+    for s in range(splits):
+        started = time.perf_counter()
+        split = ValidationSplit(users, items, ratings, n_users, genres, params, SPLIT_SEED * (s + 1) + seed,
+                                rating_scale, foldin_reg)
+        for (low, a, b), graph in split.graph_parts().items():
+            for wm, wp, alpha in itertools.product(MF_WEIGHTS, POP_WEIGHTS, ALPHAS):
+                ndcg, recall = split.judge.ndcg_recall(split.score(graph, wm, wp, alpha))
+                scores.setdefault((low, a, b, wm, wp, alpha), []).append((ndcg + recall) / 2)
+        if on_progress is not None:
+            on_progress(f"validation split {s + 1}/{splits}: {len(split.rows)} users, "
+                        f"{time.perf_counter() - started:.1f} s")
+    tried = [Blend(*key, validation=float(np.mean(v))) for key, v in scores.items()]
+    return sorted(tried, key=lambda b: -b.validation)
+
+
+def build_graph(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, n_items: int,
+                blend: Blend) -> tuple[np.ndarray, np.ndarray]:
+    """The pruned item graph (I, N) int32 / float32 of blend's graph parameters, from all given ratings."""
+    inter = item_graph.interactions(users, items, ratings, n_users, n_items, blend.low_weight)
+    return item_graph.build_graph(inter, blend.rp3_alpha, blend.rp3_beta, NEIGHBORS)
+
+
+RANKING_MODES = ("tuned", "defaults", "off")
+
+
+def check_searchable(n_items: int, mode: str) -> None:
+    """ValueError, before any training, when mode "tuned" would not fit in memory for n_items movies."""
+    if mode == "tuned" and n_items > MAX_SEARCH_ITEMS:
+        raise ValueError(f"the ranking-blend search holds (movies x movies) matrices, {n_items:,} movies here "
+                         f"(at most {MAX_SEARCH_ITEMS:,}); train with --ranking defaults (the item graph with the "
+                         "blend chosen on ML-100K, built blockwise) or --ranking off")
+
+
+def rank(dataset: Dataset, params: Params, mode: str = "tuned", foldin_reg: float = 3.0,
+         on_progress: Progress | None = None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The item graph arrays and manifest["serving"] entries for an artifact trained on dataset.
+
+    mode "tuned" searches the grid on validation users (tune_blend), "defaults" uses DEFAULT_BLEND.
+    """
+    if mode not in RANKING_MODES[:2]:
+        raise ValueError(f"ranking mode must be one of {RANKING_MODES[:2]}, got {mode!r}")
+    check_searchable(len(dataset.movies), mode)
+    started = time.perf_counter()
+    users, items = dataset.indices()
+    n_users, n_items = len(dataset.user_ids()), len(dataset.movies)
+    item_graph.warm_up()
+    serving: dict[str, Any]
+    if mode == "tuned":
+        tried = tune_blend(users, items, dataset.rating, n_users, dataset.genre_matrix().astype(np.float64), params,
+                           rating_scale=dataset.rating_scale, foldin_reg=foldin_reg, on_progress=on_progress)
+        blend = tried[0]
+        serving = {**blend.serving(), "tuned_by": {
+            "method": f"grid search, held-out-user protocol on {VALIDATION_SPLITS} validation splits of 20% of "
+                      "the users, (NDCG@10 + Recall@10) / 2",
+            "space": {"low_rating_weight": LOW_WEIGHTS, "rp3_alpha": RP3_ALPHAS, "rp3_beta": RP3_BETAS,
+                      "mf": MF_WEIGHTS, "popularity": POP_WEIGHTS, "alpha": ALPHAS},
+            "top": [asdict(b) for b in tried[:5]]}}
+    else:
+        blend = DEFAULT_BLEND
+        serving = {**blend.serving(), "tuned_by": {"method": "defaults (DEFAULT_BLEND, chosen on ML-100K)"}}
+        serving.pop("validation_ndcg_recall10")
+    graph_started = time.perf_counter()
+    neighbor_rows, neighbor_weights = build_graph(users, items, dataset.rating, n_users, n_items, blend)
+    serving["tuned_by"]["graph_seconds"] = round(time.perf_counter() - graph_started, 2)
+    serving["tuned_by"]["seconds"] = round(time.perf_counter() - started, 2)
+    return {"neighbor_rows": neighbor_rows, "neighbor_weights": neighbor_weights}, serving
