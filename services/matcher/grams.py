@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
+# Up to this many postings (a small catalog, or rare trigrams) every key sharing one is ranked.
+FEW_POSTINGS = 4096
+
+
 def trigrams(key: str) -> set[str]:
     """The distinct 3-character windows of " key ", so short keys and word edges count: "jaws" -> {" ja", "jaw", "aws", "ws "}."""
     padded = f" {key} "
@@ -29,8 +33,9 @@ class TrigramIndex:
                 key_of.append(position)
         gram_arr = np.asarray(gram_of, dtype=np.int64)
         order = np.argsort(gram_arr, kind="stable")
-        self._postings = np.asarray(key_of, dtype=np.int32)[order]  # (P,) key positions grouped by gram
-        self._offsets = np.concatenate(([0], np.cumsum(np.bincount(gram_arr, minlength=len(self._gram_ids)))))
+        postings = np.asarray(key_of, dtype=np.int32)[order]  # (P,) key positions grouped by gram, ascending
+        offsets = np.concatenate(([0], np.cumsum(np.bincount(gram_arr, minlength=len(self._gram_ids)))))
+        self._posting_lists = [postings[a:b] for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]  # views
         self._key_grams = counts.astype(np.float32)
         self.size = len(keys)
 
@@ -42,22 +47,30 @@ class TrigramIndex:
         if not ids:
             return np.zeros(0, dtype=np.int64)
         n = len(grams)
-        postings = np.concatenate([self._postings[self._offsets[i]:self._offsets[i + 1]] for i in ids])
+        postings = np.concatenate([self._posting_lists[i] for i in ids])
         shared = np.bincount(postings, minlength=self.size)  # (K,) grams each key shares with the query
-        # Gathering and ranking every key that shares a gram was most of a 62K-movie search (tens of
-        # thousands share a common one). Instead: the keys sharing the most grams, at least k of them;
-        # the k-th best Dice among those; then every key that could still reach it. A key sharing s
-        # grams has at least s of its own, so its Dice is at most 2s / (n + s).
-        at_least = np.cumsum(np.bincount(shared)[::-1])[::-1]  # (max + 1,) keys sharing >= s grams
-        most = max(1, int(np.flatnonzero(at_least >= k)[-1])) if len(at_least) > 1 and at_least[1] >= k else 1
-        hits = np.flatnonzero(shared >= most)  # (H,)
+        hits = np.flatnonzero(shared) if len(postings) <= FEW_POSTINGS else self._may_reach_top(shared, n, k)
         dice = 2.0 * shared[hits].astype(np.float32) / (n + self._key_grams[hits])  # (H,)
-        if len(hits) >= k:
-            kth = float(np.partition(dice, len(dice) - k)[len(dice) - k])
-            reach = max(1, int(kth * n / (2.0 - kth) - 1e-6))  # fewest shared grams with 2s / (n + s) >= kth
-            if reach < most:
-                hits = np.flatnonzero(shared >= reach)
-                dice = 2.0 * shared[hits].astype(np.float32) / (n + self._key_grams[hits])
-            best = np.flatnonzero(dice >= kth)
+        if len(hits) > k:
+            kth = np.partition(dice, len(dice) - k)[len(dice) - k]
+            best = np.flatnonzero(dice >= kth)  # ties at the k-th score: all kept, sorted by position below
             hits, dice = hits[best], dice[best]
         return hits[np.argsort(-dice, kind="stable")][:k].astype(np.int64)
+
+    def _may_reach_top(self, shared: np.ndarray, n: int, k: int) -> np.ndarray:
+        """(H,) ascending positions of the keys that can be among the k best Dice scores, from (K,) shared counts.
+
+        Gathering every key that shares a gram was most of a 62K-movie search (tens of thousands share
+        a common one). Instead: the keys sharing the most grams, at least k of them; the k-th best Dice
+        among those; then every key that could still reach it. A key sharing s grams has at least s of
+        its own, so its Dice is at most 2s / (n + s).
+        """
+        at_least = np.cumsum(np.bincount(shared)[::-1])[::-1]  # (max + 1,) keys sharing >= s grams
+        most = max(1, int(np.flatnonzero(at_least >= k)[-1])) if at_least[1] >= k else 1
+        hits = np.flatnonzero(shared >= most)
+        if len(hits) < k:
+            return hits
+        dice = 2.0 * shared[hits].astype(np.float32) / (n + self._key_grams[hits])
+        kth = float(np.partition(dice, len(dice) - k)[len(dice) - k])
+        reach = max(1, int(kth * n / (2.0 - kth) - 1e-6))  # fewest shared grams with 2s / (n + s) >= kth
+        return hits if reach >= most else np.flatnonzero(shared >= reach)

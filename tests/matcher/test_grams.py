@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import services.matcher.grams as grams_module
 from services.matcher.grams import TrigramIndex, trigrams
 
 
@@ -26,14 +27,22 @@ words = st.text(alphabet="abcde", min_size=1, max_size=7)
 keys_strategy = st.lists(st.lists(words, min_size=1, max_size=3).map(" ".join), min_size=1, max_size=120)
 
 
-@settings(max_examples=300, deadline=None)
+@pytest.fixture(params=["every sharing key", "count threshold"])
+def few_postings(request, monkeypatch):
+    """Both ways `top` gathers keys: all that share a gram (few postings), or by the count threshold."""
+    if request.param == "count threshold":
+        monkeypatch.setattr(grams_module, "FEW_POSTINGS", 0)
+
+
+# The fixture only sets a constant, the same for every example.
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(keys=keys_strategy, query=st.lists(words, min_size=1, max_size=3).map(" ".join), k=st.integers(1, 40))
-def test_top_is_the_dice_ranking(keys, query, k):
+def test_top_is_the_dice_ranking(few_postings, keys, query, k):
     assert TrigramIndex(keys).top(query, k).tolist() == slow_top(keys, query, k)
 
 
 @pytest.mark.parametrize("k", [1, 5, 64])
-def test_top_on_many_similar_keys(k):
+def test_top_on_many_similar_keys(few_postings, k):
     rng = np.random.default_rng(4)
     syllables = ["ka", "lo", "mi", "ran", "del", "sol", "ber", "nos"]
     keys = [" ".join("".join(rng.choice(syllables, size=int(rng.integers(1, 4)))) for _ in range(int(rng.integers(1, 4))))
