@@ -1,12 +1,15 @@
 """Entry point: `python -m services.gateway` reads GATEWAY_* settings and serves HTTP until SIGTERM."""
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import tempfile
 
 import uvicorn
 
 from services.common.logs import configure_logging
+from services.common.metrics import MULTIPROCESS_ENV
 from services.gateway.app import create_app
 from services.gateway.settings import SettingsError, load_settings
 
@@ -31,6 +34,8 @@ def main() -> None:
     if settings.workers == 1:
         uvicorn.run(create_app(settings), workers=1, **common)
     else:  # worker processes each build their own app from the same environment
+        # One /metrics for all workers: each writes its values under this directory (see metrics.py).
+        os.environ.setdefault(MULTIPROCESS_ENV, tempfile.mkdtemp(prefix="movierec-gateway-metrics-"))
         uvicorn.run("services.gateway.app:app_from_env", factory=True, workers=settings.workers, **common)
 
 
