@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--large-monolith-connections", type=_ints, default=(1, 8),
                         help="monolith connection counts on the 62K catalog, where one request takes seconds "
                              "(default 1,8)")
-    parser.add_argument("--gateway-workers", type=int, default=1, help="GATEWAY_WORKERS of the stack (default 1)")
+    parser.add_argument("--gateway-workers", type=int, default=2,
+                        help="GATEWAY_WORKERS of the stack (default 2: one per core of the 2-core machine)")
     parser.add_argument("--profile-seconds", type=int, default=15, help="py-spy profile length, 0 = none (default 15)")
     parser.add_argument("--profile-dir", type=Path, default=Path(__file__).parent / "profiles",
                         help="where profile summaries go (default bench/load/profiles)")
