@@ -65,20 +65,30 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
         self.model = model
         self.leases = leases or VersionLeases(0.0)
         self._info: tuple[HybridModel, scorer_pb2.ModelInfo] | None = None  # built once per model
+        self._movies: tuple[HybridModel | None, dict[int, common_pb2.Movie]] = (None, {})  # per model
 
     def _movie(self, model: HybridModel, row: int) -> common_pb2.Movie:
-        m = model.movies[row]
-        return common_pb2.Movie(movie_id=m.movie_id, title=m.title, year=m.year, genres=m.genres)
+        """The Movie message of a catalog row, built once per model: copying it into a reply costs
+        half of building it again (bench/ranking/RESULTS.md)."""
+        if self._movies[0] is not model:
+            self._movies = (model, {})
+        cache = self._movies[1]
+        message = cache.get(row)
+        if message is None:
+            m = model.movies[row]
+            message = cache[row] = common_pb2.Movie(movie_id=m.movie_id, title=m.title, year=m.year, genres=m.genres)
+        return message
 
-    def _scored(self, model: HybridModel, ranked: Ranked) -> list[scorer_pb2.ScoredMovie]:
+    def _fill(self, model: HybridModel, ranked: Ranked, into) -> None:
+        """Appends the ranked movies to a repeated ScoredMovie field. Messages are added in place: building
+        them apart and passing lists copies each one again (2.5x slower, bench/ranking/RESULTS.md)."""
         reasons = ranked.reasons or ((),) * len(ranked.rows)
-        return [
-            scorer_pb2.ScoredMovie(
-                movie=self._movie(model, int(r)), score=float(s), collaborative=float(c), content=float(g),
-                because=[scorer_pb2.Reason(movie_id=model.movies[i].movie_id, title=model.movies[i].title,
-                                           share=share) for i, share in why])
-            for r, s, c, g, why in zip(ranked.rows, ranked.score, ranked.collaborative, ranked.content, reasons)
-        ]
+        movies = model.movies
+        for r, s, c, g, why in zip(ranked.rows.tolist(), ranked.score.tolist(), ranked.collaborative.tolist(),
+                                   ranked.content.tolist(), reasons):
+            scored = into.add(movie=self._movie(model, r), score=s, collaborative=c, content=g)
+            for i, share in why:
+                scored.because.add(movie_id=movies[i].movie_id, title=movies[i].title, share=share)
 
     def _recommend(self, model: HybridModel, request) -> scorer_pb2.RecommendResponse:
         """One RecommendRequest answered by `model`; ValueError = INVALID_ARGUMENT, UnknownIdError = NOT_FOUND.
@@ -107,8 +117,9 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
                                      np.asarray(exclude, dtype=np.int64), allowed)
         except (ValueError, KeyError) as e:
             raise ModelFailure(f"{type(e).__name__}: {e}") from e
-        return scorer_pb2.RecommendResponse(recommendations=self._scored(model, ranked),
-                                            model_version=model.version, alpha=alpha)
+        response = scorer_pb2.RecommendResponse(model_version=model.version, alpha=alpha)
+        self._fill(model, ranked, response.recommendations)
+        return response
 
     async def Recommend(self, request, context):
         try:
@@ -139,8 +150,9 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
         if row is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"movie {request.movie_id} is not in model {model.version}")
         ranked = model.similar(row, k, alpha)
-        return scorer_pb2.SimilarMoviesResponse(movie=self._movie(model, row), similar=self._scored(model, ranked),
-                                                model_version=model.version)
+        response = scorer_pb2.SimilarMoviesResponse(movie=self._movie(model, row), model_version=model.version)
+        self._fill(model, ranked, response.similar)
+        return response
 
     def _model_info(self, model: HybridModel) -> scorer_pb2.ModelInfo:
         m = model.manifest
