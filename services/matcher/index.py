@@ -101,7 +101,6 @@ class TitleIndex:
         self._entry_numbers = np.asarray(
             [-2 if k in NUMBERS else self._number_ids.setdefault(key_numbers(k), len(self._number_ids))
              for k in keys], dtype=np.int64)  # (E,)
-        self._entry_word_counts = np.asarray([len(set(k.split())) for k in keys], dtype=np.int32)  # (E,)
         # Short keys by (first letter, length): a typo of one keeps its first letter, or swaps it with the second.
         short: dict[tuple[str, int], list[int]] = {}
         for entry, key in enumerate(keys):
@@ -194,21 +193,27 @@ class TitleIndex:
 
     def _partial(self, key: str, entries: np.ndarray, keys: list[str]) -> tuple[np.ndarray, float]:
         """Entries whose key holds all the words of a query key (as a phrase found by the word-start index,
-        or scattered among the candidate `entries`, whose keys are `keys`), and the confidence that gives (0 for none)."""
+        or scattered among the candidate `entries`, whose keys are `keys`), and the confidence that gives
+        (0 for none)."""
         none = np.zeros(0, dtype=np.int64), 0.0
         words = key.split()
         if len(key) < PHRASE_MIN_CHARS or all(w in NUMBERS or w in STOP_WORDS for w in words):
             return none
         found = []
         phrase = self.words.phrase(key, PHRASE_MAX_SUFFIXES)
-        if phrase is not None:
+        if phrase is not None and len(phrase):
             found.append(phrase)
         if sum(w not in STOP_WORDS for w in words) >= 3:  # scattered words: only a longer, telling query
-            token_set = cdist([key], keys, scorer=fuzz.token_set_ratio, dtype=np.float32)[0]
-            found.append(entries[(token_set == 100) & (self._entry_word_counts[entries] > len(set(words)))])
-        hits = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
-        if len(hits) == 0:
+            # keys holding every typed word and more (what token_set_ratio == 100 with more words meant);
+            # a substring test first, as most candidates lack the first word
+            wanted = set(words)
+            scattered = [e for e, k in zip(entries.tolist(), keys)
+                         if all(w in k for w in wanted) and wanted < set(k.split())]
+            if scattered:
+                found.append(np.asarray(scattered, dtype=np.int64))
+        if not found:  # most typed titles with a typo: no phrase, nothing scattered
             return none
+        hits = found[0] if len(found) == 1 else np.unique(np.concatenate(found))
         distinct = {self.entry_keys[e] for e in hits.tolist()}
         if len(distinct) > 1:
             return hits, PHRASE_AMBIGUOUS

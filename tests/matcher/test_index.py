@@ -5,15 +5,16 @@ import numpy as np
 import pytest
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
+from rapidfuzz.process import cdist
 
 import services.matcher.index as index_module
 from services.common.artifact import CatalogMovie, load_catalog
 from services.matcher.index import (
     ALTERNATIVE_FLOOR, FOREIGN_WORD, FOREIGN_WORD_CHECK, FULL_SCAN_MAX_KEYS, MATCH_THRESHOLD, NUMBER_MISMATCH,
-    PHRASE_AMBIGUOUS, PHRASE_BASE, PHRASE_COVERAGE, PHRASE_MIN_CHARS, TOKEN_SORT_WEIGHT, TYPO_CONFIDENCE,
-    YEAR_MISMATCH, TitleIndex,
+    PHRASE_AMBIGUOUS, PHRASE_BASE, PHRASE_COVERAGE, PHRASE_MAX_SUFFIXES, PHRASE_MIN_CHARS, TOKEN_SORT_WEIGHT,
+    TYPO_CONFIDENCE, YEAR_MISMATCH, TitleIndex,
 )
-from services.matcher.normalize import NUMBERS, key_numbers, normalize_title, sorted_words, title_keys
+from services.matcher.normalize import NUMBERS, STOP_WORDS, key_numbers, normalize_title, sorted_words, title_keys
 from services.matcher.suggest import _ranked as uncached_suggest, typed_keys
 from services.matcher.typos import has_foreign_word, is_typo_of, numbers_agree
 
@@ -296,6 +297,29 @@ def test_a_phrase_of_one_title_is_that_title_and_of_several_only_a_suggestion():
     assert best is None and {a.movie.movie_id for a in alternatives[:2]} == {2, 3}
     assert best_id(index, "tales from the crypt bordello of blood") == 4  # words left out
     assert best_id(index, "jones") is None  # one short word is not telling
+
+
+def test_scattered_words_are_what_token_set_ratio_found():
+    # _partial tests word sets where it ran fuzz.token_set_ratio over the candidates: 100 there, with more
+    # words in the key, is the typed words being a strict subset of the key's
+    index = TitleIndex((movie(1, "Tales from the Crypt Presents: Bordello of Blood", 1996),
+                        movie(2, "Tales from the Crypt Presents: Demon Knight", 1995), movie(3, "Blood Crypt Tales", 1990),
+                        movie(4, "Bordello of Blood", 1996), movie(5, "Knight Tales of Demon Blood", 2001)))
+    entries = np.arange(len(index.entry_keys))
+    found = 0
+    for query in ("tales crypt bordello", "blood tales crypt", "crypt tales blood", "demon knight tales crypt",
+                  "tales the of crypt", "blood blood bordello", "bordello of blood", "demon tales blood knight"):
+        key = normalize_title(query).key
+        hits, _ = index._partial(key, entries, index.entry_keys)
+        token_set = cdist([key], index.entry_keys, scorer=fuzz.token_set_ratio)[0]
+        more_words = np.asarray([len(set(k.split())) for k in index.entry_keys]) > len(set(key.split()))
+        telling = sum(w not in STOP_WORDS for w in key.split()) >= 3  # fewer: scattered words not looked for
+        expected = set(np.flatnonzero((token_set == 100) & more_words).tolist()) if telling else set()
+        phrase = index.words.phrase(key, PHRASE_MAX_SUFFIXES)
+        expected |= set() if phrase is None else set(phrase.tolist())
+        assert set(hits.tolist()) == expected, query
+        found += len(expected)
+    assert found >= 8
 
 
 def test_leading_acronym_and_article_and_hyphen_keys():
