@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 from io import BytesIO
 from pathlib import Path
 
 import numpy as np
 
+from bench.load.profiling import SAMPLE_RATE, py_spy_binary, read_collapsed, summarize
 from bench.load.synthetic import build_synthetic_artifact
 from bench.load.workload import recommend_bodies
 from scripts.stack import ROOT
@@ -37,6 +40,14 @@ def artifact(name: str, work_dir: Path) -> Path:
                        check=True, stdout=sys.stderr)
         return root
     return build_synthetic_artifact(root)
+
+
+def _head() -> str:
+    """The commit of this tree, marked when tracked files under services/ differ from it."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "services"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()
+    return head.strip() + ("+changes" if dirty else "")
 
 
 def export(commit: str, into: Path) -> Path:
@@ -78,7 +89,23 @@ def compare(a: list, b: list) -> dict[str, int]:
             "alternatives differ (unmatched)": sum(x[0] is None and x[2] != y[2] for x, y in zip(a, b))}
 
 
-def measure(name: str, root: Path, builds: dict[str, Path], requests: int, passes: int, seed: int) -> dict:
+def profile(worker: Worker, bodies: list[list[str]], out: Path) -> None:
+    """One more pass under `py-spy record` (after the measured ones, which it would slow); the self and
+    inclusive time per function written to `out`."""
+    raw = out.with_suffix(".raw")
+    spy = subprocess.Popen([py_spy_binary(), "record", "--pid", str(worker.proc.pid), "--rate", str(SAMPLE_RATE),
+                            "--format", "raw", "--output", str(raw), "--nonblocking"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # py-spy attaches
+    worker.ask({"cmd": "pass", "requests": bodies})
+    spy.send_signal(signal.SIGINT)  # py-spy writes what it has on SIGINT
+    spy.wait(timeout=60)
+    out.write_text(f"{worker.name}, one pass of {len(bodies)} Resolve requests\n\n" + summarize(read_collapsed(raw)))
+    raw.unlink()
+
+
+def measure(name: str, root: Path, builds: dict[str, Path], requests: int, passes: int, seed: int,
+            profile_dir: Path | None = None) -> dict:
     movies = load_catalog(root)[1]
     bodies = [b["movies"] for b in recommend_bodies(movies, requests, seed, unique=True)]
     workers = {}
@@ -92,6 +119,10 @@ def measure(name: str, root: Path, builds: dict[str, Path], requests: int, passe
             for build, worker in workers.items():
                 cpu[build].append(worker.ask({"cmd": "pass", "requests": bodies})["cpu_s"])
         answers = {build: w.ask({"cmd": "answers", "requests": bodies})["answers"] for build, w in workers.items()}
+        if profile_dir is not None:
+            profile_dir.mkdir(parents=True, exist_ok=True)
+            for build, worker in workers.items():
+                profile(worker, bodies, profile_dir / f"{build.replace(' ', '-')}-{name}.txt")
         after = {build: w.ask({"cmd": "pass", "requests": bodies[:1]}) for build, w in workers.items()}
     finally:
         for worker in workers.values():
@@ -140,16 +171,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=8, help="workload seed (bench/load's is 8)")
     parser.add_argument("--work-dir", type=Path, default=ROOT / ".cache" / "bench-matcher", help="artifacts go here")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw figures here")
+    parser.add_argument("--profile-dir", type=Path, default=None,
+                        help="also profile one more pass of each build with py-spy, summaries written here")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="matcher-baseline-") as tmp:
-        builds = {"this tree": ROOT}
+        builds = {f"this tree {_head()}": ROOT}
         if args.baseline:
             builds = {f"baseline {args.baseline}": export(args.baseline, Path(tmp)), **builds}
         results = []
         for name in args.catalogs.split(","):
             if name not in CATALOGS:
                 parser.error(f"unknown catalog {name!r}; use {', '.join(CATALOGS)}")
-            results.append(measure(name, artifact(name, args.work_dir), builds, args.requests, args.passes, args.seed))
+            results.append(measure(name, artifact(name, args.work_dir), builds, args.requests, args.passes, args.seed,
+                                   args.profile_dir))
             print(json.dumps(results[-1]), file=sys.stderr, flush=True)
     print(markdown(results))
     if args.json:
