@@ -89,18 +89,23 @@ def compare(a: list, b: list) -> dict[str, int]:
             "alternatives differ (unmatched)": sum(x[0] is None and x[2] != y[2] for x, y in zip(a, b))}
 
 
-def profile(worker: Worker, bodies: list[list[str]], out: Path) -> None:
-    """One more pass under `py-spy record` (after the measured ones, which it would slow); the self and
-    inclusive time per function written to `out`."""
+def profile(worker: Worker, bodies: list[list[str]], out: Path, seconds: float = 8.0) -> None:
+    """More passes under `py-spy record` (after the measured ones, which it would slow), for at least
+    `seconds` so that a fast build gets as many samples as a slow one; self and inclusive time per
+    function written to `out`."""
     raw = out.with_suffix(".raw")
     spy = subprocess.Popen([py_spy_binary(), "record", "--pid", str(worker.proc.pid), "--rate", str(SAMPLE_RATE),
                             "--format", "raw", "--output", str(raw), "--nonblocking"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)  # py-spy attaches
-    worker.ask({"cmd": "pass", "requests": bodies})
+    started, passes = time.monotonic(), 0
+    while passes == 0 or time.monotonic() - started < seconds:
+        worker.ask({"cmd": "pass", "requests": bodies})
+        passes += 1
     spy.send_signal(signal.SIGINT)  # py-spy writes what it has on SIGINT
     spy.wait(timeout=60)
-    out.write_text(f"{worker.name}, one pass of {len(bodies)} Resolve requests\n\n" + summarize(read_collapsed(raw)))
+    out.write_text(f"{worker.name}, {passes} passes of {len(bodies)} Resolve requests (bench/load's uncached mix)\n\n"
+                   + summarize(read_collapsed(raw)))
     raw.unlink()
 
 
