@@ -1,4 +1,4 @@
-"""`python -m bench.matcher.cpu`: matcher CPU per Resolve request on bench/load's workload, this tree against a baseline commit.
+"""`python -m bench.matcher.cpu`: matcher CPU per Resolve request on bench/load's workload, against a baseline commit.
 
 Both builds run as worker processes (cpu_worker.py) side by side, each with its own index; passes over
 the same request bodies alternate between them, so both see the same background load on a shared
@@ -152,18 +152,18 @@ def measure(name: str, root: Path, builds: dict[str, Path], requests: int, passe
 
 
 def markdown(results: list[dict]) -> str:
-    lines = ["| catalog | build | CPU µs / request (best pass) | median pass | start-up s | RSS after start MiB | peak RSS MiB |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+    lines = ["| catalog | build | CPU µs / request (best pass) | median pass | start-up s | RSS after start MiB "
+             "| peak RSS MiB |", "|---|---|---:|---:|---:|---:|---:|"]
     for r in results:
         for build, b in r["builds"].items():
-            lines.append(f"| {r['catalog']} ({r['movies']:,} movies) | {build} | {b['cpu_us_per_request_best']:,.0f} | "
-                         f"{b['cpu_us_per_request_median']:,.0f} | {b['startup_s']:.2f} | {b['rss_after_start_mib']:.0f} | "
-                         f"{b['rss_peak_mib']:.0f} |")
+            lines.append(f"| {r['catalog']} ({r['movies']:,} movies) | {build} | {b['cpu_us_per_request_best']:,.0f} "
+                         f"| {b['cpu_us_per_request_median']:,.0f} | {b['startup_s']:.2f} "
+                         f"| {b['rss_after_start_mib']:.0f} | {b['rss_peak_mib']:.0f} |")
     for r in results:
         if "ratio" in r:
             lines.append(f"\n{r['catalog']}: {r['requests']} requests, {r['titles']} titles per pass; "
-                         f"{r['ratio']['of']} per pass pair: median **{r['ratio']['median']}×** {r['ratio']['per_pass']}; "
-                         f"answers: {r['agreement']}")
+                         f"{r['ratio']['of']} per pass pair: median **{r['ratio']['median']}×** "
+                         f"{r['ratio']['per_pass']}; answers: {r['agreement']}")
     return "\n".join(lines)
 
 
