@@ -5,9 +5,10 @@ i to movie j is the probability of walking i -> a user who rated i -> j, each st
 raised to `alpha`, divided by j's popularity to the power `beta` (so blockbusters do not neighbour
 everything). Ratings below LIKED count `low_weight` in the walk, liked ones 1.
 
-The graph is built a block of rows at a time and pruned to the top N per row as it goes, so a
-62,000-movie catalog never holds the dense (I, I) matrix; the artifact stores `neighbor_rows` /
-`neighbor_weights` (I, N), which the scorer sums a few rows of per request.
+build_graph walks from one movie at a time and keeps its top N as it goes, so a 62,000-movie catalog
+never holds the dense (I, I) matrix; the artifact stores `neighbor_rows` / `neighbor_weights` (I, N),
+which the scorer sums a few rows of per request. The blend search, on small catalogs, takes whole
+dense blocks (Walk.block) to try several betas per walk.
 """
 from __future__ import annotations
 
@@ -17,8 +18,6 @@ import numba
 import numpy as np
 
 from trainer.heldout import LIKED
-
-BLOCK_ELEMENTS = 1 << 25  # rows per block = this / I: a (B, I) float64 block of ~256 MB at most
 
 
 @dataclass(frozen=True)
@@ -116,23 +115,81 @@ def prune(weights: np.ndarray, n: int, first_row: int = 0) -> tuple[np.ndarray, 
     return rows, np.take_along_axis(vals, order, axis=1).astype(np.float32)
 
 
-def build_graph(inter: Interactions, alpha: float, beta: float, n: int,
-                block_elements: int = BLOCK_ELEMENTS) -> tuple[np.ndarray, np.ndarray]:
-    """The pruned RP3beta graph: rows (I, n) int32 and weights (I, n) float32, built block by block.
+@numba.njit(cache=True, nogil=True)
+def _walk_top(n, item_ptr, item_users, item_step, user_ptr, user_items, user_step, damping, out_rows, out_weights):
+    """Every movie's top-n RP3beta neighbours, sparse: row i is accumulated over the movies its walks
+    reach (a dense (I,) accumulator reset entry by entry), damped, and its n largest kept.
 
-    Memory: the (I, n) result plus one (B, I) block, B = block_elements / I.
+    out_rows (I, n) int32 and out_weights (I, n) float32 are filled largest first; a movie whose walks
+    reach fewer than n others gets zero-weight fillers (the lowest rows not reached), as prune would.
+    """
+    n_items = damping.shape[0]
+    acc = np.zeros(n_items)
+    seen = np.full(n_items, -1)  # seen[j] == i: row i's walks reached j
+    reached = np.empty(n_items, dtype=np.int64)
+    for i in range(n_items):
+        m = 0
+        for p in range(item_ptr[i], item_ptr[i + 1]):
+            u = item_users[p]
+            a = item_step[p]
+            for q in range(user_ptr[u], user_ptr[u + 1]):
+                j = user_items[q]
+                if seen[j] != i:
+                    seen[j] = i
+                    acc[j] = 0.0
+                    if j != i:  # never one's own neighbour
+                        reached[m] = j
+                        m += 1
+                acc[j] += a * user_step[q]
+        cols = reached[:m]
+        vals = np.empty(m)
+        for t in range(m):
+            vals[t] = acc[cols[t]] / damping[cols[t]]
+        if m > n:  # keep the n largest: those above the n-th largest value, then ties in reach order
+            threshold = np.partition(vals, m - n)[m - n]
+            keep = np.empty(n, dtype=np.int64)
+            k = 0
+            for t in range(m):
+                if vals[t] > threshold:
+                    keep[k] = t
+                    k += 1
+            for t in range(m):
+                if k < n and vals[t] == threshold:
+                    keep[k] = t
+                    k += 1
+            cols, vals = cols[keep], vals[keep]
+        order = np.argsort(-vals, kind="mergesort")
+        k = len(order)
+        for t in range(k):
+            out_rows[i, t] = cols[order[t]]
+            out_weights[i, t] = vals[order[t]]
+        j = 0
+        while k < n:  # fillers of weight 0
+            if j != i and seen[j] != i:
+                out_rows[i, k] = j
+                out_weights[i, k] = 0.0
+                k += 1
+            j += 1
+
+
+def build_graph(inter: Interactions, alpha: float, beta: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pruned RP3beta graph: rows (I, n) int32 and weights (I, n) float32, largest first.
+
+    Sparse: time is the walks' length (sum over users of their ratings squared) plus the movies each
+    row reaches; memory is the (I, n) result and a few (I,) arrays, so a 62,000-movie catalog fits.
+    Equal to prune(Walk.block(0, I) / damping(beta), n) up to the order of tied weights.
     """
     walk = Walk(inter, alpha)
-    damping = walk.damping(beta)
-    size = max(1, block_elements // max(inter.n_items, 1))
-    parts = []
-    for start in range(0, inter.n_items, size):
-        stop = min(start + size, inter.n_items)
-        parts.append(prune(walk.block(start, stop) / damping, n, start))
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    n = min(n, inter.n_items - 1)
+    rows = np.empty((inter.n_items, n), dtype=np.int32)
+    weights = np.empty((inter.n_items, n), dtype=np.float32)
+    _walk_top(n, inter.item_ptr, inter.item_users, walk.item_step, inter.user_ptr, inter.user_items, walk.user_step,
+              walk.damping(beta), rows, weights)
+    return rows, weights
 
 
 def warm_up() -> None:
-    """Compiles (or loads the cached) walk kernel, so timings measure the build only."""
+    """Compiles (or loads the cached) walk kernels, so timings measure the build only."""
     inter = interactions(np.zeros(1, np.int32), np.zeros(1, np.int32), np.full(1, 5.0, np.float32), 1, 2, 0.5)
     Walk(inter, 0.5).block(0, 2)
+    build_graph(inter, 0.5, 0.5, 1)

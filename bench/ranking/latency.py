@@ -133,6 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--artifact", type=Path, default=Path("artifacts"),
                         help="the 1,682-movie artifact (as `python -m trainer train` writes it); a synthetic one if missing")
+    parser.add_argument("--artifact-62k", type=Path, default=None,
+                        help="a ~62,000-movie artifact, e.g. from `python -m trainer train --dataset synthetic:ml-25m "
+                             "--no-eval --factors 50 --epochs 20 --ranking defaults`; random arrays if not given")
     parser.add_argument("--calls", type=int, default=3000)
     args = parser.parse_args(argv)
     limits = {1682: 1.0, 62000: 10.0}  # ML-100K size (1,681 after the trainer drops one) and ML-25M size
@@ -140,12 +143,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores; figures are noisy above ~1)")
     with tempfile.TemporaryDirectory() as tmp:
         for n_movies, limit in limits.items():
+            given = args.artifact if n_movies == 1682 else args.artifact_62k
             try:
-                art = load_artifact(args.artifact) if n_movies == 1682 else None
+                art = load_artifact(given) if given is not None else None
             except ArtifactError as e:
-                print(f"{args.artifact}: {e}; using a synthetic artifact")
+                print(f"{given}: {e}; using a synthetic artifact")
                 art = None
-            if art is None or abs(len(art.movies) - n_movies) > 10:
+            if art is None or abs(len(art.movies) - n_movies) > 0.05 * n_movies:  # another size: not this row
                 art = load_artifact(synthetic_artifact(Path(tmp) / str(n_movies), n_movies))
             model = HybridModel(art)
             r = measure(model, args.calls, Path(tmp))

@@ -52,12 +52,27 @@ def test_prune_keeps_each_rows_largest_weights_in_order_never_itself():
     assert block_rows.tolist() == rows[3:5].tolist()
 
 
-@pytest.mark.parametrize("block_elements", [25, 3 * 25, 1 << 20])
-def test_blockwise_build_equals_pruning_the_whole_matrix(block_elements):
-    users, items, ratings = _ratings(seed=4)
-    inter = item_graph.interactions(users, items, ratings, 60, 25, 0.5)
-    rows, weights = item_graph.build_graph(inter, 0.5, 0.3, 6, block_elements=block_elements)
-    dense = _dense_rp3(users, items, ratings, 60, 25, 0.5, 0.5, 0.3)
-    want_rows, want_weights = item_graph.prune(dense, 6)
-    assert rows.shape == (25, 6) and np.allclose(weights, want_weights, rtol=1e-6)
-    assert np.array_equal(rows, want_rows)
+@pytest.mark.parametrize("n_items,n,low", [(25, 6, 0.5), (25, 24, 1.0), (40, 10, 0.0)])
+def test_sparse_build_keeps_each_rows_top_n_of_the_dense_walk(n_items, n, low):
+    users, items, ratings = _ratings(n_items=n_items, n=400, seed=4)
+    inter = item_graph.interactions(users, items, ratings, 60, n_items, low)
+    rows, weights = item_graph.build_graph(inter, 0.5, 0.3, n)
+    dense = _dense_rp3(users, items, ratings, 60, n_items, low, 0.5, 0.3)
+    want_rows, want_weights = item_graph.prune(dense, n)
+    assert rows.shape == weights.shape == (n_items, n) and rows.dtype == np.int32 and weights.dtype == np.float32
+    assert np.allclose(weights, want_weights, rtol=1e-6)  # the same n largest values, in order
+    for i in range(n_items):
+        assert len(set(rows[i].tolist())) == n and i not in rows[i]
+        assert np.allclose(dense[i, rows[i]], weights[i], rtol=1e-6)  # each kept weight is the walk's
+    if low == 0.0:  # some movies have no liked ratings: their rows are all zero-weight fillers
+        assert (weights == 0).all(axis=1).any()
+
+
+def test_rows_reaching_fewer_than_n_movies_get_zero_weight_fillers():
+    users = np.array([0, 0, 1, 1], np.int32)
+    items = np.array([0, 1, 1, 2], np.int32)
+    inter = item_graph.interactions(users, items, np.full(4, 5.0, np.float32), 2, 6, 1.0)
+    rows, weights = item_graph.build_graph(inter, 1.0, 0.0, 3)
+    assert rows[0].tolist() == [1, 2, 3] and weights[0, 0] > 0 and weights[0, 1:].tolist() == [0.0, 0.0]
+    assert rows[5].tolist() == [0, 1, 2] and not weights[5].any()  # movie 5: nobody rated it
+    assert rows[1, :2].tolist() in ([0, 2], [2, 0]) and (weights[1, :2] > 0).all()
