@@ -94,3 +94,13 @@ def black_hole() -> str:
     sock.listen(16)  # never accept(): the kernel completes handshakes, nobody speaks HTTP/2
     yield f"127.0.0.1:{sock.getsockname()[1]}"
     sock.close()
+
+
+@pytest.fixture
+async def gateway_without_backends(gateway_redis_url: str) -> AsyncIterator[Gateway]:
+    """A gateway whose matcher and scorer addresses refuse connections (a request that got past
+    validation would be a 503), for what the gateway answers by itself: validation, the page."""
+    settings = GatewaySettings(matcher_address=closed_address(), scorer_address=closed_address(),
+                               redis_url=gateway_redis_url)
+    async with run_gateway(settings) as gateway:
+        yield gateway

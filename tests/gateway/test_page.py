@@ -2,22 +2,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from services.gateway.app import STATIC_DIR
-from services.gateway.settings import GatewaySettings
-from tests.gateway.conftest import Gateway, closed_address, run_gateway
+from tests.gateway.conftest import Gateway
 
 
 @pytest.fixture
-async def gw(gateway_redis_url: str) -> AsyncIterator[Gateway]:
-    settings = GatewaySettings(matcher_address=closed_address(), scorer_address=closed_address(),
-                               redis_url=gateway_redis_url)
-    async with run_gateway(settings) as gateway:
-        yield gateway
+def gw(gateway_without_backends: Gateway) -> Gateway:
+    return gateway_without_backends
 
 
 def static_text(name: str) -> str:
