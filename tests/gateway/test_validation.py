@@ -1,7 +1,6 @@
 """Invalid requests are 422/4xx JSON answers, decided before any backend is called."""
 from __future__ import annotations
 
-
 import pytest
 
 from tests.gateway.conftest import Gateway
