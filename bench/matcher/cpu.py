@@ -104,8 +104,8 @@ def profile(worker: Worker, bodies: list[list[str]], out: Path, seconds: float =
         passes += 1
     spy.send_signal(signal.SIGINT)  # py-spy writes what it has on SIGINT
     spy.wait(timeout=60)
-    out.write_text(f"{worker.name}, {passes} passes of {len(bodies)} Resolve requests (bench/load's uncached mix)\n\n"
-                   + summarize(read_collapsed(raw)))
+    runs = f"{passes} pass{'es' if passes > 1 else ''} of {len(bodies)} Resolve requests"
+    out.write_text(f"{worker.name}, {runs} (bench/load's uncached mix)\n\n" + summarize(read_collapsed(raw)))
     raw.unlink()
 
 
