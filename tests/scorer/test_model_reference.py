@@ -1,6 +1,6 @@
 """The optimised HybridModel ranks, scores and explains exactly as the plain version it replaced.
 
-tests/scorer/reference_model.py is the ranking code of commit 2c7212e (every part z-scored over the
+bench/ranking/reference_model.py is the ranking code of commit 2c7212e (every part z-scored over the
 catalog with numpy, one array at a time). On fixed inputs — the real ML-100K artifact, a synthetic
 artifact of 3,000 movies and the tiny ones, with ratings, exclusions, filters and several alphas —
 both must give the same movies in the same order, the same score parts and the same reasons.
@@ -16,7 +16,7 @@ from bench.ranking.latency import synthetic_artifact
 from services.common.artifact import load_artifact
 from services.scorer.model import HybridModel
 from tests.scorer.graph_artifact import build_graph_artifact
-from tests.scorer.reference_model import ReferenceModel
+from bench.ranking.reference_model import ReferenceModel
 
 
 def _cases(model: HybridModel, n: int, seed: int):
