@@ -196,9 +196,10 @@ def _read_manifest(path: Path) -> dict[str, Any]:
     return manifest
 
 
-def _verify_files(path: Path, manifest: dict[str, Any]) -> None:
-    optional = [STATS_FILE] if STATS_FILE in manifest["files"] else []
-    for name in (MODEL_FILE, GENRES_FILE, CATALOG_FILE, *optional):
+def _check_files(path: Path, manifest: dict[str, Any], names: tuple[str, ...], hashed: tuple[str, ...]) -> None:
+    """Each of `names` is listed with a checksum, present and of the listed size; those in `hashed`
+    also match their sha256 (a truncated, half-copied or edited file is refused, naming it)."""
+    for name in names:
         entry = manifest["files"].get(name)
         if not isinstance(entry, dict) or "sha256" not in entry:
             raise ArtifactError(f"{path / MANIFEST_FILE} lists no checksum for {name}")
@@ -207,8 +208,28 @@ def _verify_files(path: Path, manifest: dict[str, Any]) -> None:
             raise ArtifactError(f"{file} is missing")
         if file.stat().st_size != entry.get("bytes", file.stat().st_size):
             raise ArtifactError(f"{file} is truncated or altered: {file.stat().st_size} bytes, manifest says {entry['bytes']}")
-        if sha256_file(file) != entry["sha256"]:
+        if name in hashed and sha256_file(file) != entry["sha256"]:
             raise ArtifactError(f"{file} does not match its sha256 in the manifest (corrupt or edited)")
+
+
+def _verify_files(path: Path, manifest: dict[str, Any]) -> None:
+    names = (MODEL_FILE, GENRES_FILE, CATALOG_FILE, *([STATS_FILE] if STATS_FILE in manifest["files"] else []))
+    _check_files(path, manifest, names, hashed=names)
+
+
+def _read_catalog(file: Path) -> tuple[tuple[str, ...], tuple[CatalogMovie, ...]]:
+    """Genre names and movies of catalog.json."""
+    try:
+        catalog = json.loads(file.read_text(encoding="utf-8"))
+        genre_names = tuple(str(g) for g in catalog["genres"])
+        movies = tuple(
+            CatalogMovie(int(m["movie_id"]), str(m["title"]), int(m["year"]), tuple(m["genres"]),
+                         int(m.get("n_ratings", 0)), float(m.get("mean_rating", 0.0)))
+            for m in catalog["movies"]
+        )
+    except (ValueError, KeyError, TypeError) as e:
+        raise ArtifactError(f"{file} is malformed: {e!r}") from None
+    return genre_names, movies
 
 
 def _load_npz(file: Path) -> dict[str, np.ndarray]:
@@ -251,16 +272,7 @@ def load_artifact(location: Path | str) -> Artifact:
             raise ArtifactError(f"{path / MODEL_FILE}: {name} holds NaN or infinite values")
 
     genre_matrix = _load_npz(path / GENRES_FILE).get("genre_matrix")
-    try:
-        catalog = json.loads((path / CATALOG_FILE).read_text(encoding="utf-8"))
-        genre_names = tuple(str(g) for g in catalog["genres"])
-        movies = tuple(
-            CatalogMovie(int(m["movie_id"]), str(m["title"]), int(m["year"]), tuple(m["genres"]),
-                         int(m.get("n_ratings", 0)), float(m.get("mean_rating", 0.0)))
-            for m in catalog["movies"]
-        )
-    except (ValueError, KeyError, TypeError) as e:
-        raise ArtifactError(f"{path / CATALOG_FILE} is malformed: {e!r}") from None
+    genre_names, movies = _read_catalog(path / CATALOG_FILE)
     if genre_matrix is None or genre_matrix.dtype != np.float32 or genre_matrix.shape != (n_items, len(genre_names)):
         got = None if genre_matrix is None else (genre_matrix.dtype, genre_matrix.shape)
         raise ArtifactError(f"{path / GENRES_FILE}: genre_matrix should be float32 {(n_items, len(genre_names))}, got {got}")
@@ -281,7 +293,19 @@ def load_artifact(location: Path | str) -> Artifact:
 
 
 def load_catalog(location: Path | str) -> tuple[dict[str, Any], tuple[CatalogMovie, ...]]:
-    """Manifest and catalog of a fully verified artifact — what the matcher keeps. The factor arrays are
-    read and checked too (so a corrupt model is refused here as well) and dropped on return."""
-    art = load_artifact(location)
-    return art.manifest, art.movies
+    """Manifest and catalog movies of an artifact (a version dir, or a root with LATEST): what the
+    matcher keeps.
+
+    The catalog must match its sha256; the model files must be listed and there with their listed
+    sizes (a truncated or half-copied artifact is refused here too), but their contents are not read:
+    hashing and loading the factors the matcher never uses was most of its artifact read at 62K
+    movies, and the scorer verifies them in full (load_artifact) before it serves them.
+    Raises ArtifactError naming the offending file.
+    """
+    path = resolve_version_dir(location)
+    manifest = _read_manifest(path)
+    _check_files(path, manifest, (MODEL_FILE, GENRES_FILE, CATALOG_FILE), hashed=(CATALOG_FILE,))
+    _, movies = _read_catalog(path / CATALOG_FILE)
+    if len({m.movie_id for m in movies}) != len(movies):
+        raise ArtifactError(f"{path / CATALOG_FILE}: movie ids repeat")
+    return manifest, movies

@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 from movierec.v1 import matcher_pb2_grpc
+from services.common.artifact import load_catalog
 from services.common.artifact_source import local_artifact_path
 from services.common.grpc_server import run_main, serve_reloading
-from services.matcher.catalog import read_catalog
 from services.matcher.index import TitleIndex
 from services.matcher.server import MatcherServicer
 from services.matcher.settings import MatcherSettings
@@ -18,9 +18,9 @@ log = logging.getLogger("matcher")
 
 
 def build_index(location: Path) -> tuple[str, tuple[TitleIndex, str]]:
-    """Reads and checks the catalog of the local version `location` names (see catalog.py) and indexes it."""
+    """Reads and checks the catalog of the local version `location` names (artifact.load_catalog) and indexes it."""
     started = time.perf_counter()
-    manifest, movies = read_catalog(location)
+    manifest, movies = load_catalog(location)
     loaded = time.perf_counter()
     index = TitleIndex(movies)
     log.info("title index built", extra={

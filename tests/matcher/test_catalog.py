@@ -1,4 +1,5 @@
-"""read_catalog on real artifacts: the catalog load_catalog gives, refused when damaged, the model arrays left unread."""
+"""load_catalog (the matcher's read) on real artifacts: the catalog load_artifact gives, refused when damaged,
+the model arrays left unread."""
 from __future__ import annotations
 
 import json
@@ -7,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from services.common.artifact import ArtifactError, load_artifact, load_catalog, sha256_file
-from services.matcher.catalog import read_catalog
 from tests.artifact_factory import build_tiny_artifact
 
 
@@ -17,8 +17,9 @@ def version_dir(tmp_path: Path) -> Path:
 
 
 def test_reads_what_the_full_load_reads(version_dir):
-    assert read_catalog(version_dir.parent) == load_catalog(version_dir.parent)  # through LATEST
-    assert read_catalog(version_dir) == load_catalog(version_dir)
+    full = load_artifact(version_dir)
+    assert load_catalog(version_dir.parent) == (full.manifest, full.movies)  # through LATEST
+    assert load_catalog(version_dir) == (full.manifest, full.movies)
 
 
 def _set_manifest(version_dir: Path, name: str, **entry) -> None:
@@ -56,7 +57,7 @@ def test_a_damaged_artifact_is_refused_naming_the_file(version_dir, damage, name
         catalog.write_text(json.dumps(data))
         _set_manifest(version_dir, "catalog.json", sha256=sha256_file(catalog), bytes=catalog.stat().st_size)
     with pytest.raises(ArtifactError, match=named):
-        read_catalog(version_dir)
+        load_catalog(version_dir)
 
 
 def test_the_model_arrays_are_left_to_the_scorer(version_dir):
@@ -65,4 +66,4 @@ def test_the_model_arrays_are_left_to_the_scorer(version_dir):
     model.write_bytes(b"\0" * model.stat().st_size)
     with pytest.raises(ArtifactError, match="model.npz"):
         load_artifact(version_dir)
-    assert read_catalog(version_dir)[1] == load_catalog(build_tiny_artifact(version_dir.parent / "fresh"))[1]
+    assert load_catalog(version_dir)[1] == load_artifact(build_tiny_artifact(version_dir.parent / "fresh")).movies
