@@ -26,6 +26,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from bench.ranking.reference_model import ReferenceModel  # noqa: E402
 from movierec.v1 import scorer_pb2_grpc  # noqa: E402
 from scripts.stack import ROOT  # noqa: E402
 from services.common.artifact import ArtifactError, CatalogMovie, load_artifact, write_artifact  # noqa: E402
@@ -137,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="a ~62,000-movie artifact, e.g. from `python -m trainer train --dataset synthetic:ml-25m "
                              "--no-eval --factors 50 --epochs 20 --ranking defaults`; random arrays if not given")
     parser.add_argument("--calls", type=int, default=3000)
+    parser.add_argument("--before", action="store_true",
+                        help="serve the model code this one replaced (bench/ranking/reference_model.py), to compare")
     args = parser.parse_args(argv)
     limits = {1682: 1.0, 62000: 10.0}  # ML-100K size (1,681 after the trainer drops one) and ML-25M size
     ok = True
@@ -151,11 +154,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 art = None
             if art is None or abs(len(art.movies) - n_movies) > 0.05 * n_movies:  # another size: not this row
                 art = load_artifact(synthetic_artifact(Path(tmp) / str(n_movies), n_movies))
-            model = HybridModel(art)
+            model = ReferenceModel(art) if args.before else HybridModel(art)
             r = measure(model, args.calls, Path(tmp))
             ok &= _p(r["rpc"], 99) <= limit
             print(f"{len(model.movies):>6} movies ({art.version}, graph {model.neighbor_rows is not None}), "
-                  f"{args.calls} calls, ms:")
+                  f"{args.calls} calls, {'model code before (reference)' if args.before else 'model code now'}, ms:")
             print(f"  Recommend RPC, client in another process: p50 {_p(r['rpc'], 50):.3f}  p99 {_p(r['rpc'], 99):.3f}"
                   f"  (limit {limit:g})")
             print(f"  health-check RPC (no work), same client:  p50 {_p(r['health'], 50):.3f}  "
