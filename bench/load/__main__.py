@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
     parser.add_argument("--catalogs", default=",".join(CATALOGS), help=f"comma-separated, of {', '.join(CATALOGS)}")
     parser.add_argument("--seconds", type=int, default=10, help="length of one stack run (default 10)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="runs of each cell, stack and monolith alternating; tables show medians (default 1)")
     parser.add_argument("--monolith-seconds", type=int, default=10,
                         help="length of one monolith run on ML-100K; doubled on the 62K catalog (default 10)")
     parser.add_argument("--connections", type=_ints, default=(1, 8, 32), help="default 1,8,32")
@@ -70,7 +72,8 @@ def _conditions(args: argparse.Namespace) -> str:
             f"{os.cpu_count()} cores, "
             f"Python {platform.python_version()}; load average {load1:.2f} (1 min) / {load5:.2f} (5 min) at the start; "
             f"{args.seconds} s per stack run, {args.monolith_seconds} s per monolith run "
-            f"({2 * args.monolith_seconds} s on 62K); gateway workers {args.gateway_workers}; "
+            f"({2 * args.monolith_seconds} s on 62K); {args.repeats} run(s) of each cell, stack and monolith "
+            f"alternating, medians shown; gateway workers {args.gateway_workers}; "
             f"wrk {subprocess.run([wrk_binary(), '-v'], capture_output=True, text=True).stdout.split()[1]}, "
             "client on the same machine")
 
@@ -99,8 +102,9 @@ def main(argv: list[str] | None = None) -> int:
             plan = Plan(name, artifact, args.work_dir / "run-synthetic-62k", connections=args.connections,
                         monolith_connections=args.large_monolith_connections,
                         monolith_seconds=2 * args.monolith_seconds)
-        plan = dataclasses.replace(plan, seconds=args.seconds, gateway_workers=args.gateway_workers,
-                                   profile_seconds=args.profile_seconds, profile_dir=args.profile_dir)
+        plan = dataclasses.replace(plan, seconds=args.seconds, repeats=args.repeats,
+                                   gateway_workers=args.gateway_workers, profile_seconds=args.profile_seconds,
+                                   profile_dir=args.profile_dir)
         results.append(run_catalog(plan))
     out = args.work_dir / "results.json"
     out.write_text(json.dumps({"conditions": conditions, "catalogs": [dataclasses.asdict(r) for r in results]},

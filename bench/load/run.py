@@ -34,6 +34,7 @@ class Plan:
     unique_bodies: int = 40_000  # bodies of the uncached runs; more than a run can send
     gateway_workers: int = 1
     warmup_seconds: int = 3  # before the measured runs, per target
+    repeats: int = 1  # runs of each cell, stack and monolith alternating; the report takes medians
     profile_seconds: int = 0  # 0: no profile
     profile_dir: Path | None = None
     seed: int = 8
@@ -146,7 +147,7 @@ def run_catalog(plan: Plan) -> CatalogResult:
             settle("monolith")
         for connections in plan.connections:
             for mode, bodies in (("uncached", unique_file), ("cached", cached_file)):
-                for target in ("stack", "monolith"):
+                for target, repeat in [(t, r) for r in range(plan.repeats) for t in ("stack", "monolith")]:
                     url = targets[target]
                     if target == "monolith" and connections not in plan.monolith_connections:
                         continue
@@ -161,7 +162,7 @@ def run_catalog(plan: Plan) -> CatalogResult:
                     cpu_before = {n: cpu_seconds(processes[n].popen.pid) for n in names}
                     seconds = plan.seconds if target == "stack" else plan.monolith_seconds
                     load = run_wrk(url, bodies, connections, seconds, timeout=60)
-                    cell = {"target": target, "mode": mode, **load.to_dict()}
+                    cell = {"target": target, "mode": mode, "repeat": repeat, **load.to_dict()}
                     # CPU milliseconds each process spent per completed request: where the cost is.
                     done = max(load.requests, 1)
                     cell["cpu_ms_per_request"] = {

@@ -123,3 +123,25 @@ def test_a_short_run_measures_stack_and_monolith(tiny_artifact_root, tmp_path: P
     assert cells["stack", "cached"]["cache_hit_ratio"] == 1.0
     if cells["stack", "uncached"]["wraps"] == 0:  # every body sent once: nothing could come from Redis
         assert cells["stack", "uncached"]["cache_hit_ratio"] == 0.0
+
+
+def test_repeated_cells_are_reported_as_medians():
+    from bench.load.report import cells_table, cpu_table, targets
+    from bench.load.run import CatalogResult
+
+    def cell(target: str, throughput: float, p99: float, cpu: float) -> dict:
+        return {"target": target, "mode": "uncached", "connections": 8, "throughput": throughput,
+                "p50_ms": p99 / 2, "p95_ms": p99 * 0.9, "p99_ms": p99, "errors": {"timeout": 1},
+                "cpu_ms_per_request": ({"gateway": cpu, "matcher": cpu, "scorer": cpu, "redis": 0.1}
+                                       if target == "stack" else {"monolith": cpu}),
+                "cache_hit_ratio": 0.0 if target == "stack" else None}
+
+    result = CatalogResult("ml100k", 1681)
+    result.cells = [cell("stack", 300, 40, 2.0), cell("monolith", 20, 500, 50),
+                    cell("stack", 100, 90, 3.0), cell("monolith", 10, 900, 60),
+                    cell("stack", 200, 50, 2.5), cell("monolith", 19, 800, 55)]
+    table = cells_table(result)
+    assert "| uncached | 8 | 200 (3 errors) | 25.0 / 45.0 / 50.0 | 19.0 (3 errors)" in table
+    assert "10.5×" in table  # median stack over median monolith, not the mean of the runs
+    assert "| uncached | 8 | 2.50 | 2.50 | 2.50 | 0.10 | 7.60 | 55.0 |" in cpu_table(result)
+    assert "10.5× the monolith's throughput" in targets([result]) and "p99 50.0 ms" in targets([result])

@@ -1,6 +1,8 @@
 """The Matcher over a real grpc.aio server on a free loopback port: replies, validation, health."""
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import grpc
@@ -16,20 +18,25 @@ from services.matcher.server import MatcherServicer
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
 
 
-@pytest.fixture
-async def served(tiny_artifact_root):
-    """(stub, channel, catalog version) of a started GrpcService serving the tiny artifact."""
-    manifest, movies = load_catalog(tiny_artifact_root)
-    servicer = MatcherServicer(TitleIndex(movies), manifest["version"])
+@contextlib.asynccontextmanager
+async def serving(servicer: MatcherServicer) -> AsyncIterator[tuple[matcher_pb2_grpc.MatcherStub, grpc.aio.Channel]]:
+    """(stub, channel) of a started GrpcService on a free loopback port serving `servicer`."""
     service = GrpcService("movierec.v1.Matcher", "127.0.0.1:0",
                           lambda server: matcher_pb2_grpc.add_MatcherServicer_to_server(servicer, server), grace=0.5)
     await service.start()
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{service.port}")
     try:
-        yield matcher_pb2_grpc.MatcherStub(channel), channel, manifest["version"]
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{service.port}") as channel:
+            yield matcher_pb2_grpc.MatcherStub(channel), channel
     finally:
-        await channel.close()
         await service.stop()
+
+
+@pytest.fixture
+async def served(tiny_artifact_root):
+    """(stub, channel, catalog version) of a matcher serving the tiny artifact."""
+    manifest, movies = load_catalog(tiny_artifact_root)
+    async with serving(MatcherServicer(TitleIndex(movies), manifest["version"])) as (stub, channel):
+        yield stub, channel, manifest["version"]
 
 
 async def resolve(stub, *queries: str, max_alternatives: int = 0) -> matcher_pb2.ResolveResponse:
@@ -79,21 +86,14 @@ async def test_a_swapped_in_catalog_answers_with_its_own_titles(tiny_artifact_ro
     # The servicer keeps built Movie messages; after a hot reload they must come from the new catalog.
     manifest, movies = load_catalog(tiny_artifact_root)
     servicer = MatcherServicer(TitleIndex(movies), manifest["version"])
-    service = GrpcService("movierec.v1.Matcher", "127.0.0.1:0",
-                          lambda server: matcher_pb2_grpc.add_MatcherServicer_to_server(servicer, server), grace=0.5)
-    await service.start()
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{service.port}") as channel:
-            stub = matcher_pb2_grpc.MatcherStub(channel)
-            (before,) = (await resolve(stub, "heat")).results
-            assert (before.best.movie.movie_id, before.best.movie.title) == (273, "Heat")
-            renamed = tuple(replace(m, title="Heat Wave") if m.movie_id == 273 else m for m in movies)
-            servicer.index, servicer.catalog_version = TitleIndex(renamed), "v2"
-            reply = await resolve(stub, "heat wave")
-            assert reply.catalog_version == "v2"
-            assert (reply.results[0].best.movie.movie_id, reply.results[0].best.movie.title) == (273, "Heat Wave")
-    finally:
-        await service.stop()
+    async with serving(servicer) as (stub, _):
+        (before,) = (await resolve(stub, "heat")).results
+        assert (before.best.movie.movie_id, before.best.movie.title) == (273, "Heat")
+        renamed = tuple(replace(m, title="Heat Wave") if m.movie_id == 273 else m for m in movies)
+        servicer.index, servicer.catalog_version = TitleIndex(renamed), "v2"
+        reply = await resolve(stub, "heat wave")
+        assert reply.catalog_version == "v2"
+        assert (reply.results[0].best.movie.movie_id, reply.results[0].best.movie.title) == (273, "Heat Wave")
 
 
 async def test_suggest(served):
