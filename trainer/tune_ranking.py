@@ -111,7 +111,7 @@ class ValidationSplit:
         """z-scored graph scores (Q, I) per (low_weight, rp3_alpha, rp3_beta) of the grid."""
         out = {}
         for low in LOW_WEIGHTS:
-            inter = item_graph.interactions(*self.train[:3], self.train[3], self.n_items, low)
+            inter = item_graph.interactions(*self.train, self.n_items, low)
             for a in RP3_ALPHAS:
                 walk = item_graph.Walk(inter, a)
                 full = walk.block(0, self.n_items)
