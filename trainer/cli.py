@@ -185,7 +185,11 @@ def _info(args: argparse.Namespace) -> int:
     print("params       " + ", ".join(f"{k}={v}" for k, v in sorted(m.get("params", {}).items())))
     print(f"metrics      RMSE {metrics.get('rmse')}, MAE {metrics.get('mae')}, global-mean RMSE "
           f"{metrics.get('global_mean_rmse')}, train {metrics.get('train_seconds')} s; {metrics.get('eval_split')}")
-    print("serving      " + ", ".join(f"{k}={v}" for k, v in sorted(serving.items())))
+    print("serving      " + ", ".join(f"{k}={v}" for k, v in sorted(serving.items()) if k != "tuned_by"))
+    if "tuned_by" in serving:
+        t = serving["tuned_by"]
+        print(f"ranking      {t.get('method')}; validation (NDCG@10 + Recall@10) / 2 "
+              f"{serving.get('validation_ndcg_recall10', 'n/a')}; {t.get('seconds')} s")
     if "tuning" in m:
         print(f"tuning       {m['tuning'].get('method')}; best validation RMSE {m['tuning']['best']['valid_rmse']}")
     if art.stats is not None:
