@@ -11,7 +11,7 @@ Layout of an artifact root (ARTIFACT_DIR):
                                   item_factors (I, k)       float32
                                   user_bias (U,)            float32
                                   item_bias (I,)            float32
-                                  optional, written by `python -m bench.ranking.tune`:
+                                  optional, written by `python -m trainer train` (its ranking step):
                                   neighbor_rows (I, N)      int32   item-graph neighbours of each movie
                                   neighbor_weights (I, N)   float32 their weights, largest first
     <root>/<version>/genres.npz   genre_matrix (I, G)       float32 0/1, rows aligned with item_ids
