@@ -13,11 +13,11 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection as grpc_reflection
 
 from services.common.artifact import ArtifactError
-from services.common.decode_guard import DecodeGuardInterceptor
+from services.common.call_interceptor import CallInterceptor
 from services.common.logs import configure_logging
-from services.common.metrics import GrpcMetricsInterceptor, ServiceMetrics
+from services.common.metrics import ServiceMetrics
 from services.common.reload import ArtifactWatcher
-from services.common.request_id import RequestIdInterceptor, install_log_filter
+from services.common.request_id import install_log_filter
 from services.common.settings import GrpcServiceSettings, SettingsError, load_settings
 from services.common.tls import ServerTls
 
@@ -34,9 +34,8 @@ class GrpcService:
     balancers stop routing, then lets in-flight calls finish within `grace` seconds.
     With `reflection` the standard reflection service lists the service, health and reflection
     itself (what grpcurl-style tools need to call without the .proto files). Every call runs
-    under its `x-request-id` (services/common/request_id.py), is counted and timed
-    (services/common/metrics.py; GET /metrics on `metrics_port` when not 0), and corrupt request
-    bytes get INVALID_ARGUMENT (services/common/decode_guard.py). With `tls` the port serves TLS
+    under its `x-request-id`, is counted and timed (GET /metrics on `metrics_port` when not 0), and
+    corrupt request bytes get INVALID_ARGUMENT (services/common/call_interceptor.py). With `tls` the port serves TLS
     (mutual TLS when it has a client CA; services/common/tls.py), else plaintext.
     """
 
@@ -50,7 +49,7 @@ class GrpcService:
         self.metrics = ServiceMetrics(name.rsplit(".", 1)[-1].lower())
         self.metrics_port = metrics_port
         self.server = grpc.aio.server(options=[("grpc.so_reuseport", 0)], interceptors=[
-            RequestIdInterceptor(), GrpcMetricsInterceptor(self.metrics), DecodeGuardInterceptor()])
+            CallInterceptor(self.metrics)])
         register(self.server)
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)

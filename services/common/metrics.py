@@ -1,13 +1,8 @@
 """Prometheus metrics shared by the services: HTTP and gRPC request counts and latencies, cache, model version."""
 from __future__ import annotations
 
-import inspect
 import os
-import time
-from collections.abc import Awaitable, Callable
-from typing import Any
 
-import grpc
 from prometheus_client import (
     CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess, start_http_server,
 )
@@ -74,41 +69,3 @@ class ServiceMetrics:
     def serve_http(self, port: int, host: str = "127.0.0.1") -> None:
         """Serves GET /metrics on host:port from a daemon thread (for the gRPC services)."""
         start_http_server(port, addr=host, registry=self.registry)
-
-
-class GrpcMetricsInterceptor(grpc.aio.ServerInterceptor):
-    """Counts and times every unary-unary call by method and status code; notes the version answering."""
-
-    def __init__(self, metrics: ServiceMetrics) -> None:
-        self.metrics = metrics
-
-    async def intercept_service(self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
-                                details: grpc.HandlerCallDetails) -> Any:
-        handler = await continuation(details)
-        if handler is None or handler.unary_unary is None:
-            return handler
-        inner, method = handler.unary_unary, details.method.rsplit("/", 1)[-1]
-        metrics = self.metrics
-
-        async def timed(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            start = time.perf_counter()
-            code = "OK"
-            try:
-                reply = inner(request, context)
-                reply = await reply if inspect.isawaitable(reply) else reply
-                version = getattr(reply, "model_version", None) or getattr(reply, "catalog_version", None)
-                if version:  # the version that answered: a hot reload shows at the next call
-                    metrics.set_model_version(version)
-                return reply
-            except BaseException:
-                code = (context.code() or grpc.StatusCode.UNKNOWN).name
-                raise
-            finally:
-                if code == "OK" and context.code() not in (None, grpc.StatusCode.OK):
-                    code = context.code().name
-                metrics.grpc_requests.labels(method, code).inc()
-                metrics.grpc_latency.labels(method).observe(time.perf_counter() - start)
-
-        return grpc.unary_unary_rpc_method_handler(
-            timed, request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer)
