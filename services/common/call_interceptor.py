@@ -11,16 +11,15 @@ import grpc
 from google.protobuf.message import DecodeError
 
 from services.common.metrics import ServiceMetrics
-from services.common.request_id import METADATA_KEY, current_request_id, new_request_id, valid_or_new
+from services.common.request_id import METADATA_KEY, current_request_id, valid_or_new
 
 log = logging.getLogger(__name__)
 
 
 def call_request_id(metadata: Any) -> str:
-    """The call's `x-request-id`; a call made for several requests at once (the gateway's coalesced
-    calls) carries one entry each, joined here with ","; none usable: a fresh id."""
-    ids = [valid_or_new(v) for k, v in metadata or () if k == METADATA_KEY and isinstance(v, str)]
-    return ",".join(dict.fromkeys(ids)) if ids else new_request_id()
+    """The call's `x-request-id` when it is a usable one, else a fresh id."""
+    received = dict(metadata or ()).get(METADATA_KEY)
+    return valid_or_new(received if isinstance(received, str) else None)
 
 
 class CallInterceptor(grpc.aio.ServerInterceptor):
