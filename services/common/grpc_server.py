@@ -14,6 +14,7 @@ from grpc_reflection.v1alpha import reflection as grpc_reflection
 
 from services.common.artifact import ArtifactError
 from services.common.call_interceptor import CallInterceptor
+from services.common.gc_freeze import freeze_startup_heap
 from services.common.logs import configure_logging
 from services.common.metrics import ServiceMetrics
 from services.common.reload import ArtifactWatcher
@@ -75,6 +76,7 @@ class GrpcService:
         await self.server.start()
         if self.metrics_port:  # Prometheus text format on the service's host (internal by default)
             self.metrics.serve_http(self.metrics_port, host=self.address.rsplit(":", 1)[0].strip("[]"))
+        freeze_startup_heap()  # the servicer and its model are built by now
         await self._set(health_pb2.HealthCheckResponse.SERVING)
         log.info("serving", extra={"service": self.name, "address": self.address, "port": self.port, "tls": self.tls})
 

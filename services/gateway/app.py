@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from services.common.gc_freeze import freeze_startup_heap
 from services.common.logs import configure_logging
 from services.common.metrics import ServiceMetrics
 from services.gateway.cache import ResponseCache
@@ -45,6 +46,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         log.info("gateway started", extra={
             "matcher": settings.matcher_address, "scorer": settings.scorer_address,
             "model_version": model.version or None})
+        freeze_startup_heap()
         try:
             app.state.gateway = GatewayState(settings, backends, cache, model)
             yield
