@@ -36,14 +36,20 @@ if [ ! -f services/gateway/web/node_modules/chart.js/package.json ]; then
   fi
 fi
 
-# The browser tests drive Debian's headless Chromium (Playwright cannot download browsers here).
-if [ "${1:-}" = dev ] && [ ! -x /usr/bin/chromium ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "installing chromium and chromium-driver for the browser tests ..."
-    apt-get install -y chromium chromium-driver || { apt-get update && apt-get install -y chromium chromium-driver; }
-  else
-    echo "warning: /usr/bin/chromium is missing and this is not root; the browser tests (tests/browser) will fail." >&2
-    echo "         install it with: sudo apt-get install -y chromium chromium-driver" >&2
+# Debian packages of the dev tools: headless Chromium for the browser tests (Playwright cannot download
+# browsers here) and wrk, the load generator of bench/load, whose short real run is a test too.
+if [ "${1:-}" = dev ]; then
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver)
+  command -v wrk >/dev/null || missing+=(wrk)
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "installing ${missing[*]} for the tests ..."
+      apt-get install -y "${missing[@]}" || { apt-get update && apt-get install -y "${missing[@]}"; }
+    else
+      echo "warning: ${missing[*]} missing and this is not root; the browser and load-benchmark tests will fail or skip." >&2
+      echo "         install them with: sudo apt-get install -y ${missing[*]}" >&2
+    fi
   fi
 fi
 

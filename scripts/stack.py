@@ -69,10 +69,10 @@ class Process:
         return self.popen.returncode
 
 
-def spawn(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> Process:
+def spawn(name: str, args: list[str], env: dict[str, str], log_dir: Path, cwd: Path = ROOT) -> Process:
     log_path = log_dir / f"{name}.log"
     log = open(log_path, "ab")
-    popen = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+    popen = subprocess.Popen(args, cwd=cwd, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
                              stdin=subprocess.DEVNULL)
     log.close()  # the child holds its own descriptor
     return Process(name, popen, log_path)
@@ -127,6 +127,7 @@ class Stack:
     scorer_port: int = 0
     gateway_port: int = 0
     host: str = "127.0.0.1"
+    code_root: Path = ROOT  # where `python -m services.<name>` is run: another checkout's for an A/B benchmark
     processes: list[Process] = field(default_factory=list)
 
     @property
@@ -181,7 +182,7 @@ class Stack:
             ready = lambda: http_ok(self.gateway_url + "/health")  # noqa: E731
         else:
             raise ValueError(f"unknown service {name!r}")
-        proc = spawn(name, [sys.executable, "-m", f"services.{name}"], self.env(), self.log_dir)
+        proc = spawn(name, [sys.executable, "-m", f"services.{name}"], self.env(), self.log_dir, self.code_root)
         self.processes.append(proc)
         wait_until(proc, ready, timeout)
         return proc

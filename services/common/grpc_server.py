@@ -49,8 +49,8 @@ class GrpcService:
         self.tls = "off" if tls is None else "mutual" if tls.client_ca is not None else "on"
         self.metrics = ServiceMetrics(name.rsplit(".", 1)[-1].lower())
         self.metrics_port = metrics_port
-        self.server = grpc.aio.server(options=[("grpc.so_reuseport", 0)], interceptors=[
-            CallInterceptor(self.metrics)])
+        self.interceptor = CallInterceptor(self.metrics)
+        self.server = grpc.aio.server(options=[("grpc.so_reuseport", 0)], interceptors=[self.interceptor])
         register(self.server)
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)

@@ -145,3 +145,17 @@ def test_repeated_cells_are_reported_as_medians():
     assert "10.5×" in table  # median stack over median monolith, not the mean of the runs
     assert "| uncached | 8 | 2.50 | 2.50 | 2.50 | 0.10 | 7.60 | 55.0 |" in cpu_table(result)
     assert "10.5× the monolith's throughput" in targets([result]) and "p99 50.0 ms" in targets([result])
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install -y wrk)")
+def test_the_ab_run_drives_a_baseline_commit_and_this_tree(tiny_artifact_root, capsys):
+    from bench.load.ab import main
+
+    assert main(["--baseline", "HEAD", "--rounds", "1", "--seconds", "1", "--connections", "2",
+                 "--artifact", str(tiny_artifact_root), "--env-b", "GATEWAY_WORKERS=1"]) == 0
+    out = capsys.readouterr().out
+    runs = [line for line in out.splitlines() if line.startswith(("A HEAD ", "B "))]
+    assert len(runs) == 2 + 2  # one run of each side, then each side's medians
+    assert all(" req/s " in line and float(line.split()[2]) > 0 for line in runs), out
+    assert "B/A: throughput" in out
