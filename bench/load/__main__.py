@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench.load.probes import cpu_task_ms
 from bench.load.report import markdown
 from bench.load.run import Plan, run_catalog
 from bench.load.synthetic import N_MOVIES, build_synthetic_artifact
@@ -75,7 +76,8 @@ def _conditions(args: argparse.Namespace) -> str:
             f"({2 * args.monolith_seconds} s on 62K); {args.repeats} run(s) of each cell, stack and monolith "
             f"alternating, medians shown; gateway workers {args.gateway_workers}; "
             f"wrk {subprocess.run([wrk_binary(), '-v'], capture_output=True, text=True).stdout.split()[1]}, "
-            "client on the same machine")
+            f"client on the same machine; fixed CPU task (bench.load.probes.cpu_task_ms) {cpu_task_ms():.0f} ms "
+            "at the start")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                                    gateway_workers=args.gateway_workers, profile_seconds=args.profile_seconds,
                                    profile_dir=args.profile_dir)
         results.append(run_catalog(plan))
+    conditions += f", {cpu_task_ms():.0f} ms at the end"
     out = args.work_dir / "results.json"
     out.write_text(json.dumps({"conditions": conditions, "catalogs": [dataclasses.asdict(r) for r in results]},
                               indent=2), encoding="utf-8")

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from bench.load.__main__ import _ml100k_artifact
-from bench.load.probes import RedisCounters, cpu_seconds
+from bench.load.probes import RedisCounters, cpu_seconds, cpu_task_ms
 from bench.load.workload import recommend_bodies, write_bodies
 from bench.load.wrk import run_wrk
 from bench.matcher.cpu import _head, export
@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     artifact = args.artifact or _ml100k_artifact(args.work_dir)
+    speed = [cpu_task_ms()]
     bodies = write_bodies(recommend_bodies(load_catalog(artifact)[1], 40_000, seed=8, unique=True),
                           Path(tempfile.mkdtemp(prefix="bench-ab-bodies-")) / "unique.jsonl")
     common = {"GATEWAY_WORKERS": "2"}  # as bench/load runs it: one worker per core
@@ -97,9 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             for stack, _, _ in running.values():
                 stack.stop()
+    speed.append(cpu_task_ms())
     medians = {label: {k: statistics.median(run[k] for run in r) for k in ("rps", "p50", "p99", "cpu")}
                for label, r in runs.items()}
-    print(f"\nmedians of {args.rounds} runs, {args.connections} connections, uncached:")
+    print(f"\nmedians of {args.rounds} runs, {args.connections} connections, uncached "
+          f"(fixed CPU task {speed[0]:.0f} ms before, {speed[1]:.0f} ms after):")
     for label, m in medians.items():
         print(f"{label:24} {m['rps']:7.1f} req/s  p50 {m['p50']:6.2f}  p99 {m['p99']:6.2f} ms  CPU {m['cpu']:.2f} ms/request")
     a, b = medians.values()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import redis
@@ -70,3 +71,18 @@ def hit_ratio(before: tuple[int, int], after: tuple[int, int]) -> float | None:
     """Share of cache lookups that hit between two counts() readings; None when there were none."""
     hits, misses = after[0] - before[0], after[1] - before[1]
     return hits / (hits + misses) if hits + misses else None
+
+
+def cpu_task_ms(rounds: int = 3) -> float:
+    """Milliseconds of one fixed pure-Python task (5M multiply-adds), best of `rounds`: how fast this
+    machine runs Python right now. On the shared 2-core VM it varied by 20% within a minute, so a
+    run's throughput is comparable to another's only together with this figure."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.process_time()
+        total = 0
+        for i in range(5_000_000):
+            total += i * i
+        best = min(best, time.process_time() - started)
+    return round(1000 * best, 1)
+
