@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _ml100k_artifact(work_dir: Path) -> Path:
+def ml100k_artifact(work_dir: Path) -> Path:
     """Trains an ML-100K artifact with the trainer's CLI unless one is already there."""
     root = work_dir / "ml100k"
     subprocess.run([sys.executable, "-m", "trainer", "train", "--out", str(root), "--if-missing"], cwd=ROOT,
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for name in catalogs:
         if name == "ml100k":
-            plan = Plan(name, _ml100k_artifact(args.work_dir), args.work_dir / "run-ml100k",
+            plan = Plan(name, ml100k_artifact(args.work_dir), args.work_dir / "run-ml100k",
                         connections=args.connections, monolith_connections=args.connections,
                         monolith_seconds=args.monolith_seconds)
         else:

@@ -16,11 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.load.__main__ import _ml100k_artifact
+from bench.load.__main__ import ml100k_artifact
 from bench.load.probes import RedisCounters, cpu_seconds, cpu_task_ms
 from bench.load.workload import recommend_bodies, write_bodies
 from bench.load.wrk import run_wrk
-from bench.matcher.cpu import _head, export
+from bench.matcher.cpu import export, tree_label
 from scripts.stack import ROOT, Process, Stack
 from services.common.artifact import load_catalog
 
@@ -61,15 +61,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--artifact", type=Path, help="artifact root to serve (default: bench/load's ML-100K one)")
     args = parser.parse_args(argv)
 
-    artifact = args.artifact or _ml100k_artifact(args.work_dir)
+    artifact = args.artifact or ml100k_artifact(args.work_dir)
     speed = [cpu_task_ms()]
-    bodies = write_bodies(recommend_bodies(load_catalog(artifact)[1], 40_000, seed=8, unique=True),
-                          Path(tempfile.mkdtemp(prefix="bench-ab-bodies-")) / "unique.jsonl")
     common = {"GATEWAY_WORKERS": "2"}  # as bench/load runs it: one worker per core
     with tempfile.TemporaryDirectory(prefix="bench-ab-") as tmp:
+        bodies = write_bodies(recommend_bodies(load_catalog(artifact)[1], 40_000, seed=8, unique=True),
+                              Path(tmp) / "unique.jsonl")
         baseline = export(args.baseline, Path(tmp) / "baseline")
         sides = {f"A {args.baseline}": (baseline, {**common, **_env(args.env_a)}),
-                 f"B {_head()}": (ROOT, {**common, **_env(args.env_b)})}
+                 f"B {tree_label()}": (ROOT, {**common, **_env(args.env_b)})}
         running = {}
         try:
             for n, (label, (code, env)) in enumerate(sides.items()):

@@ -85,4 +85,3 @@ def cpu_task_ms(rounds: int = 3) -> float:
             total += i * i
         best = min(best, time.process_time() - started)
     return round(1000 * best, 1)
-

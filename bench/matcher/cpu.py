@@ -42,7 +42,7 @@ def artifact(name: str, work_dir: Path) -> Path:
     return build_synthetic_artifact(root)
 
 
-def _head() -> str:
+def tree_label() -> str:
     """The commit of this tree, marked when tracked files under services/ differ from it."""
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "services"], cwd=ROOT,
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="also profile one more pass of each build with py-spy, summaries written here")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="matcher-baseline-") as tmp:
-        builds = {f"this tree {_head()}": ROOT}
+        builds = {f"this tree {tree_label()}": ROOT}
         if args.baseline:
             builds = {f"baseline {args.baseline}": export(args.baseline, Path(tmp)), **builds}
         results = []

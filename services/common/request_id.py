@@ -13,7 +13,6 @@ import logging
 import re
 import uuid
 
-log = logging.getLogger(__name__)
 METADATA_KEY = "x-request-id"
 # What a received id may look like; anything else (too long, control characters) is replaced by
 # a fresh id so a caller cannot inject into log lines.
