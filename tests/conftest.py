@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from scripts.stack import ROOT, Stack
-from tests.artifact_factory import build_tiny_artifact
-from tests.postgres import PostgresServer
+from testing.artifacts import build_tiny_artifact
+from testing.postgres import PostgresServer
 
 
 @pytest.fixture(autouse=True)
@@ -81,7 +81,7 @@ def ml100k_stack(ml100k_artifact_root, log_dir) -> Stack:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> PostgresServer:
-    """A private PostgreSQL on a free loopback port for the whole run (tests/postgres.py)."""
+    """A private PostgreSQL on a free loopback port for the whole run (testing/postgres.py)."""
     server = PostgresServer().start()
     yield server
     server.stop()
