@@ -38,7 +38,7 @@ fi
 
 # Debian packages of the dev tools: headless Chromium for the browser tests (Playwright cannot download
 # browsers here), wrk, the load generator of bench/load, whose short real run is a test too, and
-# PostgreSQL's binaries, from which the store tests start a private server (tests/postgres.py).
+# PostgreSQL's binaries, from which the store tests start a private server (testing/postgres.py).
 if [ "${1:-}" = dev ]; then
   missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver)

@@ -24,6 +24,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'data' / 'profiles.sqlite3'}"  # scripts/run.sh's accounts
 
 
 def free_port() -> int:
@@ -229,7 +230,7 @@ def main() -> int:
                   scorer_port=int(os.environ.get("SCORER_PORT", 50052)),
                   gateway_port=int(os.environ.get("GATEWAY_PORT", 8000)),
                   profiles_port=int(os.environ.get("PROFILES_PORT", 50053)),
-                  database_url=os.environ.get("PROFILES_DATABASE_URL", f"sqlite:///{ROOT / 'data' / 'profiles.sqlite3'}"))
+                  database_url=os.environ.get("PROFILES_DATABASE_URL", DEFAULT_DATABASE_URL))
     stop_requested = False
 
     def on_signal(signum, _frame):

@@ -1,4 +1,4 @@
-"""Versioned schema migrations (Alembic, scripts in migrations/versions/): upgrade to the newest, or ask where a database is."""
+"""Versioned schema migrations (Alembic, migrations/versions/): upgrade to the newest, or ask where a database is."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -6,8 +6,19 @@ deleting an account deletes everything about it.
 """
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, MetaData,
-                        PrimaryKeyConstraint, SmallInteger, String, Table)
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+)
 
 # Named constraints, so a later migration can refer to them on both databases.
 metadata = MetaData(naming_convention={

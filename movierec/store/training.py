@@ -8,7 +8,8 @@ from sqlalchemy import select
 from movierec.store.engine import make_engine
 from movierec.store.schema import ratings
 
-APP_USER_ID_OFFSET = 1_000_000_000  # model user id of account a = APP_USER_ID_OFFSET + a (never collides with MovieLens ids)
+# The model's user id of account a is APP_USER_ID_OFFSET + a: it never collides with a MovieLens user id.
+APP_USER_ID_OFFSET = 1_000_000_000
 
 
 def app_ratings(database_url: str) -> pd.DataFrame:

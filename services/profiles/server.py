@@ -1,4 +1,4 @@
-"""Profiles gRPC servicer: validates requests, runs ProfileStore calls in worker threads, maps errors to status codes."""
+"""Profiles gRPC servicer: validates requests, runs ProfileStore calls in worker threads, maps errors to codes."""
 from __future__ import annotations
 
 import asyncio
@@ -13,8 +13,21 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from movierec.v1 import profiles_pb2, profiles_pb2_grpc
 from services.common.validation import count_or_default
 from services.profiles import app_stats, credentials
-from services.profiles.store import (AccountRow, Export, LimitReached, MarkRow, NewSession, ProfileStore, RatingRow,
-                                     Unauthenticated, UsernameTaken, half_stars, initial_ratings, mark_kind, movie_id)
+from services.profiles.store import (
+    AccountRow,
+    Export,
+    LimitReached,
+    MarkRow,
+    NewSession,
+    ProfileStore,
+    RatingRow,
+    Unauthenticated,
+    UsernameTaken,
+    half_stars,
+    initial_ratings,
+    mark_kind,
+    movie_id,
+)
 
 MAX_INITIAL_RATINGS = 100
 T = TypeVar("T")

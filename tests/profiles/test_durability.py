@@ -1,10 +1,8 @@
-"""Nothing acknowledged is lost: a burst of writes, SIGKILL in the middle, restart, every acknowledged write is there."""
+"""Nothing acknowledged is lost: a burst of writes, SIGKILL in the middle, restart; every acknowledged write is kept."""
 from __future__ import annotations
 
 import asyncio
 import signal
-
-import pytest
 
 from scripts.stack import Stack
 from services.client import NO_RETRY, CallError, ProfilesClient

@@ -8,8 +8,15 @@ from movierec.store import migrate
 from movierec.store.engine import make_engine
 from movierec.store.schema import accounts, events, marks, metadata, ratings, sessions
 from services.profiles import app_stats
-from services.profiles.store import (MAX_RATINGS, LimitReached, ProfileStore, Unauthenticated, UsernameTaken,
-                                     half_stars, initial_ratings)
+from services.profiles.store import (
+    MAX_RATINGS,
+    LimitReached,
+    ProfileStore,
+    Unauthenticated,
+    UsernameTaken,
+    half_stars,
+    initial_ratings,
+)
 
 DAY = 86_400.0
 
