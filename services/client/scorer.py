@@ -10,13 +10,14 @@ from services.client.base import ServiceClient
 def recommend_request(movie_ids: Iterable[int], top_k: int = 0, alpha: float | None = None,
                       ratings: Mapping[int, float] | None = None, genres: Iterable[str] = (),
                       year_min: int | None = None, year_max: int | None = None,
-                      exclude: Iterable[int] = ()) -> scorer_pb2.RecommendRequest:
-    """A RecommendRequest; `ratings` maps movie id -> 0.5..5 for the movies that have one (others = liked)."""
+                      exclude: Iterable[int] = (), skip_unknown: bool = False) -> scorer_pb2.RecommendRequest:
+    """A RecommendRequest; `ratings` maps movie id -> 0.5..5 for the movies that have one (others = liked);
+    with skip_unknown, movies the model does not know are left out instead of failing with NOT_FOUND."""
     ratings = ratings or {}
     return scorer_pb2.RecommendRequest(
         liked=[scorer_pb2.LikedMovie(movie_id=m, rating=ratings.get(m)) for m in movie_ids], top_k=top_k,
         alpha=alpha, genres=list(genres), year_min=year_min or 0, year_max=year_max or 0,
-        exclude_movie_ids=list(exclude))
+        exclude_movie_ids=list(exclude), skip_unknown_liked=skip_unknown)
 
 
 class ScorerClient(ServiceClient):
@@ -32,9 +33,10 @@ class ScorerClient(ServiceClient):
     async def recommend(self, movie_ids: Iterable[int], top_k: int = 0, alpha: float | None = None,
                         ratings: Mapping[int, float] | None = None, genres: Iterable[str] = (),
                         year_min: int | None = None, year_max: int | None = None, exclude: Iterable[int] = (),
-                        *, request_id: str | None = None) -> scorer_pb2.RecommendResponse:
+                        skip_unknown: bool = False, *, request_id: str | None = None) -> scorer_pb2.RecommendResponse:
         """Recommendations from liked (or rated) movie ids; the arguments are recommend_request's."""
-        request = recommend_request(movie_ids, top_k, alpha, ratings, genres, year_min, year_max, exclude)
+        request = recommend_request(movie_ids, top_k, alpha, ratings, genres, year_min, year_max, exclude,
+                                    skip_unknown)
         return await self.call("Recommend", self.stub.Recommend, request, request_id=request_id)
 
     async def recommend_batch(self, requests: Sequence[scorer_pb2.RecommendRequest], *,

@@ -110,6 +110,10 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
             ratings[liked.movie_id] = rating
         k, alpha = _k(request.top_k, "top_k"), _alpha(request, model.default_alpha)
         allowed = model.allowed(*_filters(request))
+        if request.skip_unknown_liked:
+            ratings = {m: r for m, r in ratings.items() if model.item_row(m) is not None}
+            if not ratings:
+                return scorer_pb2.RecommendResponse(model_version=model.version, alpha=alpha)
         rows = model.rows_of(list(ratings))
         exclude = [r for r in map(model.item_row, request.exclude_movie_ids) if r is not None]
         try:

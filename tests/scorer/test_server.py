@@ -8,6 +8,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from movierec.artifact import load_artifact
 from movierec.v1 import scorer_pb2 as pb
 from movierec.v1 import scorer_pb2_grpc
+from services.client import ScorerClient, recommend_request
 from services.scorer.model import HybridModel
 from services.scorer.server import ScorerServicer
 from testing.servers import serving
@@ -142,3 +143,14 @@ async def test_many_long_unknown_genres_get_a_short_clear_error(channel):
             liked=[pb.LikedMovie(movie_id=1)], genres=["x" * 1000 + str(i) for i in range(20)]))
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "unknown genres" in err.value.details() and len(err.value.details()) < 1000
+
+
+async def test_skip_unknown_liked_leaves_unknown_movies_out(tiny_artifact_root):
+    servicer = ScorerServicer(HybridModel(load_artifact(tiny_artifact_root)))
+    async with serving(servicer) as service, ScorerClient(service.address) as scorer:
+        known = (await scorer.recommend([1], top_k=3)).recommendations
+        mixed = await scorer.recommend([1, 99_999_999], top_k=3, skip_unknown=True)
+        assert [r.movie.movie_id for r in mixed.recommendations] == [r.movie.movie_id for r in known]
+        none_known = await scorer.recommend([99_999_999], top_k=3, skip_unknown=True)
+        assert list(none_known.recommendations) == [] and none_known.model_version
+        assert recommend_request([1]).skip_unknown_liked is False
