@@ -182,3 +182,17 @@ class RecommendBatchResponse(_message.Message):
     results: _containers.RepeatedCompositeFieldContainer[RecommendBatchResult]
     model_version: str
     def __init__(self, results: _Optional[_Iterable[_Union[RecommendBatchResult, _Mapping]]] = ..., model_version: _Optional[str] = ...) -> None: ...
+
+class GetMoviesRequest(_message.Message):
+    __slots__ = ("movie_ids",)
+    MOVIE_IDS_FIELD_NUMBER: _ClassVar[int]
+    movie_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, movie_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class GetMoviesResponse(_message.Message):
+    __slots__ = ("movies", "model_version")
+    MOVIES_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    movies: _containers.RepeatedCompositeFieldContainer[_common_pb2.Movie]
+    model_version: str
+    def __init__(self, movies: _Optional[_Iterable[_Union[_common_pb2.Movie, _Mapping]]] = ..., model_version: _Optional[str] = ...) -> None: ...

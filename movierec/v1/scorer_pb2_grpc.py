@@ -65,6 +65,11 @@ class ScorerStub:
                 request_serializer=movierec_dot_v1_dot_scorer__pb2.RecommendBatchRequest.SerializeToString,
                 response_deserializer=movierec_dot_v1_dot_scorer__pb2.RecommendBatchResponse.FromString,
                 _registered_method=True)
+        self.GetMovies = channel.unary_unary(
+                '/movierec.v1.Scorer/GetMovies',
+                request_serializer=movierec_dot_v1_dot_scorer__pb2.GetMoviesRequest.SerializeToString,
+                response_deserializer=movierec_dot_v1_dot_scorer__pb2.GetMoviesResponse.FromString,
+                _registered_method=True)
 
 
 class ScorerServicer:
@@ -130,6 +135,16 @@ class ScorerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetMovies(self, request, context):
+        """The catalog entries of movie ids (titles for a list of stored ratings); ids the model does not
+        know are left out of the reply.
+        Limits: at most 10,000 ids per call.
+        Errors: INVALID_ARGUMENT for more than 10,000 ids.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScorerServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -162,6 +177,11 @@ def add_ScorerServicer_to_server(servicer, server):
                     servicer.RecommendBatch,
                     request_deserializer=movierec_dot_v1_dot_scorer__pb2.RecommendBatchRequest.FromString,
                     response_serializer=movierec_dot_v1_dot_scorer__pb2.RecommendBatchResponse.SerializeToString,
+            ),
+            'GetMovies': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMovies,
+                    request_deserializer=movierec_dot_v1_dot_scorer__pb2.GetMoviesRequest.FromString,
+                    response_serializer=movierec_dot_v1_dot_scorer__pb2.GetMoviesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -327,6 +347,33 @@ class Scorer:
             '/movierec.v1.Scorer/RecommendBatch',
             movierec_dot_v1_dot_scorer__pb2.RecommendBatchRequest.SerializeToString,
             movierec_dot_v1_dot_scorer__pb2.RecommendBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMovies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/movierec.v1.Scorer/GetMovies',
+            movierec_dot_v1_dot_scorer__pb2.GetMoviesRequest.SerializeToString,
+            movierec_dot_v1_dot_scorer__pb2.GetMoviesResponse.FromString,
             options,
             channel_credentials,
             insecure,

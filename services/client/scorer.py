@@ -61,6 +61,12 @@ class ScorerClient(ServiceClient):
         return await self.call("GetModelInfo", self.stub.GetModelInfo, scorer_pb2.ModelInfoRequest(),
                                timeout=timeout, request_id=request_id)
 
+    async def movies(self, movie_ids: Iterable[int], *,
+                     request_id: str | None = None) -> scorer_pb2.GetMoviesResponse:
+        """The catalog entries of up to 10,000 ids, in order; unknown ids are left out."""
+        request = scorer_pb2.GetMoviesRequest(movie_ids=list(movie_ids))
+        return await self.call("GetMovies", self.stub.GetMovies, request, request_id=request_id)
+
     async def dataset_stats(self, *, request_id: str | None = None) -> scorer_pb2.DatasetStats:
         """The serving artifact's stats.json (NOT_FOUND when it has none)."""
         return await self.call("GetDatasetStats", self.stub.GetDatasetStats, scorer_pb2.DatasetStatsRequest(),

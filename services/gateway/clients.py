@@ -1,4 +1,4 @@
-"""The gateway's matcher and scorer clients: the typed clients of services/client, failing as BackendError."""
+"""The gateway's matcher, scorer and profiles clients: the typed clients of services/client, failing as BackendError."""
 from __future__ import annotations
 
 import grpc
@@ -9,6 +9,7 @@ from services.gateway.settings import GatewaySettings
 
 MATCHER = "matcher"
 SCORER = "scorer"
+PROFILES = "profiles"
 
 
 class _AsBackendError:
@@ -29,19 +30,26 @@ class ScorerClient(_AsBackendError, client.ScorerClient):
     """Scorer calls, bounded like MatcherClient's."""
 
 
-class Backends:
-    """The two clients the app holds for its lifetime; built in the lifespan, closed on shutdown."""
+class ProfilesClient(_AsBackendError, client.ProfilesClient):
+    """Profiles calls (accounts, ratings, marks), bounded like MatcherClient's."""
 
-    def __init__(self, matcher: MatcherClient, scorer: ScorerClient) -> None:
+
+class Backends:
+    """The three clients the app holds for its lifetime; built in the lifespan, closed on shutdown."""
+
+    def __init__(self, matcher: MatcherClient, scorer: ScorerClient, profiles: ProfilesClient) -> None:
         self.matcher = matcher
         self.scorer = scorer
+        self.profiles = profiles
 
     @classmethod
     def from_settings(cls, settings: GatewaySettings) -> Backends:
         timeout, tls = settings.rpc_timeout_seconds, settings.client_tls()
         return cls(MatcherClient(settings.matcher_address, timeout=timeout, tls=tls),
-                   ScorerClient(settings.scorer_address, timeout=timeout, tls=tls))
+                   ScorerClient(settings.scorer_address, timeout=timeout, tls=tls),
+                   ProfilesClient(settings.profiles_address, timeout=timeout, tls=tls))
 
     async def close(self) -> None:
         await self.matcher.close()
         await self.scorer.close()
+        await self.profiles.close()

@@ -20,7 +20,7 @@ RETRY_AFTER_SECONDS = 3
 
 
 class BackendError(Exception):
-    """A call to the matcher or scorer failed; `service` says which ("matcher" / "scorer")."""
+    """A call to a backend failed; `service` says which ("matcher" / "scorer" / "profiles")."""
 
     def __init__(self, service: str, method: str, code: grpc.StatusCode, details: str) -> None:
         super().__init__(f"{service}.{method}: {code.name}: {details}")
@@ -28,6 +28,16 @@ class BackendError(Exception):
         self.method = method
         self.code = code
         self.details = details
+
+
+# The profiles service's answers about the caller's own account.
+_ACCOUNT_STATUS = {
+    grpc.StatusCode.UNAUTHENTICATED: 401,  # no valid session, or a wrong username or password
+    grpc.StatusCode.ALREADY_EXISTS: 409,  # the username is taken
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 409,  # the account holds as many ratings or marks as allowed
+}
+# Codes whose details our servicers write for people (they name no address, file or internal state).
+_PEOPLE_DETAILS = (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT, *_ACCOUNT_STATUS)
 
 
 def http_status(code: grpc.StatusCode) -> int:
@@ -38,7 +48,7 @@ def http_status(code: grpc.StatusCode) -> int:
         return 404
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         return 422
-    return 502
+    return _ACCOUNT_STATUS.get(code, 502)
 
 
 def error_detail(exc: BackendError) -> str:
@@ -47,7 +57,7 @@ def error_detail(exc: BackendError) -> str:
         return f"{exc.service} is unavailable (no answer within the deadline); try again in a few seconds"
     if exc.code == grpc.StatusCode.UNAVAILABLE:
         return f"{exc.service} is unavailable (cannot connect); try again in a few seconds"
-    if exc.code in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
+    if exc.code in _PEOPLE_DETAILS:
         return exc.details  # written by our servicers for people, e.g. "unknown user 9999"
     return f"{exc.service} failed ({exc.code.name})"
 

@@ -21,6 +21,7 @@ class GatewaySettings(BaseSettings):
     port: int = Field(8000, ge=0, le=65535)  # 0 lets the OS pick (tests)
     matcher_address: PeerAddress = "127.0.0.1:50051"
     scorer_address: PeerAddress = "127.0.0.1:50052"
+    profiles_address: PeerAddress = "127.0.0.1:50053"
     redis_url: str = "redis://127.0.0.1:6379/0"
     cache_ttl_seconds: int = Field(3600, ge=1, le=30 * 24 * 3600)
     rpc_timeout_seconds: float = Field(2.0, gt=0, le=60, allow_inf_nan=False)
@@ -41,6 +42,10 @@ class GatewaySettings(BaseSettings):
     max_in_flight: int = Field(64, ge=1, le=10_000)
     # Requests per client address per minute (Redis-backed, shared by all workers); 0 = no limit.
     rate_limit_per_minute: int = Field(0, ge=0, le=1_000_000)
+    # Sign-in and sign-up attempts per minute, per username and per client address (Redis-backed, 429 +
+    # Retry-After): password guessing gets at most this many tries a minute.
+    login_per_minute_per_username: int = Field(10, ge=1, le=10_000)
+    login_per_minute_per_client: int = Field(30, ge=1, le=100_000)
     # Comma-separated origins allowed to call the API from a browser; empty = same-origin only.
     cors_origins: str = ""
     metrics_enabled: bool = True  # GET /metrics (Prometheus text format)

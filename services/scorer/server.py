@@ -20,6 +20,7 @@ MAX_K = 100
 DEFAULT_K = 10
 MAX_EXCLUDE = 10_000
 MAX_GENRES = 50
+MAX_GET_MOVIES = 10_000
 RATING_RANGE = (0.5, 5.0)
 YEAR_RANGE = (0, 3000)
 
@@ -184,6 +185,15 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
                                 f"model {model.version} has no dataset statistics (stats.json); retrain it with "
                                 "`python -m trainer train` to get them")
         return scorer_pb2.DatasetStats(model_version=model.version, stats_json=json.dumps(model.stats))
+
+    async def GetMovies(self, request, context):
+        model = self.model
+        if len(request.movie_ids) > MAX_GET_MOVIES:
+            await context.abort(INVALID, f"at most {MAX_GET_MOVIES:,} movie ids per call, got "
+                                         f"{len(request.movie_ids):,}; split the list")
+        rows = [model.item_row(m) for m in dict.fromkeys(request.movie_ids)]
+        return scorer_pb2.GetMoviesResponse(movies=[self._movie(model, r) for r in rows if r is not None],
+                                            model_version=model.version)
 
     async def RecommendBatch(self, request, context):
         model = self.model  # one model for every item, even across a hot reload

@@ -32,6 +32,7 @@ def test_the_comments_state_the_servers_constants() -> None:
     assert f"years {s.YEAR_RANGE[0]}..{s.YEAR_RANGE[1]}" in rec
     assert f"k 1..{s.MAX_K} (0 = {s.DEFAULT_K})" in comment("Scorer/SimilarMovies")
     assert f"1..{s.MAX_BATCH} items per call" in comment("Scorer/RecommendBatch")
+    assert f"at most {s.MAX_GET_MOVIES:,} ids per call" in comment("Scorer/GetMovies")
 
 
 def test_the_profiles_comments_state_the_servers_constants() -> None:
@@ -84,6 +85,9 @@ async def test_scorer_limits(backends: Stack) -> None:
         batch = await scorer.recommend_batch([recommend_request([1])] * s.MAX_BATCH)
         assert len(batch.results) == s.MAX_BATCH and {r.code for r in batch.results} == {0}
         await refused(scorer.recommend_batch([recommend_request([1])] * (s.MAX_BATCH + 1)))
+        found = await scorer.movies([50, 1, 50, *range(10**6, 10**6 + s.MAX_GET_MOVIES - 3)])
+        assert [m.movie_id for m in found.movies] == [50, 1]
+        await refused(scorer.movies(range(s.MAX_GET_MOVIES + 1)))
 
 
 async def test_profiles_limits(profiles_stack: Stack) -> None:
