@@ -158,8 +158,10 @@ class Stack:
         return f"http://{self.host}:{self.gateway_port}"
 
     def env(self) -> dict[str, str]:
-        """The settings every service reads, exactly as docker-compose and ECS set them."""
-        return {
+        """The settings every service reads, as docker-compose and ECS set them (profiles' once it has a port)."""
+        profiles = {"GATEWAY_PROFILES_ADDRESS": self.profiles_address, "PROFILES_ADDRESS": self.profiles_address,
+                    "PROFILES_DATABASE_URL": self.profiles_database_url} if self.profiles_port else {}
+        return {**profiles,
             "MATCHER_ADDRESS": self.matcher_address,
             "MATCHER_ARTIFACT_DIR": str(self.artifact_dir),
             "SCORER_ADDRESS": self.scorer_address,
@@ -168,10 +170,7 @@ class Stack:
             "GATEWAY_PORT": str(self.gateway_port),
             "GATEWAY_MATCHER_ADDRESS": self.matcher_address,
             "GATEWAY_SCORER_ADDRESS": self.scorer_address,
-            "GATEWAY_PROFILES_ADDRESS": self.profiles_address,
             "GATEWAY_REDIS_URL": self.redis_url,
-            "PROFILES_ADDRESS": self.profiles_address,
-            "PROFILES_DATABASE_URL": self.profiles_database_url,
         }
 
     def start_redis(self, timeout: float = 15.0) -> Process:

@@ -47,12 +47,13 @@ def tiny_artifact_root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def backends(tiny_artifact_root, log_dir) -> Stack:
-    """Matcher and scorer as real processes serving the tiny artifact."""
+    """Matcher, scorer and profiles (on a SQLite file) as real processes; the first two serve the tiny artifact."""
     stack = Stack(artifact_dir=tiny_artifact_root, log_dir=log_dir / "tiny")
     stack.log_dir.mkdir(exist_ok=True)
     try:
         stack.start_service("matcher")
         stack.start_service("scorer")
+        stack.start_service("profiles")
         yield stack
     finally:
         stack.stop()

@@ -150,9 +150,9 @@ class ProfilesServicer:
 
     def PutRating(self, request, context):
         """Sets the account's rating of a movie (replacing an earlier one).
-        Limits: rating 0.5..5 in steps of 0.5; movie_id 1..2147483647; at most 10,000 rated movies per
+        Limits: rating 0.5..5 in steps of 0.5; movie_id 1..9223372036854775807; at most 10,000 rated movies per
         account.
-        Errors: INVALID_ARGUMENT for a rating or movie id out of range; RESOURCE_EXHAUSTED when the
+        Errors: INVALID_ARGUMENT for a rating or movie id out of range; FAILED_PRECONDITION when the
         account already rates 10,000 other movies.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -169,8 +169,8 @@ class ProfilesServicer:
 
     def PutMark(self, request, context):
         """Marks a movie "seen" or "not_interested" (both may hold); marking again keeps the first time.
-        Limits: movie_id 1..2147483647; at most 10,000 marks per account.
-        Errors: INVALID_ARGUMENT for an unknown kind or a movie id out of range; RESOURCE_EXHAUSTED when
+        Limits: movie_id 1..9223372036854775807; at most 10,000 marks per account.
+        Errors: INVALID_ARGUMENT for an unknown kind or a movie id out of range; FAILED_PRECONDITION when
         the account already has 10,000 other marks.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from services.common.gc_freeze import freeze_startup_heap
 from services.common.logs import configure_logging
 from services.common.metrics import ServiceMetrics
+from services.gateway.account_routes import router as account_router
 from services.gateway.cache import ResponseCache
 from services.gateway.clients import Backends
 from services.gateway.dashboard import router as dashboard_router
@@ -51,6 +52,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         refresher = asyncio.create_task(model.run(), name="model-version-refresh")
         log.info("gateway started", extra={
             "matcher": settings.matcher_address, "scorer": settings.scorer_address,
+            "profiles": settings.profiles_address,
             "model_version": model.version or None})
         freeze_startup_heap()
         try:
@@ -74,6 +76,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.state.metrics = metrics
     install_error_handlers(app)
     app.include_router(router, max_body_size=MAX_BODY_BYTES)
+    app.include_router(account_router, max_body_size=MAX_BODY_BYTES)
     app.include_router(dashboard_router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="page")  # after the API routes
     # Added first = innermost. A request passes, outermost first: request id, headers, metrics, CORS, body size,
@@ -86,7 +89,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.add_middleware(DeclaredBodyLimit, max_bytes=MAX_BODY_BYTES)
     if settings.cors_origin_list:  # without it browsers allow same-origin calls only
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list,
-                           allow_methods=["GET", "POST"], allow_headers=["content-type", "x-request-id"])
+                           allow_methods=["GET", "POST", "PUT", "DELETE"],
+                           allow_headers=["content-type", "x-request-id", "x-csrf-token"])
     if settings.metrics_enabled:
         app.add_middleware(HttpMetrics, metrics=metrics)
     app.add_middleware(SecurityHeaders)

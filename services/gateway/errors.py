@@ -34,7 +34,7 @@ class BackendError(Exception):
 _ACCOUNT_STATUS = {
     grpc.StatusCode.UNAUTHENTICATED: 401,  # no valid session, or a wrong username or password
     grpc.StatusCode.ALREADY_EXISTS: 409,  # the username is taken
-    grpc.StatusCode.RESOURCE_EXHAUSTED: 409,  # the account holds as many ratings or marks as allowed
+    grpc.StatusCode.FAILED_PRECONDITION: 409,  # the account holds as many ratings or marks as allowed
 }
 # Codes whose details our servicers write for people (they name no address, file or internal state).
 _PEOPLE_DETAILS = (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT, *_ACCOUNT_STATUS)

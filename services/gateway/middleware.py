@@ -13,7 +13,7 @@ from services.common.metrics import ServiceMetrics
 log = logging.getLogger(__name__)
 
 # Paths that do work on the backends; health checks, /metrics and the page are never refused.
-API_PREFIXES = ("/recommend", "/predict-rating", "/movies", "/model", "/dashboard/")
+API_PREFIXES = ("/recommend", "/predict-rating", "/movies", "/model", "/dashboard/", "/auth/", "/me")
 
 # The page loads only its own script and style; nothing may frame it.
 CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"

@@ -39,17 +39,20 @@ State = Annotated[GatewayState, Depends(get_state)]
 @router.get("/health", response_model=HealthResponse,
             responses={503: {"model": HealthResponse, "description": "matcher or scorer is down"}})
 async def health(state: State) -> Any:
-    """Readiness: both backends SERVING (else 503 "down"); Redis down only makes it "degraded"."""
-    matcher_ok, scorer_ok, redis_ok = await asyncio.gather(
-        state.backends.matcher.healthy(), state.backends.scorer.healthy(), state.cache.ping())
+    """Readiness: matcher and scorer SERVING (else 503 "down"); Redis or profiles down only makes it "degraded"
+    (anonymous recommendations still work; accounts answer 503 until profiles is back)."""
+    matcher_ok, scorer_ok, profiles_ok, redis_ok = await asyncio.gather(
+        state.backends.matcher.healthy(), state.backends.scorer.healthy(), state.backends.profiles.healthy(),
+        state.cache.ping())
     if scorer_ok and not state.model.version:
         await state.model.refresh()
-    status = "down" if not (matcher_ok and scorer_ok) else "ok" if redis_ok else "degraded"
+    status = "down" if not (matcher_ok and scorer_ok) else "ok" if redis_ok and profiles_ok else "degraded"
     body = {
         "status": status,
         "model_version": state.model.version or None,
         "dependencies": {name: "ok" if ok else "down"
-                         for name, ok in (("matcher", matcher_ok), ("scorer", scorer_ok), ("redis", redis_ok))},
+                         for name, ok in (("matcher", matcher_ok), ("scorer", scorer_ok), ("profiles", profiles_ok),
+                                          ("redis", redis_ok))},
     }
     return JSONResponse(body, status_code=503 if status == "down" else 200)
 

@@ -201,6 +201,7 @@ class ModelInfoResponse(BaseModel):
 class Dependencies(BaseModel):
     matcher: DependencyState
     scorer: DependencyState
+    profiles: DependencyState
     redis: DependencyState
 
 

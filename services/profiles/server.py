@@ -82,7 +82,7 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
         except UsernameTaken as e:
             await context.abort(grpc.StatusCode.ALREADY_EXISTS, str(e))
         except LimitReached as e:
-            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(e))
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(e))
         except DBAPIError as e:
             # A lost connection, a server that is down, or SQLite's busy timeout: the caller may try again.
             if e.connection_invalidated or isinstance(e, OperationalError):

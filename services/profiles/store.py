@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from movierec.store.schema import MARK_KINDS, accounts, events, marks, ratings, sessions
 from services.profiles import credentials
 
-MAX_MOVIE_ID = 2**31 - 1
+MAX_MOVIE_ID = 2**63 - 1  # int64, as movie ids are everywhere in the contract
 MAX_RATINGS = 10_000  # rated movies per account
 MAX_MARKS = 10_000  # marks per account
 MAX_EXPORT_EVENTS = 100_000

@@ -104,8 +104,8 @@ async def test_profiles_limits(profiles_stack: Stack) -> None:
         await refused(p.sign_up("manyratings", "p" * c.PASSWORD_CHARS[0], [(m, 3) for m in range(1, n + 2)]))
         await refused(p.log_in(longest, "p" * (c.PASSWORD_CHARS[1] + 1)))
         await p.put_rating(token, st.MAX_MOVIE_ID, 0.5)
-        await refused(p.put_rating(token, st.MAX_MOVIE_ID + 1, 0.5))
+        await refused(p.put_rating(token, 0, 0.5))
         await p.put_mark(token, st.MAX_MOVIE_ID, "seen")
-        await refused(p.put_mark(token, st.MAX_MOVIE_ID + 1, "seen"))
+        await refused(p.put_mark(token, -1, "seen"))
         assert len((await p.app_stats(days=app_stats.MAX_DAYS)).ratings_per_day) == app_stats.MAX_DAYS
         await refused(p.app_stats(days=app_stats.MAX_DAYS + 1))

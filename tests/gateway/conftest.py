@@ -71,7 +71,7 @@ def open_gateway(backends: Stack, gateway_redis_url: str, flush_gateway_db: None
 
     def open_(**overrides: object) -> AbstractAsyncContextManager[Gateway]:
         values = {"matcher_address": backends.matcher_address, "scorer_address": backends.scorer_address,
-                  "redis_url": gateway_redis_url, **overrides}
+                  "profiles_address": backends.profiles_address, "redis_url": gateway_redis_url, **overrides}
         return run_gateway(GatewaySettings(**values))
 
     return open_
@@ -98,9 +98,10 @@ def black_hole() -> str:
 
 @pytest.fixture
 async def gateway_without_backends(gateway_redis_url: str) -> AsyncIterator[Gateway]:
-    """A gateway whose matcher and scorer addresses refuse connections (a request that got past
+    """A gateway whose matcher, scorer and profiles addresses refuse connections (a request that got past
     validation would be a 503), for what the gateway answers by itself: validation, the page."""
     settings = GatewaySettings(matcher_address=closed_address(), scorer_address=closed_address(),
+                               profiles_address=closed_address(),
                                redis_url=gateway_redis_url)
     async with run_gateway(settings) as gateway:
         yield gateway

@@ -37,7 +37,7 @@ async def test_health_ok(open_gateway: OpenGateway, model_version: str) -> None:
         reply = await gw.client.get("/health")
     assert reply.status_code == 200
     assert reply.json() == {"status": "ok", "model_version": model_version,
-                            "dependencies": {"matcher": "ok", "scorer": "ok", "redis": "ok"}}
+                            "dependencies": {"matcher": "ok", "scorer": "ok", "profiles": "ok", "redis": "ok"}}
 
 
 async def test_recommend_happy_path(open_gateway: OpenGateway, backends: Stack, model_version: str) -> None:

@@ -14,6 +14,7 @@ TIMEOUT = 0.5
 @pytest.fixture
 def down_settings(gateway_redis_url: str) -> GatewaySettings:
     return GatewaySettings(matcher_address=closed_address(), scorer_address=closed_address(),
+                           profiles_address=closed_address(),
                            redis_url=gateway_redis_url, rpc_timeout_seconds=TIMEOUT)
 
 
@@ -47,12 +48,13 @@ async def test_health_is_503_down_when_backends_are(down_settings) -> None:
         assert time.perf_counter() - started < TIMEOUT + 0.3
         assert reply.status_code == 503
         assert reply.json() == {"status": "down", "model_version": None,
-                                "dependencies": {"matcher": "down", "scorer": "down", "redis": "ok"}}
+                                "dependencies": {"matcher": "down", "scorer": "down", "profiles": "down",
+                                                 "redis": "ok"}}
         assert (await gw.client.get("/health/live")).status_code == 200
 
 
 async def test_silent_backend_is_503_at_the_deadline(black_hole: str, gateway_redis_url: str) -> None:
-    settings = GatewaySettings(matcher_address=black_hole, scorer_address=black_hole,
+    settings = GatewaySettings(matcher_address=black_hole, scorer_address=black_hole, profiles_address=black_hole,
                                redis_url=gateway_redis_url, rpc_timeout_seconds=TIMEOUT)
     async with run_gateway(settings) as gw:
         for url, body, service in (("/recommend/titles", {"movies": ["Heat"]}, "matcher"),
@@ -70,9 +72,10 @@ async def test_silent_backend_is_503_at_the_deadline(black_hole: str, gateway_re
 
 async def test_scorer_down_after_matcher_answered(backends, gateway_redis_url: str) -> None:
     settings = GatewaySettings(matcher_address=backends.matcher_address, scorer_address=closed_address(),
+                               profiles_address=backends.profiles_address,
                                redis_url=gateway_redis_url, rpc_timeout_seconds=TIMEOUT)
     async with run_gateway(settings) as gw:
         assert_503(await gw.client.post("/recommend/titles", json={"movies": ["Toy Story"]}), "scorer")
         health = await gw.client.get("/health")
         assert health.status_code == 503
-        assert health.json()["dependencies"] == {"matcher": "ok", "scorer": "down", "redis": "ok"}
+        assert health.json()["dependencies"] == {"matcher": "ok", "scorer": "down", "profiles": "ok", "redis": "ok"}

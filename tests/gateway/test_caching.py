@@ -145,7 +145,7 @@ async def test_redis_down_is_degraded_not_failed_and_recovers(open_gateway: Open
         health = await gw.client.get("/health")
         assert health.status_code == 200
         assert health.json()["status"] == "degraded"
-        assert health.json()["dependencies"] == {"matcher": "ok", "scorer": "ok", "redis": "down"}
+        assert health.json()["dependencies"] == {"matcher": "ok", "scorer": "ok", "profiles": "ok", "redis": "down"}
 
         private_redis.start_redis()  # empty, same port
         await asyncio.sleep(0.4)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from services.gateway.settings import GatewaySettings, SettingsError, load_settings
-from tests.gateway.conftest import run_gateway
+from tests.gateway.conftest import closed_address, run_gateway
 from tests.tls_pki import Pki, make_pki, start_tls_service
 
 
@@ -31,7 +31,8 @@ def tls_backends(pki, tiny_artifact_root, log_dir) -> Iterator[tuple[str, str]]:
 
 
 def settings(backends: tuple[str, str], redis_url: str, **tls: object) -> GatewaySettings:
-    return GatewaySettings(matcher_address=backends[0], scorer_address=backends[1], redis_url=redis_url, **tls)
+    return GatewaySettings(matcher_address=backends[0], scorer_address=backends[1], profiles_address=closed_address(),
+                           redis_url=redis_url, **tls)
 
 
 async def test_the_gateway_serves_over_tls_backends(pki, tls_backends, gateway_redis_url, flush_gateway_db) -> None:
@@ -40,7 +41,7 @@ async def test_the_gateway_serves_over_tls_backends(pki, tls_backends, gateway_r
         health = await gw.client.get("/health")
         reply = await gw.client.post("/recommend/titles", json={"movies": ["usual suspects"], "top_k": 3})
     assert health.status_code == 200 and health.json()["dependencies"] == {
-        "matcher": "ok", "scorer": "ok", "redis": "ok"}
+        "matcher": "ok", "scorer": "ok", "profiles": "down", "redis": "ok"}
     assert reply.status_code == 200 and len(reply.json()["recommendations"]) == 3
 
 
@@ -58,7 +59,7 @@ async def test_a_plaintext_gateway_finds_tls_backends_down(tls_backends, gateway
     async with run_gateway(settings(tls_backends, gateway_redis_url)) as gw:
         health = await gw.client.get("/health")
     assert health.status_code == 503 and health.json()["dependencies"] == {
-        "matcher": "down", "scorer": "down", "redis": "ok"}
+        "matcher": "down", "scorer": "down", "profiles": "down", "redis": "ok"}
 
 
 @pytest.mark.parametrize(("values", "says"), [
