@@ -15,7 +15,13 @@ from fastapi.responses import Response
 from movierec.v1 import profiles_pb2
 from services.gateway import account_schemas as s
 from services.gateway.auth import (
-    State, Token, WritingToken, clear_session_cookies, json_only, limit_sign_in, set_session_cookies,
+    State,
+    Token,
+    WritingToken,
+    clear_session_cookies,
+    json_only,
+    limit_sign_in,
+    set_session_cookies,
 )
 from services.gateway.personal import movie_lookup, personal_recommendations
 from services.gateway.routes import built
@@ -49,7 +55,8 @@ def _titled(movie_id: int, titles: dict[int, Any]) -> dict[str, Any]:
 
 
 def _rating(r: profiles_pb2.Rating, titles: dict[int, Any]) -> dict[str, Any]:
-    return {"movieId": r.movie_id, "rating": r.rating, "updated_at": iso(r.updated_at_ms), **_titled(r.movie_id, titles)}
+    return {"movieId": r.movie_id, "rating": r.rating, "updated_at": iso(r.updated_at_ms),
+            **_titled(r.movie_id, titles)}
 
 
 def _mark(m: profiles_pb2.Mark, titles: dict[int, Any]) -> dict[str, Any]:

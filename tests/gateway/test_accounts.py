@@ -108,7 +108,8 @@ async def test_one_person_never_reads_or_changes_anothers_data(open_gateway: Ope
         ann = await sign_up(gw.client, name(), ratings=[{"movieId": 1, "rating": 5}])
         await sign_up(bob, name())
         # Bob sends Ann's CSRF token with his own session: still only his own account is touched.
-        reply = await bob.put("/me/ratings/50", json={"rating": 1}, headers={CSRF_HEADER: gw.client.cookies[CSRF_COOKIE]})
+        reply = await bob.put("/me/ratings/50", json={"rating": 1},
+                              headers={CSRF_HEADER: gw.client.cookies[CSRF_COOKIE]})
         assert reply.status_code == 403
         await bob.put("/me/ratings/1", json={"rating": 0.5}, headers=csrf(bob))
         await bob.delete("/me/ratings/1", headers=csrf(bob))
