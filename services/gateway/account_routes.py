@@ -29,6 +29,18 @@ from services.gateway.schemas import MAX_ID
 
 APP_USER_ID_OFFSET = 1_000_000_000  # movierec.store.training: model user id = offset + account id
 router = APIRouter()
+
+
+def _errors(**codes: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries of the account endpoints' own error answers (JSON {"detail"})."""
+    schema = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorDetail"}}}
+    return {int(code[1:]): {"description": text, "content": schema} for code, text in codes.items()}
+
+
+READ = _errors(_401="not signed in, or the session ended (sign in again)")
+WRITE = _errors(_401="not signed in, or the session ended (sign in again)",
+                _403="X-CSRF-Token header missing or not equal to the movierec_csrf cookie")
+SIGN_IN = _errors(_415="the body is not sent as application/json")
 MovieIdPath = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 
 
@@ -64,7 +76,7 @@ def _mark(m: profiles_pb2.Mark, titles: dict[int, Any]) -> dict[str, Any]:
 
 
 @router.post("/auth/signup", response_model=s.SessionOut, status_code=201, dependencies=[Depends(json_only)],
-             responses={409: {"description": "the username is taken"}})
+             responses={**SIGN_IN, **_errors(_409="the username is taken")})
 async def sign_up(body: s.SignUpRequest, request: Request, state: State) -> Any:
     """Creates an account (with optional first ratings) and signs in: sets the session and CSRF cookies."""
     await limit_sign_in(request, state, body.username)
@@ -74,14 +86,14 @@ async def sign_up(body: s.SignUpRequest, request: Request, state: State) -> Any:
 
 
 @router.post("/auth/login", response_model=s.SessionOut, dependencies=[Depends(json_only)],
-             responses={401: {"description": "wrong username or password (one message for both)"}})
+             responses={**SIGN_IN, **_errors(_401="wrong username or password (one message for both)")})
 async def log_in(body: s.LogInRequest, request: Request, state: State) -> Any:
     """Signs in with a new session token every time (sets the session and CSRF cookies)."""
     await limit_sign_in(request, state, body.username)
     return _signed_in(request, await state.backends.profiles.log_in(body.username, body.password), 200)
 
 
-@router.post("/auth/logout", response_model=s.SignedOutOut)
+@router.post("/auth/logout", response_model=s.SignedOutOut, responses=WRITE)
 async def log_out(request: Request, state: State, token: WritingToken) -> Any:
     """Revokes the session and clears its cookies."""
     reply = await state.backends.profiles.log_out(token)
@@ -90,13 +102,13 @@ async def log_out(request: Request, state: State, token: WritingToken) -> Any:
     return response
 
 
-@router.get("/me", response_model=s.AccountOut)
+@router.get("/me", response_model=s.AccountOut, responses=READ)
 async def me(state: State, token: Token) -> Any:
     """The signed-in account."""
     return built(account(await state.backends.profiles.account(token)))
 
 
-@router.get("/me/ratings", response_model=s.RatingsOut)
+@router.get("/me/ratings", response_model=s.RatingsOut, responses=READ)
 async def my_ratings(state: State, token: Token) -> Any:
     """Every rating of the account, most recent first, with titles from the serving model's catalog."""
     profile = await state.backends.profiles.profile(token)
@@ -104,7 +116,8 @@ async def my_ratings(state: State, token: Token) -> Any:
     return built({"ratings": [_rating(r, titles) for r in profile.ratings]})
 
 
-@router.put("/me/ratings/{movie_id}", response_model=s.RatingOut)
+@router.put("/me/ratings/{movie_id}", response_model=s.RatingOut,
+            responses={**WRITE, **_errors(_409="the account already rates as many movies as allowed")})
 async def put_rating(movie_id: MovieIdPath, body: s.RatingIn, state: State, token: WritingToken) -> Any:
     """Sets (or replaces) the account's rating of a movie; the next /me/recommendations uses it."""
     r = await state.backends.profiles.put_rating(token, movie_id, body.rating)
@@ -112,13 +125,13 @@ async def put_rating(movie_id: MovieIdPath, body: s.RatingIn, state: State, toke
                   "title": None, "year": None})
 
 
-@router.delete("/me/ratings/{movie_id}", response_model=s.RemovedOut)
+@router.delete("/me/ratings/{movie_id}", response_model=s.RemovedOut, responses=WRITE)
 async def delete_rating(movie_id: MovieIdPath, state: State, token: WritingToken) -> Any:
     """Removes the account's rating of a movie (removed: false when there was none)."""
     return built({"removed": (await state.backends.profiles.delete_rating(token, movie_id)).removed})
 
 
-@router.get("/me/feedback", response_model=s.MarksOut)
+@router.get("/me/feedback", response_model=s.MarksOut, responses=READ)
 async def my_marks(state: State, token: Token) -> Any:
     """The account's "seen" and "not interested" marks, most recent first."""
     profile = await state.backends.profiles.profile(token)
@@ -126,21 +139,22 @@ async def my_marks(state: State, token: Token) -> Any:
     return built({"marks": [_mark(m, titles) for m in profile.marks]})
 
 
-@router.post("/me/feedback", response_model=s.MarkOut)
+@router.post("/me/feedback", response_model=s.MarkOut,
+             responses={**WRITE, **_errors(_409="the account already has as many marks as allowed")})
 async def put_mark(body: s.FeedbackIn, state: State, token: WritingToken) -> Any:
     """Marks a movie "seen" or "not_interested": it is no longer recommended to this account."""
     m = await state.backends.profiles.put_mark(token, body.movieId, body.kind)
     return built(_mark(m, {}))
 
 
-@router.delete("/me/feedback/{movie_id}", response_model=s.RemovedOut)
+@router.delete("/me/feedback/{movie_id}", response_model=s.RemovedOut, responses=WRITE)
 async def delete_mark(movie_id: MovieIdPath, kind: Annotated[s.MarkKind, Query()], state: State,
                       token: WritingToken) -> Any:
     """Undoes a mark (removed: false when there was none)."""
     return built({"removed": (await state.backends.profiles.delete_mark(token, movie_id, kind)).removed})
 
 
-@router.get("/me/recommendations", response_model=s.PersonalRecommendResponse)
+@router.get("/me/recommendations", response_model=s.PersonalRecommendResponse, responses=READ)
 async def my_recommendations(state: State, token: Token,
                              top_k: Annotated[int, Query(ge=1, le=100)] = 10) -> Any:
     """Recommendations folded in from the account's stored ratings, its rated and marked movies left out.
@@ -150,7 +164,7 @@ async def my_recommendations(state: State, token: Token,
     return built(await personal_recommendations(state, token, top_k))
 
 
-@router.get("/me/export", response_model=s.ExportOut)
+@router.get("/me/export", response_model=s.ExportOut, responses=READ)
 async def export(state: State, token: Token) -> Any:
     """Everything stored about the account, as JSON."""
     e = await state.backends.profiles.export(token)
@@ -164,7 +178,7 @@ async def export(state: State, token: Token) -> Any:
         "sessions": [{"created_at": iso(x.created_at_ms), "expires_at": iso(x.expires_at_ms)} for x in e.sessions]})
 
 
-@router.delete("/me", response_model=s.DeletedOut)
+@router.delete("/me", response_model=s.DeletedOut, responses=WRITE)
 async def delete_me(request: Request, state: State, token: WritingToken) -> Any:
     """Deletes the account and everything stored about it, signs out everywhere, clears the cookies."""
     d = await state.backends.profiles.delete_account(token)

@@ -15,7 +15,8 @@ from scripts.stack import Stack
 def test_schemathesis_finds_no_failure(backends: Stack, redis_url: str, tmp_path: Path) -> None:
     stack = Stack(artifact_dir=Path("/nonexistent"), log_dir=tmp_path,
                   redis_port=int(redis_url.rsplit(":", 1)[1].split("/")[0]),
-                  matcher_port=backends.matcher_port, scorer_port=backends.scorer_port)
+                  matcher_port=backends.matcher_port, scorer_port=backends.scorer_port,
+                  profiles_port=backends.profiles_port, database_url=backends.profiles_database_url)
     proc = stack.start_service("gateway")
     try:
         done = run_schemathesis(stack.gateway_url, max_examples=12, seed=7, report=tmp_path / "report.ndjson")
