@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import psycopg
+import psycopg.sql
 
 from scripts.stack import free_port
 
@@ -53,11 +54,12 @@ class PostgresServer:
         if done.returncode:
             raise RuntimeError(f"{args[0]} failed ({done.returncode}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
 
-    def start(self, timeout: float = 30.0) -> "PostgresServer":
+    def start(self, timeout: float = 30.0, port: int = 0) -> "PostgresServer":
+        """initdb, then the server on `port` (0 = a free one); returns once it accepts connections."""
         data = self.dir / "data"
         self._run(str(self.bin / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--no-sync", "--no-instructions")
-        self.port = free_port()
+        self.port = port or free_port()
         log = open(self.dir / "postgres.log", "ab")
         # Loopback TCP only, the socket in our own directory; everything else is the packaged default.
         self.proc = subprocess.Popen(
@@ -96,6 +98,13 @@ class PostgresServer:
         with psycopg.connect(self.dsn("postgres"), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+    def create_owner(self, user: str, dbname: str) -> None:
+        """A login role and a database it owns (what the postgres image's POSTGRES_USER / _DB make)."""
+        with psycopg.connect(self.dsn("postgres"), autocommit=True) as conn:
+            conn.execute(psycopg.sql.SQL("CREATE ROLE {} LOGIN").format(psycopg.sql.Identifier(user)))
+            conn.execute(psycopg.sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                psycopg.sql.Identifier(dbname), psycopg.sql.Identifier(user)))
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

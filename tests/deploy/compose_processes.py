@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from scripts.stack import Process, free_port, redis_server_binary
+from testing.postgres import PostgresServer, postgres_bin_dir
 from tests.deploy.deploy_files import compose, dockerfile, final_env
 from tests.deploy.image_tree import assemble_app
 
 IMAGE_ONLY = {"PATH", "HOME"}  # the host's own values are kept for these
+POSTGRES_PORT = 5432  # the postgres image's
 
 
 @dataclass
@@ -48,6 +50,7 @@ class ComposeRun:
     root: Path  # scratch directory for apps, volumes, tmpfs and logs
     config: dict[str, Any] = field(default_factory=compose)
     processes: dict[str, Process] = field(default_factory=dict)
+    postgres: PostgresServer | None = None  # the stand-in for the postgres image
     apps: dict[str, Path] = field(default_factory=dict)  # service -> its rebuilt /app
     apps_at_start: dict[str, dict[str, int]] = field(default_factory=dict)  # app_files() before it ran
 
@@ -60,6 +63,8 @@ class ComposeRun:
             command = svc.get("command", [])
             if "--port" in command:
                 listening.add(int(command[command.index("--port") + 1]))
+            if svc.get("image", "").startswith("postgres:"):
+                listening.add(POSTGRES_PORT)
         self.volumes = {v: self.root / "volumes" / v for v in self.config.get("volumes", {})}
         for path in self.volumes.values():
             path.mkdir(parents=True)
@@ -110,10 +115,23 @@ class ComposeRun:
         test = svc["healthcheck"]["test"] if "healthcheck" in svc else dockerfile(name).healthcheck_cmd()
         assert test and test[0] == "CMD", f"{name}: health check should be exec form ['CMD', ...]"
         argv = [m.text(a) for a in test[1:]]
+        if argv[0] == "pg_isready":  # Debian keeps PostgreSQL's programs off PATH
+            argv[0] = str(postgres_bin_dir() / "pg_isready")
         argv[0] = sys.executable if argv[0] == "python" else (shutil.which(argv[0]) or argv[0])
         return argv
 
+    def start_postgres(self, name: str) -> Process:
+        """The postgres image's stand-in: Debian's server in a temporary directory on the mapped port, with
+        the role and database its POSTGRES_USER / _DB ask for (trust authentication on loopback)."""
+        env = self.config["services"][name]["environment"]
+        self.postgres = PostgresServer().start(port=self.ports[POSTGRES_PORT])
+        self.postgres.create_owner(env["POSTGRES_USER"], env["POSTGRES_DB"])
+        self.processes[name] = Process(name, self.postgres.proc, self.postgres.dir / "postgres.log")
+        return self.processes[name]
+
     def start(self, name: str) -> Process:
+        if self.config["services"][name].get("image", "").startswith("postgres:"):
+            return self.start_postgres(name)
         argv, env, cwd = self.command(name)
         log_path = self.logs / f"{name}.log"
         with open(log_path, "ab") as log:
@@ -160,5 +178,8 @@ class ComposeRun:
             self.start(name)
 
     def down(self) -> None:
-        for proc in reversed(list(self.processes.values())):
-            proc.stop()
+        for name, proc in reversed(list(self.processes.items())):
+            if self.postgres is not None and proc.popen is self.postgres.proc:
+                self.postgres.stop()
+            else:
+                proc.stop()

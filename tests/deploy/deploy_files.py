@@ -16,8 +16,11 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKER_DIR = ROOT / "deploy" / "docker"
 AWS_DIR = ROOT / "deploy" / "aws"
 ECS_TEMPLATE = AWS_DIR / "movierec.yaml"
-SERVICES = ("matcher", "scorer", "gateway")
+SERVICES = ("matcher", "scorer", "profiles", "gateway")
 IMAGES = (*SERVICES, "trainer")
+# In docker-compose and as images, but not yet in the ECS template (it needs the RDS database of issue 16 §4).
+NOT_ON_ECS = ("profiles",)
+ECS_SERVICES = tuple(s for s in SERVICES if s not in NOT_ON_ECS)
 
 
 @dataclass

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from scripts.stack import ROOT
-from tests.deploy.deploy_files import AWS_DIR, SERVICES, ecs_container, ecs_template
+from tests.deploy.deploy_files import AWS_DIR, ECS_SERVICES, ecs_container, ecs_template
 
 TEMPLATES = sorted(AWS_DIR.glob("*.yaml"))
 
@@ -48,9 +48,9 @@ def resources(template, kind):
 def test_stack_has_every_piece_of_the_deployment():
     t = ecs_template()
     assert len(resources(t, "AWS::ECS::Cluster")) == 1
-    assert set(resources(t, "AWS::ECS::TaskDefinition")) == {f"{s.capitalize()}TaskDefinition" for s in SERVICES}
+    assert set(resources(t, "AWS::ECS::TaskDefinition")) == {f"{s.capitalize()}TaskDefinition" for s in ECS_SERVICES}
     services = resources(t, "AWS::ECS::Service")
-    assert set(services) == {f"{s.capitalize()}Service" for s in SERVICES}
+    assert set(services) == {f"{s.capitalize()}Service" for s in ECS_SERVICES}
     for name, svc in services.items():
         props = svc["Properties"]
         assert props["LaunchType"] == "FARGATE" and props["ServiceConnectConfiguration"]["Enabled"] is True
@@ -87,7 +87,7 @@ def test_task_roles_only_read_artifacts():
         assert role == {"Fn::GetAtt": ["BackendTaskRole", "Arn"]}
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", ECS_SERVICES)
 def test_containers_run_read_only_with_tmp_volume_and_logs(service):
     c = ecs_container(ecs_template(), service)
     assert c["ReadonlyRootFilesystem"] is True

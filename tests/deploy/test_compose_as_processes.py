@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.request
 
+import psycopg
 import pytest
 
 from movierec.artifact import LATEST
@@ -59,16 +60,33 @@ def test_recommendation_through_the_published_gateway_port(compose_stack):
     assert not {r["movieId"] for r in body["recommendations"]} & {1, 273}
 
 
-def test_gateway_health_sees_redis_and_both_backends(compose_stack):
+def test_gateway_health_sees_redis_and_every_backend(compose_stack):
     url = f"http://127.0.0.1:{compose_stack.ports[8000]}/health"
     with urllib.request.urlopen(url, timeout=5) as reply:
         health = json.loads(reply.read())
     assert health["status"] == "ok" and set(health["dependencies"].values()) == {"ok"}
+    assert set(health["dependencies"]) == {"matcher", "scorer", "profiles", "redis"}
+
+
+def test_an_account_through_the_gateway_lands_in_postgres(compose_stack):
+    """docker-compose's profiles stores in its postgres: a sign-up and a rating, then the row in the database."""
+    base = f"http://127.0.0.1:{compose_stack.ports[8000]}"
+    request = urllib.request.Request(base + "/auth/signup", data=json.dumps(
+        {"username": "compose-user", "password": "correct horse", "ratings": [{"movieId": 1, "rating": 4.5}]}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        assert reply.status == 201
+    env = compose_stack.config["services"]["postgres"]["environment"]
+    with psycopg.connect(host="127.0.0.1", port=compose_stack.postgres.port, user=env["POSTGRES_USER"],
+                         dbname=env["POSTGRES_DB"]) as conn:
+        rows = conn.execute("SELECT a.username, r.movie_id, r.half_stars FROM accounts a "
+                            "JOIN ratings r ON r.account_id = a.id").fetchall()
+    assert rows == [("compose-user", 1, 9)]
 
 
 def test_sigterm_stops_every_server_cleanly(compose_stack):
     """STOPSIGNAL SIGTERM: each server exits 0 within compose's stop_grace_period."""
-    for name in ("gateway", "scorer", "matcher"):
+    for name in ("gateway", "profiles", "scorer", "matcher"):
         proc = compose_stack.processes[name]
         assert proc.stop(grace=15) == 0, f"{name} did not exit 0 on SIGTERM:\n{proc.log_tail()}"
 

@@ -14,8 +14,8 @@ from tests.deploy.image_tree import assemble_app, lock_pins, requirement_pins
 
 PINNED_NODE = re.compile(r"^node:\d+\.\d+\.\d+-(bookworm|trixie)-slim$")
 PINNED_PYTHON = re.compile(r"^python:3\.11\.\d+-slim-(bookworm|trixie)(@sha256:[0-9a-f]{64})?$")
-LOCKS = {"matcher": "serving", "scorer": "serving", "gateway": "serving", "trainer": "trainer"}
-PORTS = {"matcher": 50051, "scorer": 50052, "gateway": 8000}
+LOCKS = {"matcher": "serving", "scorer": "serving", "profiles": "serving", "gateway": "serving", "trainer": "trainer"}
+PORTS = {"matcher": 50051, "scorer": 50052, "profiles": 50053, "gateway": 8000}
 
 
 @pytest.mark.parametrize("image", IMAGES)
@@ -166,8 +166,11 @@ def test_hadolint_is_live(tmp_path):
 
 
 # Imported only behind a check, never on the image's own path: surprise for benchmarks
-# (bench/*/requirements.txt); boto3 by services/common/artifact_source.py, which the trainer never calls.
-OPTIONAL_IMPORTS = {"trainer": {"surprise", "boto3"}}
+# (bench/*/requirements.txt); boto3 by services/common/artifact_source.py, which the trainer never calls;
+# pandas by movierec/store/training.py, the trainer's export, which no service imports (the entry-point
+# test above imports each service with pandas made unimportable).
+OPTIONAL_IMPORTS = {"trainer": {"surprise", "boto3"},
+                    **{image: {"pandas"} for image, lock in LOCKS.items() if lock == "serving"}}
 
 
 def _third_party_imports(package_dirs: list[Path]) -> set[str]:
