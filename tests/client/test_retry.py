@@ -12,6 +12,8 @@ from scripts.stack import free_port
 from services.client import CallError, RetryPolicy, ScorerClient
 from services.common.request_id import current_request_id
 
+pytestmark = pytest.mark.integration  # gRPC servers and channels on loopback
+
 
 class FlakyScorer(scorer_pb2_grpc.ScorerServicer):
     """GetModelInfo fails with `code` for the first `failures` calls, then answers; records metadata."""

@@ -8,10 +8,13 @@ import time
 from collections.abc import Iterator
 
 import httpx
+import pytest
 
 from bench.faults.scenarios import running
 from scripts.stack import Stack
 from tests.faults.conftest import StartGateway, sample
+
+pytestmark = pytest.mark.integration  # real processes and servers on loopback
 
 DEADLINE_S = 2.0
 

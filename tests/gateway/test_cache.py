@@ -11,6 +11,8 @@ import pytest
 from scripts.stack import Stack
 from services.gateway.cache import ResponseCache, normalise_title, recommend_key
 
+pytestmark = pytest.mark.integration  # real processes and servers on loopback
+
 
 def test_normalise_title() -> None:
     assert normalise_title("  The\tUsual   SUSPECTS \n") == "the usual suspects"
