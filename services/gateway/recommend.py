@@ -45,7 +45,10 @@ def _response(queries: list[str], answer: dict[str, Any], cached: bool) -> dict[
     The cache key ignores case and spacing, so the answer stores resolutions by position and the
     query strings echoed back always come from the current request.
     """
-    resolved, missing, suggestions, titles = [], [], {}, {}
+    resolved: list[dict[str, Any]] = []
+    missing: list[str] = []
+    suggestions: dict[str, Any] = {}
+    titles: dict[int, str] = {}
     for query, resolution in zip(queries, answer["resolutions"], strict=True):
         match = resolution["match"]
         if match:
@@ -81,13 +84,13 @@ async def recommend_titles(request: RecommendRequest, state: GatewayState) -> di
         state.model.observe(scored.model_version)
         alpha = float(scored.alpha)
         recommendations = [convert.scored_movie(s, alpha) for s in scored.recommendations]
-        answer = {"resolutions": resolutions, "recommendations": recommendations,
+        answer: dict[str, Any] = {"resolutions": resolutions, "recommendations": recommendations,
                   "model_version": scored.model_version, "alpha": round(float(scored.alpha), 4)}
     else:  # nothing to score: the missing titles and their did-you-mean lists are the answer
-        alpha = request.alpha if request.alpha is not None else state.model.default_alpha
-        answer = {"resolutions": resolutions, "recommendations": [], "model_version": known_version, "alpha": alpha}
+        answer = {"resolutions": resolutions, "recommendations": [], "model_version": known_version,
+                  "alpha": request.alpha if request.alpha is not None else state.model.default_alpha}
 
     if answer["model_version"]:
-        key = recommend_key(titles, request.top_k, request.alpha, answer["model_version"], options)
+        key = recommend_key(titles, request.top_k, request.alpha, str(answer["model_version"]), options)
         await state.cache.set(key, answer)
     return _response(titles, answer, cached=False)
