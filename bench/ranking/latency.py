@@ -35,7 +35,6 @@ from testing.reference_ranker import ReferenceModel  # noqa: E402
 from testing.servers import grpc_service  # noqa: E402
 
 
-
 class TimedScorer(ScorerServicer):
     """The scorer's servicer, timing each Recommend it handles (wall and CPU time of this thread)."""
 
@@ -108,7 +107,8 @@ def _p(x: np.ndarray, q: float) -> float:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--artifact", type=Path, default=Path("artifacts"),
-                        help="the 1,682-movie artifact (as `python -m trainer train` writes it); a synthetic one if missing")
+                        help="the 1,682-movie artifact (as `python -m trainer train` writes it); "
+                             "a synthetic one if missing")
     parser.add_argument("--artifact-62k", type=Path, default=None,
                         help="a ~62,000-movie artifact, e.g. from `python -m trainer train --dataset synthetic:ml-25m "
                              "--no-eval --factors 50 --epochs 20 --ranking defaults`; random arrays if not given")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings
@@ -49,7 +49,8 @@ class GrpcServiceSettings(BaseSettings):
     grace_seconds: float = Field(5.0, ge=0, le=120, allow_inf_nan=False,
                                  description="time in-flight calls get after SIGTERM")
     reload_seconds: float = Field(1.0, ge=0, le=3600, allow_inf_nan=False,
-                                  description="how often LATEST is checked for a new model version (hot reload); 0 = never")
+                                  description="how often LATEST is checked for a new model version (hot reload); "
+                                              "0 = never")
     # Server reflection lets grpcurl-style tools list and call the RPCs without the .proto files;
     # it exposes nothing the contract does not already publish, but can be turned off.
     reflection: bool = Field(True, description="serve grpc.reflection.v1alpha.ServerReflection")
@@ -80,7 +81,7 @@ class SettingsError(ValueError):
 S = TypeVar("S", bound=BaseSettings)
 
 
-def load_settings(cls: type[S], **overrides: object) -> S:
+def load_settings(cls: type[S], **overrides: Any) -> S:
     """Reads the environment (plus overrides) or raises SettingsError with one line per bad value."""
     try:
         return cls(**overrides)

@@ -7,7 +7,7 @@ from typing import Any
 
 from movierec.v1 import common_pb2
 from services.gateway import convert
-from services.gateway.errors import BackendError
+from services.client import CallError
 from services.gateway.state import GatewayState
 
 MAX_LIKED = 100  # Scorer.Recommend's limit: the most recently rated movies are the ones folded in
@@ -22,7 +22,7 @@ async def movie_lookup(state: GatewayState, movie_ids: Iterable[int]) -> dict[in
         return {}
     try:
         reply = await state.backends.scorer.movies(ids)
-    except BackendError:
+    except CallError:
         return {}
     return {m.movie_id: m for m in reply.movies}
 
@@ -38,7 +38,7 @@ async def personal_recommendations(state: GatewayState, token: str, top_k: int) 
                 "model_version": state.model.version, "alpha": None, "cached": False}
     ids = [r.movie_id for r in liked]
     scored, movies = await asyncio.gather(
-        state.backends.scorer.recommend(ids, top_k, ratings={r.movie_id: r.rating for r in liked},
+        state.backends.scorer.recommend(ids, top_k=top_k, ratings={r.movie_id: r.rating for r in liked},
                                         exclude=excluded[:MAX_EXCLUDE], skip_unknown=True),
         state.backends.scorer.movies(ids))
     state.model.observe(scored.model_version)

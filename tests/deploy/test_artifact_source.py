@@ -18,6 +18,8 @@ from services.common.artifact_source import local_artifact_path, parse_s3_uri
 from services.scorer.settings import ScorerSettings
 from testing.artifacts import build_tiny_artifact
 
+pytestmark = pytest.mark.integration  # real processes and servers on loopback
+
 BUCKET = "movierec-artifacts-test"
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 

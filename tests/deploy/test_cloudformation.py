@@ -10,6 +10,8 @@ import pytest
 from scripts.stack import ROOT
 from tests.deploy.deploy_files import AWS_DIR, ECS_SERVICES, ecs_container, ecs_template
 
+pytestmark = pytest.mark.integration  # runs the trainer, pip or linters as processes, or local HTTP servers
+
 TEMPLATES = sorted(AWS_DIR.glob("*.yaml"))
 
 
@@ -51,7 +53,7 @@ def test_stack_has_every_piece_of_the_deployment():
     assert set(resources(t, "AWS::ECS::TaskDefinition")) == {f"{s.capitalize()}TaskDefinition" for s in ECS_SERVICES}
     services = resources(t, "AWS::ECS::Service")
     assert set(services) == {f"{s.capitalize()}Service" for s in ECS_SERVICES}
-    for name, svc in services.items():
+    for svc in services.values():
         props = svc["Properties"]
         assert props["LaunchType"] == "FARGATE" and props["ServiceConnectConfiguration"]["Enabled"] is True
         assert props["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"

@@ -83,7 +83,7 @@ def test_every_variable_set_is_one_the_service_reads(service):
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_settings_accept_every_configuration(service, monkeypatch):
-    for where, env in envs(service).items():
+    for env in envs(service).values():
         for name in settings_names(service):
             monkeypatch.delenv(name, raising=False)
         for name, value in env.items():
@@ -206,6 +206,7 @@ def _check_compose_schema(path) -> subprocess.CompletedProcess:
                            "vendor.compose-spec", str(path)], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.integration
 def test_compose_file_is_valid_under_the_compose_spec_schema(tmp_path):
     done = _check_compose_schema(COMPOSE_FILE)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -13,6 +13,8 @@ from movierec.v1 import scorer_pb2, scorer_pb2_grpc
 from scripts.stack import Process, free_port, grpc_serving, spawn, wait_until
 from testing.artifacts import build_tiny_artifact
 
+pytestmark = pytest.mark.integration  # real processes and servers on loopback
+
 
 def _log_lines(proc: Process) -> list[dict]:
     return [json.loads(line) for line in proc.log_path.read_text().splitlines() if line.startswith("{")]
@@ -33,7 +35,8 @@ def test_a_damaged_artifact_is_refused_at_start(service: str, damage: str, named
         catalog.write_text(catalog.read_text().replace("Toy Story", "Toy Storm"))
     prefix = service.upper()
     proc = spawn(service, [sys.executable, "-m", f"services.{service}"],
-                 {f"{prefix}_ADDRESS": f"127.0.0.1:{free_port()}", f"{prefix}_ARTIFACT_DIR": str(tmp_path / "artifacts")},
+                 {f"{prefix}_ADDRESS": f"127.0.0.1:{free_port()}",
+                  f"{prefix}_ARTIFACT_DIR": str(tmp_path / "artifacts")},
                  tmp_path)
     assert proc.popen.wait(60) == 2
     errors = [line for line in _log_lines(proc) if line["level"].upper() == "ERROR"]

@@ -66,7 +66,8 @@ def _assert_same(model: HybridModel, reference: ReferenceModel, n: int, seed: in
                 assert [r for r, _ in g] == [r for r, _ in w] and np.allclose([s for _, s in g], [s for _, s in w])
     assert identical >= 0.8 * n  # ties decide only a few (genre-only alpha 0 on 0/1 genre vectors)
     for row in np.random.default_rng(seed).choice(model.n_items, min(20, model.n_items), replace=False):
-        got, want = model.similar(int(row), 10, model.default_alpha), reference.similar(int(row), 10, model.default_alpha)
+        got = model.similar(int(row), 10, model.default_alpha)
+        want = reference.similar(int(row), 10, model.default_alpha)
         _assert_same_ranking(got, want, reference.similar(int(row), model.n_items, model.default_alpha))
 
 
