@@ -11,13 +11,14 @@ from pydantic_settings import BaseSettings
 from scripts.stack import ROOT
 from services.gateway.settings import GatewaySettings
 from services.matcher.settings import MatcherSettings
+from services.profiles.settings import ProfilesSettings
 from services.scorer.settings import ScorerSettings
 
-SETTINGS: list[type[BaseSettings]] = [MatcherSettings, ScorerSettings, GatewaySettings]
+SETTINGS: list[type[BaseSettings]] = [MatcherSettings, ScorerSettings, ProfilesSettings, GatewaySettings]
 READMES = [ROOT / "README.md", *sorted((ROOT / "services").glob("*/README.md"))]
 # Variables the READMEs name that are read by something other than these classes (run.sh, tests, images).
-OTHER_VARIABLES = {"MATCHER_PORT", "SCORER_PORT", "GATEWAY_PORT_", "PROMETHEUS_MULTIPROC_DIR"}
-VARIABLE = re.compile(r"`((?:MATCHER|SCORER|GATEWAY)_[A-Z0-9_]+)`")
+OTHER_VARIABLES = {"MATCHER_PORT", "SCORER_PORT", "PROFILES_PORT", "GATEWAY_PORT_", "PROMETHEUS_MULTIPROC_DIR"}
+VARIABLE = re.compile(r"`((?:MATCHER|SCORER|PROFILES|GATEWAY)_[A-Z0-9_]+)`")
 LITERAL = re.compile(r"^(?!see\b|defaults\b)(default )?([0-9]|true|false|unset|[a-z0-9.:/_-]+$)")
 
 

@@ -61,7 +61,7 @@ def make_engine(database_url: str, *, pool_size: int = 8, create_dir: bool = Fal
     url = make_url(normalize_url(database_url))
     if url.get_backend_name() == "sqlite":
         if create_dir:
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            Path(url.database or "").parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, pool_size=pool_size, max_overflow=0,
                                connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, read_only))

@@ -19,7 +19,7 @@ from services.common.logs import configure_logging
 from services.common.metrics import ServiceMetrics
 from services.common.reload import ArtifactWatcher
 from services.common.request_id import install_log_filter
-from services.common.settings import GrpcServiceSettings, SettingsError, load_settings
+from services.common.settings import ArtifactServiceSettings, GrpcServiceSettings, SettingsError, load_settings
 from services.common.tls import ServerTls
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,8 @@ def run_main(settings_cls: type[S], serve: Callable[[S], Coroutine[Any, Any, Non
     try:
         asyncio.run(serve(settings))
     except ArtifactError as e:
-        log.error("cannot load the model artifact", extra={"error": str(e), "artifact_dir": str(settings.artifact_dir)})
+        log.error("cannot load the model artifact",
+                  extra={"error": str(e), "artifact_dir": str(getattr(settings, "artifact_dir", ""))})
         return 2
     except (OSError, ValueError) as e:
         log.error("cannot start", extra={"error": str(e), "address": settings.address})
@@ -133,7 +134,7 @@ def run_main(settings_cls: type[S], serve: Callable[[S], Coroutine[Any, Any, Non
     return 0
 
 
-async def serve_reloading(name: str, settings: GrpcServiceSettings, register: Callable[[grpc.aio.Server], None],
+async def serve_reloading(name: str, settings: ArtifactServiceSettings, register: Callable[[grpc.aio.Server], None],
                           version: str, load: Callable[[Path], tuple[str, T]],
                           swap: Callable[[T], Awaitable[None] | None]) -> None:
     """Serves until SIGTERM or SIGINT while an ArtifactWatcher swaps in each new artifact version.

@@ -44,13 +44,9 @@ class GrpcServiceSettings(BaseSettings):
     """What every gRPC service process reads; subclasses set the env prefix and default address."""
 
     address: Address = Field("127.0.0.1:0", description="host:port the gRPC server binds (port 0 = any free port)")
-    artifact_dir: Path = Field(Path("artifacts"), description="artifact root (with LATEST) or one version dir")
     log_level: LogLevel = "INFO"
     grace_seconds: float = Field(5.0, ge=0, le=120, allow_inf_nan=False,
                                  description="time in-flight calls get after SIGTERM")
-    reload_seconds: float = Field(1.0, ge=0, le=3600, allow_inf_nan=False,
-                                  description="how often LATEST is checked for a new model version (hot reload); "
-                                              "0 = never")
     # Server reflection lets grpcurl-style tools list and call the RPCs without the .proto files;
     # it exposes nothing the contract does not already publish, but can be turned off.
     reflection: bool = Field(True, description="serve grpc.reflection.v1alpha.ServerReflection")
@@ -72,6 +68,15 @@ class GrpcServiceSettings(BaseSettings):
         prefix = str(self.model_config.get("env_prefix", "")).upper()
         return server_tls(self.tls_cert, self.tls_key, self.tls_client_ca,
                           names=(f"{prefix}TLS_CERT", f"{prefix}TLS_KEY", f"{prefix}TLS_CLIENT_CA"))
+
+
+class ArtifactServiceSettings(GrpcServiceSettings):
+    """A gRPC service that serves a model artifact (matcher, scorer): where it is, how often to look for a new one."""
+
+    artifact_dir: Path = Field(Path("artifacts"), description="artifact root (with LATEST) or one version dir")
+    reload_seconds: float = Field(1.0, ge=0, le=3600, allow_inf_nan=False,
+                                  description="how often LATEST is checked for a new model version (hot reload); "
+                                              "0 = never")
 
 
 class SettingsError(ValueError):

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from movierec.v1 import common_pb2
-from services.gateway import convert
 from services.client import CallError
+from services.gateway import convert
 from services.gateway.state import GatewayState
 
 MAX_LIKED = 100  # Scorer.Recommend's limit: the most recently rated movies are the ones folded in

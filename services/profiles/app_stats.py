@@ -28,14 +28,15 @@ def app_stats(engine: Engine, days: int, now_ms: int) -> AppStats:
     first_day = now_ms // DAY_MS - (days - 1)  # days since the epoch
     start_ms = first_day * DAY_MS
     with engine.connect().execution_options(read_only=True) as conn:
-        n_accounts = conn.execute(select(func.count()).select_from(accounts)).scalar()
+        n_accounts = conn.execute(select(func.count()).select_from(accounts)).scalar_one()
         active = {w: conn.execute(select(func.count(events.c.account_id.distinct()))
-                                  .where(events.c.at_ms > now_ms - w * DAY_MS)).scalar()
+                                  .where(events.c.at_ms > now_ms - w * DAY_MS)).scalar_one()
                   for w in ACTIVE_WINDOWS_DAYS}
         day = (events.c.at_ms // DAY_MS).label("day")
-        per_day = dict(conn.execute(select(day, func.count()).where(events.c.kind == "rating_set",
-                                                                   events.c.at_ms >= start_ms).group_by(day)).all())
-        by_value = dict(conn.execute(select(ratings.c.half_stars, func.count()).group_by(ratings.c.half_stars)).all())
+        per_day: dict[int, int] = {int(d): n for d, n in conn.execute(
+            select(day, func.count()).where(events.c.kind == "rating_set", events.c.at_ms >= start_ms).group_by(day))}
+        by_value: dict[int, int] = {int(h): n for h, n in conn.execute(
+            select(ratings.c.half_stars, func.count()).group_by(ratings.c.half_stars))}
     epoch = dt.date(1970, 1, 1)
     return AppStats(
         accounts=n_accounts, active_accounts=active,

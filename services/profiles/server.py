@@ -94,6 +94,7 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
         except SQLAlchemyError:
             log.exception("store error")
             await context.abort(grpc.StatusCode.INTERNAL, "internal error in the profiles store")
+        raise AssertionError("unreachable: context.abort raises")
 
     async def SignUp(self, request, context):
         def sign_up():

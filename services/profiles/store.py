@@ -131,7 +131,8 @@ class ProfileStore:
     def _account(self, conn: Connection, account_id: int) -> AccountRow:
         row = conn.execute(select(accounts.c.username, accounts.c.created_ms)
                            .where(accounts.c.id == account_id)).one()
-        n = conn.execute(select(func.count()).select_from(ratings).where(ratings.c.account_id == account_id)).scalar()
+        n = conn.execute(select(func.count()).select_from(ratings)
+                         .where(ratings.c.account_id == account_id)).scalar_one()
         return AccountRow(account_id, row.username, row.created_ms, n)
 
     def _new_session(self, conn: Connection, account_id: int) -> NewSession:
@@ -232,7 +233,7 @@ class ProfileStore:
 
     @staticmethod
     def _room(conn: Connection, table, account_id: int, limit: int, what: str) -> None:
-        n = conn.execute(select(func.count()).select_from(table).where(table.c.account_id == account_id)).scalar()
+        n = conn.execute(select(func.count()).select_from(table).where(table.c.account_id == account_id)).scalar_one()
         if n >= limit:
             raise LimitReached(f"the account already has {limit:,} {what}; remove some first")
 
@@ -285,7 +286,7 @@ class ProfileStore:
         with self.engine.begin() as conn:
             account_id = self._account_id(conn, token)
             counts = {name: conn.execute(select(func.count()).select_from(table)
-                                         .where(table.c.account_id == account_id)).scalar()
+                                         .where(table.c.account_id == account_id)).scalar_one()
                       for name, table in (("ratings", ratings), ("marks", marks), ("events", events),
                                           ("sessions", sessions))}
             conn.execute(delete(accounts).where(accounts.c.id == account_id))

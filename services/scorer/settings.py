@@ -4,10 +4,10 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from services.common.settings import Address, GrpcServiceSettings
+from services.common.settings import Address, ArtifactServiceSettings
 
 
-class ScorerSettings(GrpcServiceSettings):
+class ScorerSettings(ArtifactServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SCORER_", extra="ignore", frozen=True)
 
     address: Address = "127.0.0.1:50052"

@@ -178,7 +178,7 @@ class ComposeRun:
             self.start(name)
 
     def down(self) -> None:
-        for name, proc in reversed(list(self.processes.items())):
+        for proc in reversed(list(self.processes.values())):
             if self.postgres is not None and proc.popen is self.postgres.proc:
                 self.postgres.stop()
             else:
