@@ -85,6 +85,7 @@ function renderChips() {
     remove.setAttribute("aria-label", `Remove ${movie.title}`);
     remove.addEventListener("click", () => removeTitle(movie.title));
     chip.append(remove);
+    if (typeof decorateChip === "function") decorateChip(chip, match); // account.js: stars when signed in
     chips.append(chip);
   }
   $("empty-state").hidden = state.movies.length > 0;
@@ -299,6 +300,7 @@ function card(movie, range) {
   similar.setAttribute("aria-label", `Movies similar to ${movieLabel(movie)}`);
   similar.addEventListener("click", () => openSimilar(movie));
   item.append(similar);
+  if (typeof decorateCard === "function") decorateCard(item, movie); // account.js: stars, seen, not interested
   return item;
 }
 
