@@ -1,12 +1,13 @@
-"""The dashboard's data (the serving model's dataset statistics) and its chart library, served locally."""
+"""The dashboard's data (the serving model's dataset statistics, the app's figures) and its chart library."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
 
 from services.gateway.routes import State
 
@@ -24,6 +25,25 @@ async def dataset_stats(state: State) -> dict[str, Any]:
     reply = await state.backends.scorer.dataset_stats()  # the client's deadline, retries and error mapping
     state.model.observe(reply.model_version)
     return {"model_version": reply.model_version, "stats": json.loads(reply.stats_json)}
+
+
+class AppStatsOut(BaseModel):
+    accounts: int
+    active_accounts: dict[str, int] = Field(description="Accounts with feedback in the last 1d / 7d / 30d.")
+    ratings_per_day: list[dict[str, Any]] = Field(description="[{day: YYYY-MM-DD (UTC), count}], oldest first.")
+    rating_histogram: list[dict[str, Any]] = Field(description="[{rating: 0.5..5, count}] of the ratings stored now.")
+    ratings: int
+
+
+@router.get("/dashboard/app-stats", response_model=AppStatsOut)
+async def app_stats(state: State, days: Annotated[int, Query(ge=1, le=365)] = 30) -> dict[str, Any]:
+    """The app's own figures (accounts, ratings per day, rating distribution) from the profiles service."""
+    s = await state.backends.profiles.app_stats(days)
+    return {"accounts": s.accounts,
+            "active_accounts": {"1d": s.active_accounts_1d, "7d": s.active_accounts_7d, "30d": s.active_accounts_30d},
+            "ratings_per_day": [{"day": d.day, "count": d.count} for d in s.ratings_per_day],
+            "rating_histogram": [{"rating": (i + 1) / 2, "count": c} for i, c in enumerate(s.rating_histogram)],
+            "ratings": s.ratings}
 
 
 @router.get("/vendor/chart.js", include_in_schema=False)

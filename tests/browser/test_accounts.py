@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 
+import httpx
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import shot
@@ -95,4 +96,22 @@ def test_a_wrong_password_says_so_without_signing_in(browser_stack, desktop) -> 
     page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.locator("#account-status")).to_have_text("wrong username or password")
     expect(page.locator("#account-signed-in")).to_be_hidden()
+    problems.assert_none()
+
+
+def test_the_dashboard_shows_the_apps_figures(browser_stack, desktop) -> None:
+    page, problems = desktop
+    signup = httpx.post(f"{browser_stack.gateway_url}/auth/signup", json={
+        "username": f"dash{next(_names)}", "password": PASSWORD, "ratings": [{"movieId": 1, "rating": 4.5}]})
+    assert signup.status_code == 201
+    stats = httpx.get(f"{browser_stack.gateway_url}/dashboard/app-stats", params={"days": 30}).json()
+    page.goto(f"{browser_stack.gateway_url}/dashboard.html")
+    expect(page.locator("#app-stats")).to_have_attribute("data-state", "ready")
+    expect(page.locator("#app-tiles .tile").first).to_contain_text(f"{stats['accounts']}accounts")
+    points = page.evaluate("ids => ids.map(id => Chart.getChart(id).data.datasets[0].data)",
+                           ["chart-app-days", "chart-app-histogram"])
+    assert points[0] == [d["count"] for d in stats["ratings_per_day"]] and len(points[0]) == 30
+    assert points[1] == [b["count"] for b in stats["rating_histogram"]] and len(points[1]) == 10
+    assert stats["accounts"] >= 1 and points[0][-1] >= 1 and points[1][8] >= 1  # the 4.5 rated today
+    shot(page, "12-dashboard-app")
     problems.assert_none()

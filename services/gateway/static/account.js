@@ -5,7 +5,8 @@
 "use strict";
 
 const STARS = [5, 4.5, 4, 3.5, 3, 2.5, 2, 1.5, 1, 0.5];
-const account = { me: null, ratings: new Map(), forYouSeq: 0 }; // ratings: movieId -> {rating, title, year}
+// ratings: movieId -> {rating, title, year}; decorated: whether the chips and cards on screen carry the controls
+const account = { me: null, ratings: new Map(), forYouSeq: 0, decorated: false };
 
 function csrfToken() {
   const found = document.cookie.split("; ").find((c) => c.startsWith("movierec_csrf="));
@@ -141,8 +142,10 @@ function showAccount() {
   $("for-you").hidden = !signedIn;
   $("my-ratings").hidden = !signedIn;
   if (signedIn) $("account-name").textContent = account.me.username;
+  if (signedIn === account.decorated) return; // nothing to redraw (and the focus stays where it is)
+  account.decorated = signedIn;
   renderChips();
-  if (typeof recommend === "function" && state.movies.length) recommend(); // redraw cards with or without controls
+  if (state.movies.length) recommend(); // redraw the cards with or without the controls
 }
 
 async function signedIn(me) {
