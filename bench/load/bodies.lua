@@ -1,4 +1,5 @@
--- wrk script: POST /recommend/titles with bodies read from a file (one JSON per line).
+-- wrk script: requests read from a file, one per line: a JSON body for POST /recommend/titles, or
+-- any request as METHOD <tab> PATH <tab> COOKIE <tab> X-CSRF-TOKEN <tab> BODY (empty fields allowed).
 -- Usage: wrk -t T -c C -d D -s bodies.lua URL -- <bodies file> <T>
 -- Thread i sends lines i, i+T, i+2T, ... so threads never repeat each other's bodies; a thread
 -- that reaches the end of its share starts again and counts a wrap (reported, since a wrapped
@@ -15,12 +16,21 @@ end
 
 function init(args)
   local path, nthreads = args[1], tonumber(args[2])
-  local headers = { ["Content-Type"] = "application/json" }
+  local json = { ["Content-Type"] = "application/json" }
   requests = {}
   local line_no = 0
   for line in io.lines(path) do
     if line_no % nthreads == id - 1 then
-      requests[#requests + 1] = wrk.format("POST", "/recommend/titles", headers, line)
+      local method, target, cookie, csrf, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+      if method then
+        local headers = {}
+        if cookie ~= "" then headers["Cookie"] = cookie end
+        if csrf ~= "" then headers["X-CSRF-Token"] = csrf end
+        if body ~= "" then headers["Content-Type"] = "application/json" else body = nil end
+        requests[#requests + 1] = wrk.format(method, target, headers, body)
+      else
+        requests[#requests + 1] = wrk.format("POST", "/recommend/titles", json, line)
+      end
     end
     line_no = line_no + 1
   end

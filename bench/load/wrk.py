@@ -62,7 +62,8 @@ def parse_output(stdout: str, connections: int) -> LoadResult:
 
 
 def run_wrk(base_url: str, bodies_file: Path, connections: int, seconds: int, timeout: float = 30.0) -> LoadResult:
-    """Drives POST <base_url>/recommend/titles with `connections` open connections for `seconds`.
+    """Drives <base_url> with the requests of `bodies_file` (bodies.lua's two line formats: a body for
+    POST /recommend/titles, or a whole request) with `connections` open connections for `seconds`.
 
     Only loopback targets are accepted: this is a local benchmark.
     """
