@@ -20,9 +20,9 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from bench.ranking.latency import synthetic_artifact  # noqa: E402
 from movierec.artifact import load_artifact  # noqa: E402
 from services.scorer.model import HybridModel  # noqa: E402
+from testing.artifacts import synthetic_graph_artifact  # noqa: E402
 from testing.reference_ranker import ReferenceModel  # noqa: E402
 
 
@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        paths = args.artifacts or [synthetic_artifact(Path(tmp), 62000)]
+        paths = args.artifacts or [synthetic_graph_artifact(Path(tmp), 62000)]
         for path in paths:
             art = load_artifact(path)
             r = compare(art, args.rounds)
