@@ -1,7 +1,7 @@
-"""`python -m bench.ranking.model_ab`: CPU time of one Recommend in the scorer's model against the version it replaced.
+"""`python -m bench.ranking.model_ab`: CPU time of one Recommend in the scorer's model against the plain reference.
 
-Both models (services/scorer/model.py HybridModel and bench/ranking/reference_model.py, the plain
-code of commit 2c7212e) serve the same artifact in this process; calls alternate between them in
+Both models (services/scorer/model.py HybridModel and testing/reference_ranker.py, the ranking core's
+plain definitions) serve the same artifact in this process; calls alternate between them in
 rounds of 100 (5 rated movies, top 10, explanations on), so load from other jobs hits both alike.
 CPU time of the calling thread, not wall time: what a call costs, not how long it waited.
 """
