@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "--no-eval --factors 50 --epochs 20 --ranking defaults`; random arrays if not given")
     parser.add_argument("--calls", type=int, default=3000)
     parser.add_argument("--before", action="store_true",
-                        help="serve the model code this one replaced (bench/ranking/reference_model.py), to compare")
+                        help="serve the model code this one replaced (testing/reference_ranker.py), to compare")
     args = parser.parse_args(argv)
     limits = {1682: 1.0, 62000: 10.0}  # ML-100K size (1,681 after the trainer drops one) and ML-25M size
     ok = True

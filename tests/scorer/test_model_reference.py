@@ -1,7 +1,7 @@
-"""The optimised HybridModel ranks, scores and explains exactly as the plain version it replaced.
+"""The served Ranker ranks, scores and explains exactly as the plain definitions of the ranking core.
 
-bench/ranking/reference_model.py is the ranking code of commit 2c7212e (every part z-scored over the
-catalog with numpy, one array at a time). On fixed inputs — the real ML-100K artifact, a synthetic
+testing/reference_ranker.py computes every part from movierec/ranking/parts.py over the whole catalog
+and z-scores it with numpy, one array at a time. On fixed inputs — the real ML-100K artifact, a synthetic
 artifact of 3,000 movies and the tiny ones, with ratings, exclusions, filters and several alphas —
 both must give the same movies in the same order, the same score parts and the same reasons.
 """
