@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command to run the whole stack on MovieLens 100K: set up, train if there is no servable model,
-# start Redis, matcher, scorer and gateway, print the URL. Ctrl-C stops everything.
+# start Redis, matcher, scorer, profiles (accounts in the SQLite file data/profiles.sqlite3) and gateway,
+# print the URL. Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
