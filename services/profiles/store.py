@@ -52,7 +52,7 @@ def movie_id(value: int) -> int:
 
 def mark_kind(value: str) -> str:
     if value not in MARK_KINDS:
-        raise ValueError(f"kind must be one of {', '.join(MARK_KINDS)}, got {value!r}")
+        raise ValueError(f"kind must be one of {', '.join(MARK_KINDS)}, got {value[:40]!r}")
     return value
 
 
