@@ -7,9 +7,11 @@ transaction, and a call returns only after the commit.
 """
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
@@ -113,6 +115,15 @@ class ProfileStore:
         self.session_ttl_ms = int(session_ttl_seconds * 1000)
         self.clock = clock
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        # SQLite has one writer at a time; queueing writers here, instead of in SQLite's busy handler (which
+        # sleeps in steps of up to 100 ms while it waits), keeps a burst of writes from stalling.
+        self._writers = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A write transaction, committed when the block ends without an exception."""
+        with self._writers, self.engine.begin() as conn:
+            yield conn
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
@@ -146,7 +157,7 @@ class ProfileStore:
         """Creates the account (username already canonical), its ratings {movie_id: half_stars} and a session."""
         now = self.now_ms()
         try:
-            with self.engine.begin() as conn:
+            with self._write() as conn:
                 account_id = conn.execute(insert(accounts).values(username=username, password_hash=password_hash,
                                                                   created_ms=now).returning(accounts.c.id)).scalar_one()
                 self._event(conn, account_id, "account_created", now)
@@ -169,7 +180,7 @@ class ProfileStore:
 
     def log_in(self, account_id: int, new_hash: str | None = None) -> NewSession:
         """A new session for an account whose password was verified; new_hash replaces a weaker hash."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             if new_hash is not None:
                 conn.execute(accounts.update().where(accounts.c.id == account_id).values(password_hash=new_hash))
             return self._new_session(conn, account_id)
@@ -178,7 +189,7 @@ class ProfileStore:
         digest = credentials.token_digest(token)
         if digest is None:
             return False
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             return conn.execute(delete(sessions).where(sessions.c.token_sha256 == digest)).rowcount > 0
 
     # -- reads ------------------------------------------------------------------------------------
@@ -238,7 +249,7 @@ class ProfileStore:
             raise LimitReached(f"the account already has {limit:,} {what}; remove some first")
 
     def put_rating(self, token: str, movie: int, stars: int) -> RatingRow:
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             account_id, now = self._account_id(conn, token), self.now_ms()
             exists = conn.execute(select(1).where(ratings.c.account_id == account_id,
                                                   ratings.c.movie_id == movie)).first()
@@ -252,7 +263,7 @@ class ProfileStore:
             return RatingRow(movie, stars, now)
 
     def delete_rating(self, token: str, movie: int) -> bool:
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             account_id = self._account_id(conn, token)
             removed = conn.execute(delete(ratings).where(ratings.c.account_id == account_id,
                                                          ratings.c.movie_id == movie)).rowcount > 0
@@ -261,7 +272,7 @@ class ProfileStore:
             return removed
 
     def put_mark(self, token: str, movie: int, kind: str) -> MarkRow:
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             account_id, now = self._account_id(conn, token), self.now_ms()
             existing = conn.execute(select(marks.c.created_ms).where(
                 marks.c.account_id == account_id, marks.c.movie_id == movie, marks.c.kind == kind)).scalar()
@@ -273,7 +284,7 @@ class ProfileStore:
             return MarkRow(movie, kind, now if existing is None else existing)
 
     def delete_mark(self, token: str, movie: int, kind: str) -> bool:
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             account_id = self._account_id(conn, token)
             removed = conn.execute(delete(marks).where(marks.c.account_id == account_id, marks.c.movie_id == movie,
                                                        marks.c.kind == kind)).rowcount > 0
@@ -283,7 +294,7 @@ class ProfileStore:
 
     def delete_account(self, token: str) -> dict[str, int]:
         """Deletes the account; its rows in every table go with it (foreign keys cascade). Counts per table."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             account_id = self._account_id(conn, token)
             counts = {name: conn.execute(select(func.count()).select_from(table)
                                          .where(table.c.account_id == account_id)).scalar_one()
