@@ -23,11 +23,8 @@ from services.profiles.store import (
     RatingRow,
     Unauthenticated,
     UsernameTaken,
-    half_stars,
-    initial_ratings,
-    mark_kind,
-    movie_id,
 )
+from services.profiles.values import half_stars, initial_ratings, mark_kind, movie_id
 
 MAX_INITIAL_RATINGS = 100
 T = TypeVar("T")

@@ -8,7 +8,7 @@ from docs.gen_contract import compile_with_comments, elements
 from scripts.stack import Stack
 from services.client import CallError, MatcherClient, ProfilesClient, ScorerClient, recommend_request
 from services.matcher import server as matcher_server
-from services.profiles import app_stats, credentials
+from services.profiles import app_stats, credentials, values
 from services.profiles import server as profiles_server
 from services.profiles import store as profiles_store
 from services.scorer import server as scorer_server
@@ -43,7 +43,7 @@ def test_the_profiles_comments_state_the_servers_constants() -> None:
     assert f"at most {profiles_server.MAX_INITIAL_RATINGS} initial ratings" in sign_up
     assert f"over {c.PASSWORD_CHARS[1]} characters" in comment("Profiles/LogIn")
     put = comment("Profiles/PutRating")
-    assert f"movie_id 1..{st.MAX_MOVIE_ID}" in put and f"at most {st.MAX_RATINGS:,} rated movies" in put
+    assert f"movie_id 1..{values.MAX_MOVIE_ID}" in put and f"at most {st.MAX_RATINGS:,} rated movies" in put
     assert f"at most {st.MAX_MARKS:,} marks per account" in comment("Profiles/PutMark")
     assert f"newest {st.MAX_EXPORT_EVENTS:,} events" in comment("Profiles/ExportAccount")
     assert f"days 1..{app_stats.MAX_DAYS} (0 = {app_stats.DEFAULT_DAYS})" in comment("Profiles/GetAppStats")
@@ -92,7 +92,7 @@ async def test_scorer_limits(backends: Stack) -> None:
 
 
 async def test_profiles_limits(profiles_stack: Stack) -> None:
-    c, st = credentials, profiles_store
+    c = credentials
     n = profiles_server.MAX_INITIAL_RATINGS
     async with ProfilesClient(profiles_stack.profiles_address) as p:
         longest = "u" * c.USERNAME_CHARS[1]
@@ -104,9 +104,9 @@ async def test_profiles_limits(profiles_stack: Stack) -> None:
         await refused(p.sign_up("longpass", "p" * (c.PASSWORD_CHARS[1] + 1)))
         await refused(p.sign_up("manyratings", "p" * c.PASSWORD_CHARS[0], [(m, 3) for m in range(1, n + 2)]))
         await refused(p.log_in(longest, "p" * (c.PASSWORD_CHARS[1] + 1)))
-        await p.put_rating(token, st.MAX_MOVIE_ID, 0.5)
+        await p.put_rating(token, values.MAX_MOVIE_ID, 0.5)
         await refused(p.put_rating(token, 0, 0.5))
-        await p.put_mark(token, st.MAX_MOVIE_ID, "seen")
+        await p.put_mark(token, values.MAX_MOVIE_ID, "seen")
         await refused(p.put_mark(token, -1, "seen"))
         assert len((await p.app_stats(days=app_stats.MAX_DAYS)).ratings_per_day) == app_stats.MAX_DAYS
         await refused(p.app_stats(days=app_stats.MAX_DAYS + 1))

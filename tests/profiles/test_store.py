@@ -14,9 +14,8 @@ from services.profiles.store import (
     ProfileStore,
     Unauthenticated,
     UsernameTaken,
-    half_stars,
-    initial_ratings,
 )
+from services.profiles.values import half_stars, initial_ratings
 
 DAY = 86_400.0
 
