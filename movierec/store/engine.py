@@ -33,6 +33,15 @@ def normalize_url(database_url: str) -> str:
                         "postgresql://user:password@host:port/dbname")
 
 
+def with_password(database_url: str, password: str | None) -> str:
+    """The URL with `password` in it (one kept apart from the URL, e.g. in Secrets Manager); unchanged without one.
+
+    Special characters need no escaping by the caller: the URL is rebuilt by SQLAlchemy, which quotes them."""
+    if not password:
+        return database_url
+    return make_url(normalize_url(database_url)).set(password=password).render_as_string(hide_password=False)
+
+
 def _sqlite_pragmas(dbapi_connection, _record, read_only: bool) -> None:
     cursor = dbapi_connection.cursor()
     if read_only:

@@ -21,7 +21,7 @@ RETRY_SECONDS = 1.0
 
 async def serve(settings: ProfilesSettings) -> None:
     """Serves at once with health NOT_SERVING; SERVING once the database answers and is migrated."""
-    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size, create_dir=True)
+    engine = make_engine(settings.database_url_with_password(), pool_size=settings.db_pool_size, create_dir=True)
     servicer = ProfilesServicer(None, threads=settings.db_pool_size)
 
     def prepare() -> str:

@@ -1,10 +1,10 @@
 """Profiles settings from PROFILES_* environment variables, validated once at start-up."""
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from movierec.store.engine import normalize_url
+from movierec.store.engine import normalize_url, with_password
 from services.common.settings import Address, GrpcServiceSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///data/profiles.sqlite3"
@@ -16,6 +16,8 @@ class ProfilesSettings(GrpcServiceSettings):
     address: Address = "127.0.0.1:50053"
     # A relative SQLite path is relative to the working directory (the repository root under scripts/run.sh).
     database_url: str = Field(DEFAULT_DATABASE_URL, description="sqlite:///path or postgresql://user:pw@host:port/db")
+    # The database password apart from the URL (ECS puts RDS's, from Secrets Manager, here); unset = the URL's own.
+    database_password: SecretStr | None = Field(None, description="password put into database_url")
     session_ttl_seconds: float = Field(14 * 86400, gt=0, le=365 * 86400, allow_inf_nan=False,
                                        description="how long a session lasts after sign-in")
     db_pool_size: int = Field(8, ge=1, le=64, description="database connections, and the worker threads using them")
@@ -26,3 +28,7 @@ class ProfilesSettings(GrpcServiceSettings):
     def _supported(cls, value: str) -> str:
         normalize_url(value)  # StoreUrlError (a ValueError) names what is supported
         return value
+
+    def database_url_with_password(self) -> str:
+        password = self.database_password.get_secret_value() if self.database_password else None
+        return with_password(self.database_url, password)

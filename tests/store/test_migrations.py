@@ -6,7 +6,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from movierec.store import migrate
-from movierec.store.engine import make_engine
+from movierec.store.engine import make_engine, with_password
 from movierec.store.schema import metadata
 
 
@@ -30,3 +30,9 @@ def test_downgrade_to_base_removes_every_table(store_url):
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     assert migrate.current_revision(engine) is None
     engine.dispose()
+
+
+def test_a_password_kept_apart_goes_into_the_url_quoted():
+    url = with_password("postgresql://movierec@db.internal:5432/movierec?sslmode=require", "p@ss:w/rd")
+    assert url == "postgresql+psycopg://movierec:p%40ss%3Aw%2Frd@db.internal:5432/movierec?sslmode=require"
+    assert with_password("sqlite:///data/x.sqlite3", None) == "sqlite:///data/x.sqlite3"
