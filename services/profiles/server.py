@@ -58,6 +58,18 @@ def _export(e: Export) -> profiles_pb2.AccountExport:
         sessions=[profiles_pb2.SessionInfo(created_at_ms=c, expires_at_ms=x) for c, x in e.sessions])
 
 
+class DeadlinePassed(Exception):
+    """The caller's deadline passed during the slow part of a call (password hashing), before anything was written."""
+
+
+def _still_wanted(context) -> None:
+    """Raises DeadlinePassed when the caller has given up: a sign-up committed after that would answer
+    DEADLINE_EXCEEDED to its caller yet take the username, so a retry would find it taken."""
+    remaining = context.time_remaining()
+    if remaining is not None and remaining <= 0:
+        raise DeadlinePassed("the caller's deadline passed while the password was hashed; nothing was written")
+
+
 class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
     """Answers UNAVAILABLE until `store` is set (the database reached and migrated)."""
 
@@ -78,6 +90,8 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, str(e))
         except UsernameTaken as e:
             await context.abort(grpc.StatusCode.ALREADY_EXISTS, str(e))
+        except DeadlinePassed as e:
+            await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, str(e))
         except LimitReached as e:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(e))
         except DBAPIError as e:
@@ -98,7 +112,9 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
             name = credentials.username(request.username)
             password = credentials.check_password(request.password)
             initial = initial_ratings(((r.movie_id, r.rating) for r in request.initial_ratings), MAX_INITIAL_RATINGS)
-            return self.store.sign_up(name, credentials.hash_password(password), initial)
+            password_hash = credentials.hash_password(password)
+            _still_wanted(context)
+            return self.store.sign_up(name, password_hash, initial)
         return _session(await self._run(context, sign_up))
 
     async def LogIn(self, request, context):
@@ -114,6 +130,7 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
                 raise Unauthenticated("wrong username or password")
             account_id, stored = found
             rehash = credentials.hash_password(request.password) if credentials.needs_rehash(stored) else None
+            _still_wanted(context)
             return self.store.log_in(account_id, rehash)
         return _session(await self._run(context, log_in))
 

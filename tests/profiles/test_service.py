@@ -9,8 +9,9 @@ import grpc
 import psycopg
 import pytest
 
+from movierec.v1 import profiles_pb2
 from scripts.stack import Stack, grpc_serving
-from services.client import CallError, ProfilesClient
+from services.client import NO_RETRY, CallError, ProfilesClient
 
 PASSWORD = "correct horse"
 _names = itertools.count()
@@ -104,3 +105,17 @@ async def test_not_serving_until_the_database_answers(postgres_server, tmp_path:
             assert (await p.app_stats()).accounts == 0
     finally:
         stack.stop()
+
+
+async def test_a_sign_up_whose_caller_gave_up_writes_nothing(profiles_stack: Stack):
+    """Hashing takes a while (argon2id over 64 MiB, three passes); when the caller's deadline passes during it,
+    the account is not created, so the caller's retry does not find its own name taken. (Were the request to
+    miss the server within the 20 ms, nothing would be written either: this cannot fail for speed.)"""
+    async with ProfilesClient(profiles_stack.profiles_address) as p:
+        name = fresh_name()
+        with pytest.raises(CallError) as gave_up:
+            await p.call("SignUp", p.stub.SignUp, profiles_pb2.SignUpRequest(username=name, password=PASSWORD),
+                         timeout=0.02, retry=NO_RETRY)
+        assert gave_up.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+        await asyncio.sleep(1.0)  # long enough for any hashing of the abandoned call to finish
+        assert (await p.sign_up(name, PASSWORD)).account.username == name
