@@ -60,7 +60,8 @@ class RatingOut(BaseModel):
     movieId: int
     rating: float
     updated_at: str
-    title: str | None = Field(None, description="null when the serving model does not know the movie")
+    title: str | None = Field(None, description="null in a PUT's reply (no catalog lookup on the write path) and "
+                                               "when the serving model does not know the movie")
     year: int | None = None
 
 
