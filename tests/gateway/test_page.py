@@ -43,13 +43,15 @@ async def test_api_routes_win_over_the_page(gw: Gateway) -> None:
     assert (await gw.client.get("/openapi.json")).json()["paths"]["/recommend/titles"]
 
 
-PAGE_FILES = ("index.html", "dashboard.html", "common.js", "app.js", "dashboard.js", "style.css")
+PAGE_FILES = ("index.html", "dashboard.html", "common.js", "app.js", "account.js", "dashboard.js", "dashboard-app.js",
+              "style.css")
 
 
 @pytest.mark.parametrize(("page", "refs"), [
-    ("index.html", ["favicon.svg", "style.css", "common.js", "app.js", "#title-input", "./", "./", "dashboard.html"]),
-    ("dashboard.html", ["favicon.svg", "style.css", "vendor/chart.js", "common.js", "dashboard.js", "./", "./",
-                        "dashboard.html"]),
+    ("index.html", ["favicon.svg", "style.css", "common.js", "app.js", "account.js", "#title-input", "./", "./",
+                    "dashboard.html"]),
+    ("dashboard.html", ["favicon.svg", "style.css", "vendor/chart.js", "common.js", "dashboard.js", "dashboard-app.js",
+                        "./", "./", "dashboard.html"]),
 ])
 def test_page_loads_only_its_own_files(page: str, refs: list[str]) -> None:
     html = static_text(page)
@@ -63,7 +65,7 @@ def test_no_file_of_the_page_names_another_origin(name: str) -> None:
     assert re.search(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", static_text(name)) is None, name
 
 
-@pytest.mark.parametrize("name", ["common.js", "app.js", "dashboard.js"])
+@pytest.mark.parametrize("name", ["common.js", "app.js", "account.js", "dashboard.js", "dashboard-app.js"])
 def test_script_never_builds_html_from_strings(name: str) -> None:
     script = static_text(name)
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
@@ -71,8 +73,11 @@ def test_script_never_builds_html_from_strings(name: str) -> None:
     assert "textContent" in script
 
 
-def test_page_has_the_controls_the_script_uses() -> None:
-    html, script = static_text("index.html"), static_text("app.js")
-    used = set(re.findall(r'\$\("([a-z-]+)"\)', script))
+@pytest.mark.parametrize(("page", "scripts"), [("index.html", ["app.js", "account.js"]),
+                                               ("dashboard.html", ["dashboard.js", "dashboard-app.js"])])
+def test_page_has_the_controls_the_script_uses(page: str, scripts: list[str]) -> None:
+    html = static_text(page)
     present = set(re.findall(r'id="([a-z-]+)"', html))
-    assert used and used <= present, used - present
+    for name in scripts:
+        used = set(re.findall(r'\$\("([a-z-]+)"\)', static_text(name)))
+        assert used and used <= present, (name, used - present)
