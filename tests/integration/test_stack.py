@@ -5,6 +5,7 @@ import json
 import urllib.error
 import urllib.request
 
+import httpx
 import pytest
 
 pytestmark = [pytest.mark.integration, pytest.mark.data]
@@ -23,7 +24,7 @@ def call(url: str, body: dict | None = None) -> tuple[int, dict]:
 def test_health_reports_every_dependency(ml100k_stack):
     status, body = call(ml100k_stack.gateway_url + "/health")
     assert status == 200 and body["status"] == "ok"
-    assert body["dependencies"] == {"matcher": "ok", "scorer": "ok", "redis": "ok"}
+    assert body["dependencies"] == {"matcher": "ok", "scorer": "ok", "profiles": "ok", "redis": "ok"}
     assert body["model_version"] == (ml100k_stack.artifact_dir / "LATEST").read_text().strip()
 
 
@@ -60,3 +61,23 @@ def test_predict_rating_for_a_training_user_and_404_for_unknown(ml100k_stack):
 def test_invalid_request_is_422_json(ml100k_stack):
     status, body = call(ml100k_stack.gateway_url + "/recommend/titles", {"movies": [], "top_k": 0})
     assert status == 422 and "detail" in body
+
+
+def test_an_account_rates_20_movies_and_its_recommendations_follow(ml100k_stack):
+    """ML-100K, the whole stack as scripts/run.sh starts it: sign up, rate 20 movies one by one (each changes
+    the next list), mark the top one "not interested" and it is gone."""
+    with httpx.Client(base_url=ml100k_stack.gateway_url, timeout=10) as web:
+        signup = web.post("/auth/signup", json={"username": "twenty-ratings", "password": "correct horse"})
+        assert signup.status_code == 201
+        csrf = {"X-CSRF-Token": web.cookies["movierec_csrf"]}
+        lists = []
+        for i, movie in enumerate([50, 172, 181, 1, 121, 174, 127, 100, 98, 56, 7, 64, 69, 79, 96, 195, 204, 210,
+                                   22, 28]):
+            assert web.put(f"/me/ratings/{movie}", json={"rating": 5.0 if i % 4 else 2.0}, headers=csrf).is_success
+            lists.append([r["movieId"] for r in web.get("/me/recommendations").json()["recommendations"]])
+        assert web.get("/me").json()["n_ratings"] == 20
+        assert sum(a != b for a, b in zip(lists, lists[1:])) >= 10  # most ratings moved the list at once
+        top = lists[-1][0]
+        assert web.post("/me/feedback", json={"movieId": top, "kind": "not_interested"}, headers=csrf).is_success
+        after = [r["movieId"] for r in web.get("/me/recommendations").json()["recommendations"]]
+        assert top not in after and len(after) == 10
