@@ -142,9 +142,10 @@ class TitleIndex:
         and, when it ends in a year-like number, with that number as part of the title ("Blues Brothers 2000")."""
         text, year = split_year(query := strip_markup(query))
         variants = [NormalizedTitle(n.key, year, n.article) for n in title_variants(text)]
-        kept = words_to_key(fold(text))
-        if variants and variants[0].article is not None and kept:
-            variants.append(NormalizedTitle(kept, year, None))
+        if variants and variants[0].article is not None:  # only then can the article kept as a word differ
+            kept = words_to_key(fold(text))
+            if kept:
+                variants.append(NormalizedTitle(kept, year, None))
         if year is not None:
             variants += [n for n in title_variants(query)]
         unique: dict[tuple, NormalizedTitle] = {}
@@ -224,7 +225,7 @@ class TitleIndex:
         if not found:  # most typed titles with a typo: no phrase, nothing scattered
             return none
         hits = found[0] if len(found) == 1 else np.unique(np.concatenate(found))
-        if len({self.entry_rows[e] for e in hits.tolist()}) > 1:  # one movie's keys ("Seven", "Se7en") are one title
+        if len({self._entry_row_list[e] for e in hits.tolist()}) > 1:  # one movie's keys ("Seven", "Se7en") are one title
             return hits, PHRASE_AMBIGUOUS
         coverage = len(key) / min(len(self.entry_keys[e]) for e in hits.tolist())
         return hits, PHRASE_BASE + PHRASE_COVERAGE * coverage
@@ -233,16 +234,17 @@ class TitleIndex:
         """(R,) int64 rows, ascending, and (R,) float32 their confidence: every reading of a query against
         the candidate keys (fuzzy, typo, whole-word phrase), times year/article/number factors; the best per movie."""
         dropped = self._sequel_readings(variants)
-        entries = self._candidates(variants + dropped)
+        readings = variants + dropped if dropped else variants
+        entries = self._candidates(readings)
         keys = [self.entry_keys[e] for e in entries.tolist()]
-        query_keys = list({v.key: None for v in variants + dropped})  # readings differing in year/article share a key
+        query_keys = list({v.key: None for v in readings})  # readings differing only in year/article share a key
         similarity = self._similarity(query_keys, entries, keys)  # (Q, C)
         by_entry = np.zeros(len(entries), dtype=np.float32)
-        for v in variants + dropped:
-            weight = SEQUEL_DROPPED if v in dropped else 1.0
+        for i, v in enumerate(readings):
+            weight = SEQUEL_DROPPED if i >= len(variants) else 1.0
             by_entry = np.maximum(by_entry, weight * similarity[query_keys.index(v.key)] * self._factors(v, entries))
         all_entries, scores = [entries], [by_entry]
-        partial = {v.key: self._partial(v.key, entries, keys) for v in variants}
+        partial = {key: self._partial(key, entries, keys) for key in {v.key: None for v in variants}}
         for v in variants:
             phrase_entries, confidence = partial[v.key]
             if len(phrase_entries):
@@ -275,8 +277,10 @@ class TitleIndex:
         (year and article as typed): "indepence day" -> Independence Day; "argo" stays short of Fargo."""
         if len(confidence) == 0:
             return
-        best = int(np.argmax(confidence))
+        best = int(confidence.argmax())
         top = float(confidence[best])
+        if not MARGIN_FLOOR <= top < self.threshold:  # most titles: a match already, or nothing near
+            return
         second = float(np.partition(confidence, -2)[-2]) if len(confidence) > 1 else 0.0
         if not (MARGIN_FLOOR <= top < self.threshold and top - second >= MARGIN_GAP):
             return

@@ -54,6 +54,7 @@ WORD_FORMS.update({"dr": "doctor", "mr": "mister", "st": "saint", "sgt": "sergea
 # holding one is also found under the other spelling.
 OTHER_FORMS = {"st": "street", "mt": "mountain"}
 _OTHER_FORM = re.compile(rf"\b({'|'.join(OTHER_FORMS)})\b", re.IGNORECASE)
+_FIRST_FORMS = re.compile("|".join(WORD_FORMS[a] for a in OTHER_FORMS))  # what keys hold for them: saint, mount
 NUMBERS = frozenset(NUMBER_WORDS)
 # Words that carry little when comparing bags of words ("Jurassic Park: The Lost World").
 STOP_WORDS = frozenset(("the", "a", "an", "of", "and", "in", "on", "to", "for"))
@@ -196,12 +197,15 @@ def title_variants(text: str) -> tuple[NormalizedTitle, ...]:
         parts += [main, alt]
     # "Butt-head" is typed "butthead" as often as "butt head": both spellings are keys.
     parts += [_WORD_HYPHEN.sub("", p) for p in parts if _WORD_HYPHEN.search(p)]
-    parts += [_OTHER_FORM.sub(lambda m: OTHER_FORMS[m[1].lower()], p) for p in parts if _OTHER_FORM.search(p)]
     out: dict[str, NormalizedTitle] = {}
     for part in parts:
         n = normalize_title(part, extract_year=False)
         if n.key and n.key not in out:
             out[n.key] = n
+    if _FIRST_FORMS.search(" ".join(out)):  # a test of the keys spares most titles the pattern over the parts
+        for part in [p for p in parts if _OTHER_FORM.search(p)]:
+            n = normalize_title(_OTHER_FORM.sub(lambda m: OTHER_FORMS[m[1].lower()], part), extract_year=False)
+            out.setdefault(n.key, n)
     return tuple(out.values())
 
 

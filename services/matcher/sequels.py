@@ -1,7 +1,12 @@
 """A sequel number typed inside a title the catalog names without it ("Star Trek II: The Wrath of Khan")."""
 from __future__ import annotations
 
-from services.matcher.normalize import NUMBERS
+import re
+
+from services.matcher.normalize import NUMBER_WORDS
+
+# A number word (keys spell numbers so) with a word before it and one after it.
+_INNER_NUMBER = re.compile(rf"(?<=\S) ({'|'.join(NUMBER_WORDS)})(?= \S)")
 
 
 def without_sequel_number(key: str) -> tuple[str, str] | None:
@@ -10,8 +15,7 @@ def without_sequel_number(key: str) -> tuple[str, str] | None:
     "star trek two the wrath of khan" -> ("star trek two", "star trek the wrath of khan"). A number
     that starts or ends the key ("twelve monkeys", "toy story four") names the film itself.
     """
-    words = key.split()
-    for i in range(1, len(words) - 1):
-        if words[i] in NUMBERS:
-            return " ".join(words[:i + 1]), " ".join(words[:i] + words[i + 1:])
-    return None
+    m = _INNER_NUMBER.search(key)
+    if m is None:
+        return None
+    return key[:m.end()], key[:m.start()] + key[m.end():]
