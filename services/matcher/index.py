@@ -218,8 +218,9 @@ class TitleIndex:
             # keys holding every typed word and more (what token_set_ratio == 100 with more words meant);
             # a substring test first, as most candidates lack the first word
             wanted = set(words)
+            longest = max(wanted, key=len)  # tested alone first: no generator for the many keys lacking it
             scattered = [e for e, k in zip(entries.tolist(), keys)
-                         if all(w in k for w in wanted) and wanted < set(k.split())]
+                         if longest in k and all(w in k for w in wanted) and wanted < set(k.split())]
             if scattered:
                 found.append(np.asarray(scattered, dtype=np.int64))
         if not found:  # most typed titles with a typo: no phrase, nothing scattered
