@@ -6,11 +6,22 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import cdist
 
-from services.common.artifact import CatalogMovie
+from movierec.artifact import CatalogMovie
 from services.matcher.candidate import Candidate
 from services.matcher.grams import TrigramIndex
-from services.matcher.normalize import (NUMBERS, STOP_WORDS, NormalizedTitle, fold, key_numbers, leading_acronym,
-                                        sorted_words, split_year, strip_markup, title_variants, words_to_key)
+from services.matcher.normalize import (
+    NUMBERS,
+    STOP_WORDS,
+    NormalizedTitle,
+    fold,
+    key_numbers,
+    leading_acronym,
+    sorted_words,
+    split_year,
+    strip_markup,
+    title_variants,
+    words_to_key,
+)
 from services.matcher.one_word import one_word_titles
 from services.matcher.prefixes import WordStartIndex
 from services.matcher.sequels import without_sequel_number
@@ -226,7 +237,7 @@ class TitleIndex:
         if not found:  # most typed titles with a typo: no phrase, nothing scattered
             return none
         hits = found[0] if len(found) == 1 else np.unique(np.concatenate(found))
-        if len({self._entry_row_list[e] for e in hits.tolist()}) > 1:  # one movie's keys ("Seven", "Se7en") are one title
+        if len({self._entry_row_list[e] for e in hits.tolist()}) > 1:  # one movie's keys ("Se7en") are one title
             return hits, PHRASE_AMBIGUOUS
         coverage = len(key) / min(len(self.entry_keys[e]) for e in hits.tolist())
         return hits, PHRASE_BASE + PHRASE_COVERAGE * coverage

@@ -8,16 +8,39 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import cdist
 
 import services.matcher.index as index_module
-from services.common.artifact import CatalogMovie, load_catalog
+from movierec.artifact import CatalogMovie, load_catalog
 from services.matcher.index import (
-    ALTERNATIVE_FLOOR, FOREIGN_WORD, FOREIGN_WORD_CHECK, FULL_SCAN_MAX_KEYS, MARGIN_FLOOR, MARGIN_GAP,
-    MATCH_THRESHOLD, NUMBER_MISMATCH, ONE_WORD, PHRASE_AMBIGUOUS, PHRASE_BASE, PHRASE_COVERAGE, PHRASE_MAX_SUFFIXES,
-    PHRASE_MIN_CHARS, SEQUEL_DROPPED, TOKEN_SORT_WEIGHT, TYPO_CONFIDENCE, YEAR_MISMATCH, TitleIndex,
+    ALTERNATIVE_FLOOR,
+    FOREIGN_WORD,
+    FOREIGN_WORD_CHECK,
+    FULL_SCAN_MAX_KEYS,
+    MARGIN_FLOOR,
+    MARGIN_GAP,
+    MATCH_THRESHOLD,
+    NUMBER_MISMATCH,
+    ONE_WORD,
+    PHRASE_AMBIGUOUS,
+    PHRASE_BASE,
+    PHRASE_COVERAGE,
+    PHRASE_MAX_SUFFIXES,
+    PHRASE_MIN_CHARS,
+    SEQUEL_DROPPED,
+    TOKEN_SORT_WEIGHT,
+    TYPO_CONFIDENCE,
+    YEAR_MISMATCH,
+    TitleIndex,
 )
-from services.matcher.one_word import DISTINCTIVE_MAX_MOVIES, FAMOUS_BELOW_CHARS, FAMOUS_RANK, WELL_KNOWN_RANK, WORD_MIN_CHARS
-from services.matcher.sequels import without_sequel_number
 from services.matcher.normalize import NUMBERS, STOP_WORDS, key_numbers, normalize_title, sorted_words, title_keys
-from services.matcher.suggest import _ranked as uncached_suggest, typed_keys
+from services.matcher.one_word import (
+    DISTINCTIVE_MAX_MOVIES,
+    FAMOUS_BELOW_CHARS,
+    FAMOUS_RANK,
+    WELL_KNOWN_RANK,
+    WORD_MIN_CHARS,
+)
+from services.matcher.sequels import without_sequel_number
+from services.matcher.suggest import _ranked as uncached_suggest
+from services.matcher.suggest import typed_keys
 from services.matcher.typos import has_foreign_word, is_near_typo, is_typo_of, numbers_agree
 
 
@@ -182,7 +205,7 @@ def slow_confidence(index: TitleIndex, query: str) -> np.ndarray:
         holders = {(row, key) for row, movie_keys in keys.items() for key in movie_keys
                    if f" {q} " in f" {key} "}
         distinct = {row for row, _ in holders}
-        for row, key in holders:
+        for row, _ in holders:
             shortest = min(len(k) for r, k in holders if r == row)
             partial = PHRASE_AMBIGUOUS if len(distinct) > 1 else PHRASE_BASE + PHRASE_COVERAGE * len(q) / shortest
             out[row] = max(out[row], partial)

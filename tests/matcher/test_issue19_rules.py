@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from services.common.artifact import CatalogMovie
+from movierec.artifact import CatalogMovie
 from services.matcher.index import MARGIN_FLOOR, MARGIN_GAP, MATCH_THRESHOLD, ONE_WORD, SEQUEL_DROPPED, TitleIndex
 from services.matcher.one_word import FAMOUS_RANK, WELL_KNOWN_RANK, one_word_titles
 from services.matcher.sequels import without_sequel_number
@@ -28,7 +28,8 @@ CATALOG = (
     movie(7, "Escape to Witch Mountain", 1975, 30), movie(8, "Pump Up the Volume", 1990, 79),
     movie(9, "Dr. Strangelove", 1963, 194), movie(10, "People vs. Larry Flynt, The", 1996, 215),
     movie(11, "Star Trek: The Wrath of Khan", 1982, 244), movie(12, "Star Trek III: The Search for Spock", 1984, 171),
-    movie(13, "Die Hard", 1988, 243), movie(14, "Die Hard: With a Vengeance", 1995, 151), movie(15, "Die Hard 2", 1990, 166),
+    movie(13, "Die Hard", 1988, 243), movie(14, "Die Hard: With a Vengeance", 1995, 151),
+    movie(15, "Die Hard 2", 1990, 166),
     movie(16, "Independence Day", 1996, 429), movie(17, "Star Wars", 1977, 583), movie(18, "Fargo", 1996, 508),
     movie(19, "Mister Roberts", 1955, 20), movie(20, "Half ½ Way", 1990, 5), movie(21, "Toy Story", 1995, 452),
     movie(22, "Shawshank Redemption, The", 1994, 283), movie(23, "Pulp Fiction", 1994, 394),
@@ -59,7 +60,8 @@ def test_text_that_only_looks_like_markup_is_kept(index):
 
 
 @pytest.mark.parametrize(("query", "movie_id"), [
-    ("8½", 3), ("8 ½", 3), ("8½ (1963)", 3), ("Naked Gun 33⅓: The Final Insult", 4), ("naked gun 33 1/3 the final insult", 4),
+    ("8½", 3), ("8 ½", 3), ("8½ (1963)", 3), ("Naked Gun 33⅓: The Final Insult", 4),
+    ("naked gun 33 1/3 the final insult", 4),
     # the reverse: the catalog writes the fraction character, the person types "1/2"
     ("half 1/2 way", 20), ("Half ½ Way", 20),
 ])
@@ -69,7 +71,8 @@ def test_vulgar_fractions_and_slashed_fractions_are_one_spelling(index, query, m
 
 @pytest.mark.parametrize(("query", "movie_id"), [
     ("Miracle on 34th St.", 5), ("miracle on 34th st", 5),  # the catalog spells Street out
-    ("Meet Me in Saint Louis", 6), ("meet me in st louis", 6), ("Meet Me in Street Louis", 6),  # the catalog abbreviates
+    # the catalog abbreviates
+    ("Meet Me in Saint Louis", 6), ("meet me in st louis", 6), ("Meet Me in Street Louis", 6),
     ("Escape to Witch Mt.", 7), ("Pump Up the Vol.", 8), ("Doctor Strangelove", 9), ("dr strangelove", 9),
     ("The People Versus Larry Flynt", 10), ("people vs larry flynt", 10), ("Mr. Roberts", 19),
 ])
@@ -106,8 +109,8 @@ def test_a_sequel_number_that_names_another_film_is_kept(index, query):
 
 def test_one_word_titles_need_a_distinctive_word_and_one_well_known_title():
     keys = ["star wars", "star trek", "shawshank redemption", "pulp fiction", "taxi driver", "blade runner",
-            "sling blade", "lost world jurassic park", "jurassic park", "jerry maguire", "some folks call it a sling blade",
-            "jerry maguire"]  # a second key of the same movie (row 9) counts once
+            "sling blade", "lost world jurassic park", "jurassic park", "jerry maguire",
+            "some folks call it a sling blade", "jerry maguire"]  # a second key of the same movie (row 9) counts once
     rows = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 9]
     rank = np.asarray([0, 1, 50, 12, FAMOUS_RANK + 30, 3, 4, 5, 6, WELL_KNOWN_RANK + 1, 7])
     titles = one_word_titles(keys, rows, rank)
