@@ -266,9 +266,9 @@ class TitleIndex:
             if entry is not None and v.article in (None, self._entry_article_list[entry]):
                 all_entries.append(np.asarray([entry]))
                 scores.append((ONE_WORD * self._factors(v, all_entries[-1])).astype(np.float32))
-        rows, confidence = _best_per_row(self.entry_rows[np.concatenate(all_entries)], np.concatenate(scores))
-        self._let_margin_count(variants, rows, confidence)
-        return rows, confidence
+        rows, best = _best_per_row(self.entry_rows[np.concatenate(all_entries)], np.concatenate(scores))
+        self._let_margin_count(variants, rows, best)
+        return rows, best
 
     def _sequel_readings(self, variants: list[NormalizedTitle]) -> list[NormalizedTitle]:
         """Readings without a sequel number typed before a subtitle, when no catalog title holds the words up to
