@@ -150,15 +150,10 @@ class TitleIndex:
     def query_variants(query: str) -> list[NormalizedTitle]:
         """The readings of a typed title, each a (key, year, article): as typed ("Heat (1995)" -> "heat",
         1995), under its alternate-title parts, with a leading article kept as a word ("LA Confidential"),
-        and, when it ends in a year-like number, with that number as part of the title ("Blues Brothers 2000")."""
-        text, year = split_year(query := strip_markup(query))
-        variants = [NormalizedTitle(n.key, year, n.article) for n in title_variants(text)]
-        if variants and variants[0].article is not None:  # only then can the article kept as a word differ
-            kept = words_to_key(fold(text))
-            if kept:
-                variants.append(NormalizedTitle(kept, year, None))
-        if year is not None:
-            variants += [n for n in title_variants(query)]
+        and, when it ends in a year-like number, with that number as part of the title ("Blues Brothers 2000").
+        Pasted markup is read without its tags and entities, and also as typed (a title may look like markup)."""
+        stripped = strip_markup(query)
+        variants = _readings(stripped) if stripped == query else _readings(stripped) + _readings(query)
         unique: dict[tuple, NormalizedTitle] = {}
         for v in variants:
             unique.setdefault((v.key, v.year, v.article), v)
@@ -373,6 +368,19 @@ class TitleIndex:
     def suggest(self, prefix: str, limit: int = 10) -> list[Candidate]:
         """Movies whose title starts with (or has a word starting with) the typed prefix; see suggest.py."""
         return suggest(self, prefix, limit)
+
+
+def _readings(query: str) -> list[NormalizedTitle]:
+    """TitleIndex.query_variants of one text, repeats left in."""
+    text, year = split_year(query)
+    variants = [NormalizedTitle(n.key, year, n.article) for n in title_variants(text)]
+    if variants and variants[0].article is not None:  # only then can the article kept as a word differ
+        kept = words_to_key(fold(text))
+        if kept:
+            variants.append(NormalizedTitle(kept, year, None))
+    if year is not None:
+        variants += title_variants(query)
+    return variants
 
 
 def _best_per_row(rows: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

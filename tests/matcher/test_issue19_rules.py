@@ -163,3 +163,9 @@ def test_the_margin_needs_a_near_typo_and_a_wide_gap():
     assert MARGIN_FLOOR <= alternatives[0].confidence < MATCH_THRESHOLD
     # a year typed that is not the film's: the factors must be 1.0
     assert best_id(far, "fargoo 1970") is None
+
+
+def test_a_title_that_looks_like_markup_is_still_found_as_typed():
+    index = TitleIndex((movie(1, "<img src=x onerror=alert(1)>", 1996), movie(2, "Heat", 1995)))
+    assert best_id(index, "<img src=x onerror=alert(1)> (1996)") == 1
+    assert best_id(index, "<b>Heat</b>") == 2
