@@ -134,7 +134,10 @@ for (const title of EXAMPLES) {
 
 // ---- autocomplete (GET /movies/search), an ARIA combobox ------------------------------------
 
+let searchTimer = 0;
+
 function closeSuggestions() {
+  clearTimeout(searchTimer); // a search not yet sent is not sent: Escape or Add came after the typing
   state.searchSeq++; // an answer still on its way is dropped
   state.options = [];
   state.active = -1;
@@ -175,7 +178,6 @@ function showSuggestions(results) {
   input.setAttribute("aria-expanded", String(results.length > 0));
 }
 
-let searchTimer = 0;
 input.addEventListener("input", () => {
   clearTimeout(searchTimer);
   const q = input.value.trim();
@@ -287,6 +289,7 @@ window.addEventListener("popstate", () => {
 let recommendTimer = 0;
 function schedule(delay = 300) {
   clearTimeout(recommendTimer);
+  $("results-section").setAttribute("aria-busy", "true"); // from now: what is shown is about to change
   recommendTimer = setTimeout(recommend, delay);
 }
 
@@ -299,6 +302,8 @@ function changed() {
 
 function clearResults() {
   state.requestSeq++;
+  clearTimeout(recommendTimer);
+  $("results-section").removeAttribute("aria-busy");
   $("results").replaceChildren();
   $("results-section").hidden = true;
   $("missing").hidden = true;
