@@ -368,11 +368,11 @@ function card(movie, range) {
   item.append(genres);
 
   const why = movie.explanation;
-  if (why && why.because_you_liked.length) {
-    // quoted: "Godfather, The" carries its own comma
-    const names = why.because_you_liked.map((r) => `“${r.title}”`);
-    const list = names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names[0];
-    item.append(el("p", "because", `Because you liked ${list}`));
+  const because = why ? explain(why) : "";
+  if (because) {
+    const line = el("p", "because", because);
+    line.dataset.driver = why.driver;
+    item.append(line);
   }
   const score = el("div", "score");
   const bar = el("div", "bar");
@@ -392,6 +392,20 @@ function card(movie, range) {
   similar.addEventListener("click", () => openSimilar(movie));
   item.append(similar);
   return item;
+}
+
+// What carried a recommendation, in words: the input movies that did (each at least a quarter of its
+// collaborative score), or that it is mostly genre or mostly popularity; "" when nothing did.
+function explain(why) {
+  const percent = (share) => `${Math.round(share * 100)}%`;
+  if (why.driver === "genre") return `Mostly its genres, close to your movies' (${percent(why.genre_share)} of its score)`;
+  if (why.driver === "popularity") return `Mostly popularity: many people rated it (${percent(why.popularity_share)} of its score)`;
+  if (why.driver !== "your movies") return "";
+  if (!why.because_you_liked.length) return "Because of several of your movies together";
+  // quoted: "Godfather, The" carries its own comma
+  const names = why.because_you_liked.map((r) => `“${r.title}”`);
+  const list = names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names[0];
+  return `Because you liked ${list}`;
 }
 
 function showMissing(missing, suggestions) {
