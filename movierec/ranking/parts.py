@@ -156,6 +156,9 @@ def explanations(inputs: np.ndarray, pop: np.ndarray, content_z: np.ndarray, alp
             drivers.append(DRIVER_POPULARITY)
         else:
             drivers.append(DRIVER_INPUTS)
-        order = np.argsort(-share[:, j], kind="stable")[:N_REASONS] if drivers[-1] == DRIVER_INPUTS else []
-        reasons.append([(int(i), float(share[i, j])) for i in order if share[i, j] >= REASON_MIN_SHARE])
+        named: list[tuple[int, float]] = []
+        if drivers[-1] == DRIVER_INPUTS:
+            order = np.argsort(-share[:, j], kind="stable")[:N_REASONS]
+            named = [(int(i), float(share[i, j])) for i in order if share[i, j] >= REASON_MIN_SHARE]
+        reasons.append(named)
     return reasons, drivers, genre_share, pop_share

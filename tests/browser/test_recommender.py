@@ -35,7 +35,8 @@ def test_typos_autocomplete_chips_and_live_recommendations(browser_stack, deskto
     expect(cards).to_have_count(10)  # the default result count
     expect(page.locator("#result-count")).to_have_text(re.compile(r"^10 movies"))
     # what carried it (test_cards_say_what_carried_each_recommendation checks each card against the API)
-    expect(cards.first.locator(".because")).to_have_text(re.compile(r"^(Because you liked “Usual Suspects, The”|Mostly )"))
+    expect(cards.first.locator(".because")).to_have_text(
+        re.compile(r"^(Because you liked “Usual Suspects, The”|Mostly )"))
     expect(cards.first.locator(".score")).to_contain_text("score")
 
     # A second title by mouse: typo, then click the suggestion.
@@ -92,7 +93,8 @@ def test_similar_movies_from_a_card(browser_stack, desktop) -> None:
     first.get_by_role("button", name=re.compile("^Movies similar to")).click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
-    expect(dialog.get_by_role("heading", level=2)).to_have_text(re.compile(f"^Similar to {re.escape(title)} \\(\\d{{4}}\\)$"))
+    expect(dialog.get_by_role("heading", level=2)).to_have_text(
+        re.compile(f"^Similar to {re.escape(title)} \\(\\d{{4}}\\)$"))
     similar = dialog.locator("#similar-list > li")
     expect(similar).to_have_count(8)
     shot(page, "04-similar", full_page=False)

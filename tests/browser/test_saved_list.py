@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import DESKTOP, PageProblems, new_page, shot
+from tests.browser.conftest import DESKTOP, new_page, shot
 
 
 def add_as_typed(page: Page, typed: str) -> None:

@@ -44,7 +44,8 @@ def test_a_missing_comment_is_reported(tmp_path: Path) -> None:
         }
     """))
     missing = [e.name for e in elements(compile_with_comments(tmp_path)) if not e.comment]
-    assert missing == ["t.S", "t.A.name", "t.A.m", "t.B", "t.E.E_ONE"]  # a map's generated entry message is not asked for
+    # a map's generated entry message is not asked for
+    assert missing == ["t.S", "t.A.name", "t.A.m", "t.B", "t.E.E_ONE"]
 
 
 def test_contract_md_is_generated_from_the_protos() -> None:

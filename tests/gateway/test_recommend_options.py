@@ -7,7 +7,8 @@ from tests.gateway.conftest import OpenGateway
 
 async def test_explanations_name_what_carried_each_recommendation(open_gateway: OpenGateway) -> None:
     async with open_gateway() as gw:
-        body = (await gw.client.post("/recommend/titles", json={"movies": ["Toy Story", "Godfather"], "top_k": 6})).json()
+        body = (await gw.client.post("/recommend/titles",
+                                     json={"movies": ["Toy Story", "Godfather"], "top_k": 6})).json()
     assert body["recommendations"]
     for r in body["recommendations"]:
         why = r["explanation"]
