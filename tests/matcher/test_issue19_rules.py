@@ -5,21 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from movierec.artifact import CatalogMovie
 from services.matcher.index import MARGIN_FLOOR, MARGIN_GAP, MATCH_THRESHOLD, ONE_WORD, SEQUEL_DROPPED, TitleIndex
 from services.matcher.one_word import FAMOUS_RANK, WELL_KNOWN_RANK, one_word_titles
 from services.matcher.sequels import without_sequel_number
 from services.matcher.typos import is_near_typo
-
-
-def movie(movie_id: int, title: str, year: int, n_ratings: int = 10) -> CatalogMovie:
-    return CatalogMovie(movie_id, title, year, ("Drama",), n_ratings)
-
-
-def best_id(index: TitleIndex, query: str) -> int | None:
-    best, _ = index.resolve(query)
-    return None if best is None else best.movie.movie_id
-
+from tests.matcher.test_index import best_id, movie
 
 CATALOG = (
     movie(1, "Truth About Cats & Dogs, The", 1996, 272), movie(2, "Schindler's List", 1993, 298),

@@ -15,12 +15,7 @@ from movierec.ranking.parts import (
     explanations,
 )
 from services.scorer.model import HybridModel
-from testing.artifacts import build_graph_artifact, synthetic_graph_artifact
-
-
-@pytest.fixture(scope="module")
-def graph_model(tmp_path_factory) -> HybridModel:
-    return HybridModel(load_artifact(build_graph_artifact(tmp_path_factory.mktemp("graph"))))
+from testing.artifacts import synthetic_graph_artifact
 
 
 def test_named_inputs_pass_the_threshold_at_most_three_largest_first():

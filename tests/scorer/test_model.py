@@ -8,18 +8,12 @@ from movierec.artifact import ArtifactError, load_artifact
 from movierec.ranking.parts import FALLBACK_WEIGHTS, N_REASONS, REASON_MIN_SHARE
 from services.scorer.model import HybridModel, UnknownIdError
 from testing.artifacts import GRAPH_SERVING as SERVING
-from testing.artifacts import build_graph_artifact
 
 
 @pytest.fixture(scope="module")
 def model(tiny_artifact_root) -> HybridModel:
     """No item graph: the fallback blend (MF + popularity + genres)."""
     return HybridModel(load_artifact(tiny_artifact_root))
-
-
-@pytest.fixture(scope="module")
-def graph_model(tmp_path_factory) -> HybridModel:
-    return HybridModel(load_artifact(build_graph_artifact(tmp_path_factory.mktemp("graph"))))
 
 
 def z(x):
