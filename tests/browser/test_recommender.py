@@ -155,5 +155,5 @@ def test_cards_say_what_carried_each_recommendation(browser_stack, desktop) -> N
     expect(page.locator("#results-section")).not_to_have_attribute("aria-busy", "true")
     expect(page.locator(".because[data-driver='your movies'], .because[data-driver='popularity']")).to_have_count(0)
     expect(page.locator(".because[data-driver='genre']").first).to_contain_text("Mostly its genres")
-    shot(page, "08-explanations")
+    shot(page, "12-explanations")
     problems.assert_none()

@@ -45,7 +45,7 @@ def test_a_chip_shows_the_movie_it_resolved_to_with_the_typed_title_as_a_hint(br
     expect(chip.locator(".chip-title")).to_have_text("Jurassic Park (1993)")
     expect(chip).to_have_attribute("title", "You typed “jurasic prk”")
     expect(page.get_by_role("button", name=re.compile(r"^Jurassic Park \(1993\): liked"))).to_be_visible()
-    shot(page, "06-chip-resolved")
+    shot(page, "10-chip-resolved")
     problems.assert_none()
 
 
@@ -59,7 +59,7 @@ def test_an_unmatched_chip_says_so_and_offers_its_did_you_mean(browser_stack, de
     expect(chip.locator(".chip-note")).to_have_text("not found")
     fix = chip.get_by_role("button", name=re.compile(r"^Did you mean Jurassic Park \(1993\)\?"))
     expect(fix).to_have_text("Jurassic Park (1993)?")
-    shot(page, "07-chip-unmatched")
+    shot(page, "11-chip-unmatched")
     fix.click()
     expect(chips(page)).to_have_count(1)
     expect(chips(page).first).to_have_class(re.compile(r"\bmatched\b"))
