@@ -53,7 +53,7 @@ def test_sign_up_rate_mark_and_edit_in_the_page(browser_stack, desktop) -> None:
     expect(page.locator("#account-status")).to_contain_text("Rated")
     expect(ratings).to_have_count(3)
     expect(page.locator("#for-you-list > li h3").first).not_to_have_text(first_title)
-    shot(page, "10-account-for-you")
+    shot(page, "20-account-for-you")
 
     # Not interested: the card goes, and the next list does not bring it back.
     victim = page.locator("#for-you-list > li").first
@@ -75,7 +75,7 @@ def test_sign_up_rate_mark_and_edit_in_the_page(browser_stack, desktop) -> None:
     page.get_by_role("button", name=re.compile(r"^Remove my rating of Toy Story")).click()
     expect(ratings).to_have_count(2)
     expect(page.locator("#my-ratings-list")).not_to_contain_text("Toy Story")
-    shot(page, "11-account-my-ratings")
+    shot(page, "21-account-my-ratings")
 
     # Sign out, then in again: the ratings were stored, not kept in the page.
     page.get_by_role("button", name="Sign out").click()
@@ -113,5 +113,5 @@ def test_the_dashboard_shows_the_apps_figures(browser_stack, desktop) -> None:
     assert points[0] == [d["count"] for d in stats["ratings_per_day"]] and len(points[0]) == 30
     assert points[1] == [b["count"] for b in stats["rating_histogram"]] and len(points[1]) == 10
     assert stats["accounts"] >= 1 and points[0][-1] >= 1 and points[1][8] >= 1  # the 4.5 rated today
-    shot(page, "12-dashboard-app")
+    shot(page, "22-dashboard-app")
     problems.assert_none()
