@@ -179,7 +179,7 @@ async def test_recommendations_follow_each_rating_and_mark(open_gateway: OpenGat
         first = (await gw.client.get("/me/recommendations", params={"top_k": 5})).json()
         ids = [r["movieId"] for r in first["recommendations"]]
         assert len(ids) == 5 and 1 not in ids and first["input_movies"] == ["Toy Story"]
-        assert first["cached"] is False and first["recommendations"][0]["explanation"]["because_you_liked"]
+        assert first["cached"] is False and "because_you_liked" in first["recommendations"][0]["explanation"]
         await gw.client.put("/me/ratings/82", json={"rating": 0.5}, headers=csrf(gw.client))
         second = (await gw.client.get("/me/recommendations", params={"top_k": 5})).json()
         second_ids = [r["movieId"] for r in second["recommendations"]]
