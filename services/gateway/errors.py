@@ -69,12 +69,15 @@ async def _on_backend_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _json_safe(value: Any) -> Any:
-    """NaN and infinities (which Python's JSON parser lets in) as strings, so the 422 can be rendered."""
+    """What the 422 echoes, made renderable: NaN and infinities (which Python's JSON parser lets in) as
+    strings, and lone surrogates ("\\ud800", which JSON may escape but UTF-8 cannot encode) as \\ud800 text."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
     if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
+        return {_json_safe(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
         return [_json_safe(v) for v in value]
     return value
 
