@@ -19,7 +19,7 @@ from services.gateway.clients import Backends
 from services.gateway.dashboard import router as dashboard_router
 from services.gateway.errors import document_errors, install_error_handlers
 from services.gateway.middleware import (
-    API_PREFIXES, ConcurrencyLimit, DeclaredBodyLimit, HttpMetrics, MethodNotAllowed, RateLimit, SecurityHeaders,
+    API_PREFIXES, ConcurrencyLimit, DeclaredBodyLimit, HeadAsGet, HttpMetrics, MethodNotAllowed, RateLimit, SecurityHeaders,
 )
 from services.gateway.model_version import ModelVersion
 from services.gateway.request_id import RequestIdMiddleware
@@ -71,8 +71,10 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(dashboard_router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="page")  # after the API routes
     # Added first = innermost. A request passes, outermost first: request id, headers, metrics, CORS, body size,
-    # rate limit, concurrency limit, method check, so every refusal is counted and carries the security headers.
+    # rate limit, concurrency limit, method check, HEAD as GET, so every refusal is counted and carries the
+    # security headers.
     document_errors(app, API_PREFIXES)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(MethodNotAllowed)
     app.add_middleware(ConcurrencyLimit, limit=settings.max_in_flight, metrics=metrics)
     if settings.rate_limit_per_minute:

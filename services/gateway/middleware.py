@@ -103,6 +103,29 @@ class MethodNotAllowed:
         await self.app(scope, receive, send)
 
 
+class HeadAsGet:
+    """HEAD on any GET route answers exactly like GET (status, headers, Content-Length), without the body.
+
+    FastAPI routes declared with GET do not match HEAD, although HTTP (and the `Allow` we send) says they do.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        # A copy: the server keeps reading its own scope, where the method is still HEAD.
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)
+
+
 class ConcurrencyLimit:
     """Answers 503 JSON at once when `limit` API requests are already being answered.
 
