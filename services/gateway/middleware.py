@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 
@@ -162,12 +163,16 @@ class ConcurrencyLimit:
 
 
 class RateLimit:
-    """At most `per_minute` API requests per client address per clock minute, counted in Redis.
+    """At most `per_minute` API requests per client address in any 60 s (a sliding window in Redis).
 
-    Over the limit: 429 JSON with Retry-After (seconds to the next minute). Counting in Redis
-    makes the limit hold across workers and gateway replicas; while Redis is down requests are
-    let through (the service stays up; the cache layer already logs the outage).
+    Over the limit: 429 JSON with Retry-After (seconds until the oldest counted request is a minute
+    old). The client address is the connection's peer, or what X-Forwarded-For says only when the
+    peer is one of GATEWAY_TRUSTED_PROXIES (uvicorn rewrites scope["client"] then). Counting in Redis
+    makes the limit hold across workers and gateway replicas; while Redis is down requests are let
+    through (the service stays up; the cache layer already logs the outage).
     """
+
+    WINDOW_SECONDS = 60.0
 
     def __init__(self, app: ASGIApp, per_minute: int, metrics: ServiceMetrics | None = None) -> None:
         self.app = app
@@ -178,11 +183,9 @@ class RateLimit:
         state = getattr(scope["app"].state, "gateway", None) if is_api(scope) else None
         if state is not None:
             client = (scope.get("client") or ("unknown",))[0]
-            now = time.time()
-            minute = int(now // 60)
-            count = await state.cache.count_hit(f"ratelimit:{client}:{minute}", ttl_seconds=120)
-            if count is not None and count > self.per_minute:
-                retry_after = max(1, int(60 - now % 60) + 1)
+            wait = await state.cache.window_hit(f"ratelimit:{client}", self.per_minute, self.WINDOW_SECONDS)
+            if wait:
+                retry_after = max(1, math.ceil(wait))
                 if self.metrics:
                     self.metrics.rejected.labels("rate_limited").inc()
                 body = b'{"detail":"rate limit: at most %d requests per minute; retry after %d s"}' % (

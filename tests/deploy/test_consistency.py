@@ -177,3 +177,14 @@ def test_compose_file_is_valid_under_the_compose_spec_schema(tmp_path):
     broken.write_text(COMPOSE_FILE.read_text().replace("condition: service_healthy", "condition: service_happy"))
     done = _check_compose_schema(broken)
     assert done.returncode != 0 and "service_happy" in done.stdout
+
+
+def test_forwarded_headers_are_trusted_only_behind_the_load_balancer():
+    """ECS: only the ALB reaches the gateway's port, from the VPC's private ranges, so those are trusted;
+    compose publishes the gateway directly, so no one is."""
+    template = ecs_template()
+    ingress = template["Resources"]["GatewaySecurityGroup"]["Properties"]["SecurityGroupIngress"]
+    assert [rule["SourceSecurityGroupId"] for rule in ingress] == [{"Ref": "LoadBalancerSecurityGroup"}]
+    ecs = load_settings(GatewaySettings, trusted_proxies=ecs_env(template, "gateway")["GATEWAY_TRUSTED_PROXIES"])
+    assert "10.0.0.0/8" in ecs.trusted_proxy_list and "0.0.0.0/0" not in ecs.trusted_proxy_list
+    assert compose_env("gateway")["GATEWAY_TRUSTED_PROXIES"] == ""
