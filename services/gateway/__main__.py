@@ -11,6 +11,7 @@ import uvicorn
 from services.common.logs import configure_logging
 from services.common.metrics import MULTIPROCESS_ENV
 from services.gateway.app import create_app
+from services.gateway.http_protocol import HeadLimits, bounded_protocol
 from services.gateway.settings import SettingsError, load_settings
 
 
@@ -31,6 +32,9 @@ def main() -> None:
     # profiles); GET /metrics counts requests by route and status instead.
     common = {"host": settings.host, "port": settings.port, "log_config": None, "access_log": False,
               "timeout_graceful_shutdown": 10, "server_header": False,
+              "http": bounded_protocol(HeadLimits(settings.header_timeout_seconds, settings.max_header_bytes,
+                                                  settings.max_headers)),
+              "timeout_keep_alive": settings.keep_alive_seconds,
               # X-Forwarded-For is read only from the configured proxies (uvicorn's default trusts 127.0.0.1).
               "proxy_headers": bool(settings.trusted_proxy_list),
               "forwarded_allow_ips": settings.trusted_proxy_list or None}

@@ -1,6 +1,7 @@
-"""ASGI middleware of the gateway: security headers, body, concurrency and rate limits, metrics."""
+"""ASGI middleware of the gateway: security headers, body, concurrency and rate limits, HEAD, metrics."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import re
@@ -125,6 +126,55 @@ class HeadAsGet:
 
         # A copy: the server keeps reading its own scope, where the method is still HEAD.
         await self.app({**scope, "method": "GET"}, receive, send_without_body)
+
+
+class ReadBodyFirst:
+    """Reads an API request's whole body before the app (and the in-flight limit inside it) sees the request.
+
+    A client that declares a body and sends it slowly then holds a connection, not one of the
+    GATEWAY_MAX_IN_FLIGHT slots; past `timeout` seconds it gets 408 JSON and the connection is closed.
+    A body growing past `max_bytes` (chunked, no Content-Length) is a 413 as soon as it does.
+    """
+
+    def __init__(self, app: ASGIApp, timeout: float, max_bytes: int) -> None:
+        self.app = app
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not is_api(scope):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(self.timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return  # nobody to answer
+                    chunks.append(message.get("body", b""))
+                    size += len(chunks[-1])
+                    if size > self.max_bytes:
+                        body = b'{"detail":"request body too large (at most %d bytes)"}' % self.max_bytes
+                        await send_json(send, 413, body, [(b"connection", b"close")])
+                        return
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            body = b'{"detail":"request body not received within %g s"}' % self.timeout
+            await send_json(send, 408, body, [(b"connection", b"close")])
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()  # what follows the body: a disconnect
+            replayed = True
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+        await self.app(scope, replay, send)
 
 
 class ConcurrencyLimit:

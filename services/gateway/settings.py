@@ -41,6 +41,15 @@ class GatewaySettings(BaseSettings):
     # API requests answered at once; more get a quick 503, so a slow backend cannot pile up
     # connections, memory and tasks in the gateway (health, /metrics and the page are not counted).
     max_in_flight: int = Field(64, ge=1, le=10_000)
+    # Slow and oversized requests (services/gateway/http_protocol.py, middleware.ReadBodyFirst): a client
+    # must send its request line and headers within header_timeout_seconds of connecting (or of the
+    # request's first byte), at most max_header_bytes of them in at most max_headers lines, and then
+    # its body within body_timeout_seconds; an idle kept-alive connection is closed after keep_alive_seconds.
+    header_timeout_seconds: float = Field(10.0, gt=0, le=300, allow_inf_nan=False)
+    body_timeout_seconds: float = Field(10.0, gt=0, le=300, allow_inf_nan=False)
+    keep_alive_seconds: int = Field(5, ge=1, le=3600)
+    max_header_bytes: int = Field(16 * 1024, ge=1024, le=1024 * 1024)
+    max_headers: int = Field(100, ge=10, le=10_000)
     # Requests per client address in any 60 s (Redis-backed, shared by all workers); 0 = no limit.
     rate_limit_per_minute: int = Field(0, ge=0, le=100_000)
     # Comma-separated addresses or CIDR networks of the proxies in front (a load balancer): only a
