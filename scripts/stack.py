@@ -128,6 +128,10 @@ class Stack:
     gateway_port: int = 0
     host: str = "127.0.0.1"
     code_root: Path = ROOT  # where `python -m services.<name>` is run: another checkout's for an A/B benchmark
+    # Redis is a cache here: bounded, and the least recently used keys make room (every key has a TTL,
+    # but allkeys-lru never refuses a write even before they expire).
+    redis_maxmemory: str = "256mb"
+    redis_policy: str = "allkeys-lru"
     processes: list[Process] = field(default_factory=list)
 
     @property
@@ -164,7 +168,9 @@ class Stack:
         self.redis_port = self.redis_port or free_port()
         data_dir = Path(tempfile.mkdtemp(prefix="redis-", dir=self.log_dir))
         proc = spawn("redis", [redis_server_binary(), "--port", str(self.redis_port), "--bind", self.host,
-                               "--save", "", "--appendonly", "no", "--dir", str(data_dir)], {}, self.log_dir)
+                               "--save", "", "--appendonly", "no", "--dir", str(data_dir),
+                               "--maxmemory", self.redis_maxmemory, "--maxmemory-policy", self.redis_policy],
+                     {}, self.log_dir)
         self.processes.append(proc)
         wait_until(proc, lambda: redis_ping(self.redis_port), timeout)
         return proc
@@ -208,6 +214,7 @@ def main() -> int:
     log_dir.mkdir(parents=True, exist_ok=True)
     stack = Stack(artifact_dir, log_dir,
                   redis_port=int(os.environ.get("REDIS_PORT", 0)) or 0,
+                  redis_maxmemory=os.environ.get("REDIS_MAXMEMORY", "256mb"),
                   matcher_port=int(os.environ.get("MATCHER_PORT", 50051)),
                   scorer_port=int(os.environ.get("SCORER_PORT", 50052)),
                   gateway_port=int(os.environ.get("GATEWAY_PORT", 8000)))

@@ -15,7 +15,7 @@ import redis.asyncio as aioredis
 from prometheus_client import Counter
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import OutOfMemoryError, RedisError
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,7 @@ class ResponseCache:
         self._window_script = self._redis.register_script(_WINDOW_SCRIPT)
         self._down = False
         self._retry_at = 0.0
+        self._full_logged_until = 0.0
 
     @property
     def is_down(self) -> bool:
@@ -97,6 +98,12 @@ class ResponseCache:
             return _SKIPPED
         try:
             result = await asyncio.wait_for(op(), self.timeout_seconds)
+        except OutOfMemoryError:
+            # Full under a no-eviction policy: this write is lost, Redis itself is fine (reads go on).
+            if time.monotonic() >= self._full_logged_until:  # once per retry period, not once per write
+                log.warning("redis is full (maxmemory reached, no eviction policy); answers are not cached")
+                self._full_logged_until = time.monotonic() + self.retry_seconds
+            return _SKIPPED
         except (RedisError, OSError, asyncio.TimeoutError) as exc:
             if not self._down:
                 log.warning("redis unavailable; serving without cache",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from scripts.stack import Stack
 from services.common.settings import load_settings
 from services.gateway.settings import GatewaySettings
 from services.matcher.settings import MatcherSettings
@@ -188,3 +189,14 @@ def test_forwarded_headers_are_trusted_only_behind_the_load_balancer():
     ecs = load_settings(GatewaySettings, trusted_proxies=ecs_env(template, "gateway")["GATEWAY_TRUSTED_PROXIES"])
     assert "10.0.0.0/8" in ecs.trusted_proxy_list and "0.0.0.0/0" not in ecs.trusted_proxy_list
     assert compose_env("gateway")["GATEWAY_TRUSTED_PROXIES"] == ""
+
+
+def test_every_redis_is_bounded_and_evicts_least_recently_used_keys():
+    """The local stack's, compose's and ElastiCache's Redis: a memory cap and allkeys-lru."""
+    command = compose()["services"]["redis"]["command"]
+    assert command[command.index("--maxmemory-policy") + 1] == "allkeys-lru"
+    assert command[command.index("--maxmemory") + 1].endswith("mb")
+    resources = ecs_template()["Resources"]
+    group = resources["Redis"]["Properties"]["CacheParameterGroupName"]
+    assert resources[group["Ref"]]["Properties"]["Properties"]["maxmemory-policy"] == "allkeys-lru"
+    assert Stack(Path("/nonexistent"), Path("/nonexistent")).redis_policy == "allkeys-lru"
