@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from scripts.gen_protos import ROOT, generate
 
 
+@pytest.mark.integration
 def test_committed_stubs_match_the_protos(tmp_path: Path):
     generated = {p.relative_to(tmp_path): p.read_bytes() for p in generate(tmp_path)}
     committed = {p.relative_to(ROOT): p.read_bytes() for p in (ROOT / "movierec").rglob("*")

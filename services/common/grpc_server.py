@@ -4,15 +4,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection as grpc_reflection
 
-from services.common.artifact import ArtifactError
+from movierec.artifact import ArtifactError
 from services.common.call_interceptor import CallInterceptor
 from services.common.gc_freeze import freeze_startup_heap
 from services.common.logs import configure_logging
@@ -96,7 +96,7 @@ class GrpcService:
         await self.stop()
 
 
-def run_main(settings_cls: type[S], serve: Callable[[S], Awaitable[None]]) -> int:
+def run_main(settings_cls: type[S], serve: Callable[[S], Coroutine[Any, Any, None]]) -> int:
     """The body of every gRPC service's `__main__`: settings → logging → serve → exit code.
 
     Bad settings, an unusable artifact or an address that cannot be bound log one clear JSON
@@ -122,7 +122,8 @@ def run_main(settings_cls: type[S], serve: Callable[[S], Awaitable[None]]) -> in
 
 
 async def serve_reloading(name: str, settings: GrpcServiceSettings, register: Callable[[grpc.aio.Server], None],
-                          version: str, load: Callable[[Path], tuple[str, T]], swap: Callable[[T], None]) -> None:
+                          version: str, load: Callable[[Path], tuple[str, T]],
+                          swap: Callable[[T], Awaitable[None] | None]) -> None:
     """Serves until SIGTERM or SIGINT while an ArtifactWatcher swaps in each new artifact version.
 
     `load(path) -> (version, thing)` builds what the servicer needs from a version directory (in a

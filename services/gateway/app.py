@@ -15,18 +15,24 @@ from services.common.gc_freeze import freeze_startup_heap
 from services.common.logs import configure_logging
 from services.common.metrics import ServiceMetrics
 from services.gateway.cache import ResponseCache
-from services.gateway.clients import Backends
 from services.gateway.dashboard import router as dashboard_router
 from services.gateway.errors import document_errors, install_error_handlers
 from services.gateway.middleware import (
-    API_PREFIXES, ConcurrencyLimit, DeclaredBodyLimit, HeadAsGet, HttpMetrics, MethodNotAllowed, RateLimit, ReadBodyFirst,
+    API_PREFIXES,
+    ConcurrencyLimit,
+    DeclaredBodyLimit,
+    HeadAsGet,
+    HttpMetrics,
+    MethodNotAllowed,
+    RateLimit,
+    ReadBodyFirst,
     SecurityHeaders,
 )
 from services.gateway.model_version import ModelVersion
 from services.gateway.request_id import RequestIdMiddleware
 from services.gateway.routes import router
 from services.gateway.settings import GatewaySettings, load_settings
-from services.gateway.state import GatewayState
+from services.gateway.state import Backends, GatewayState
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"

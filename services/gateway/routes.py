@@ -13,8 +13,17 @@ from services.common.metrics import CONTENT_TYPE
 from services.gateway import convert
 from services.gateway.recommend import recommend_titles
 from services.gateway.schemas import (
-    MAX_ID, NOT_BLANK, HealthResponse, ModelInfoResponse, PredictRatingRequest, PredictRatingResponse,
-    RecommendRequest, RecommendResponse, SearchResponse, SimilarResponse, not_blank,
+    MAX_ID,
+    NOT_BLANK,
+    HealthResponse,
+    ModelInfoResponse,
+    PredictRatingRequest,
+    PredictRatingResponse,
+    RecommendRequest,
+    RecommendResponse,
+    SearchResponse,
+    SimilarResponse,
+    not_blank,
 )
 from services.gateway.state import GatewayState, get_state
 

@@ -13,8 +13,17 @@ from services.common.settings import load_settings
 from services.gateway.settings import GatewaySettings
 from services.matcher.settings import MatcherSettings
 from services.scorer.settings import ScorerSettings
-from tests.deploy.deploy_files import (COMPOSE_FILE, SERVICES, compose, compose_env, dockerfile, ecs_container, ecs_env,
-                                       ecs_template, final_env)
+from tests.deploy.deploy_files import (
+    COMPOSE_FILE,
+    SERVICES,
+    compose,
+    compose_env,
+    dockerfile,
+    ecs_container,
+    ecs_env,
+    ecs_template,
+    final_env,
+)
 
 SETTINGS = {"matcher": MatcherSettings, "scorer": ScorerSettings, "gateway": GatewaySettings}
 # Read outside the settings classes: the s3:// artifact cache (services/common/artifact_source.py).
@@ -171,6 +180,7 @@ def _check_compose_schema(path) -> subprocess.CompletedProcess:
                            "vendor.compose-spec", str(path)], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.integration
 def test_compose_file_is_valid_under_the_compose_spec_schema(tmp_path):
     done = _check_compose_schema(COMPOSE_FILE)
     assert done.returncode == 0, done.stdout + done.stderr

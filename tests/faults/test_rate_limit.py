@@ -11,6 +11,8 @@ import redis
 from scripts.stack import Stack
 from tests.faults.conftest import StartGateway
 
+pytestmark = pytest.mark.integration  # real processes and servers on loopback
+
 BODY = {"movies": ["toy story", "heat"], "top_k": 3}
 
 

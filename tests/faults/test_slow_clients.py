@@ -17,6 +17,8 @@ import pytest
 
 from tests.faults.conftest import StartGateway, sample
 
+pytestmark = pytest.mark.integration  # real processes and servers on loopback
+
 BODY = {"movies": ["toy story", "heat"], "top_k": 3}
 UPLOAD_HEAD = (b"POST /recommend/titles HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
                b"Content-Length: 100\r\n\r\n")

@@ -1,10 +1,13 @@
 """A full Redis: the stack's bound and eviction policy, and the gateway serving on whatever the policy is."""
 from __future__ import annotations
 
+import pytest
 import redis.asyncio as aioredis
 
 from scripts.stack import Stack
 from tests.gateway.conftest import OpenGateway
+
+pytestmark = pytest.mark.integration  # real processes and servers on loopback
 
 ROOM_BYTES = 300_000  # what the test leaves above Redis's own start-up memory
 

@@ -1,16 +1,17 @@
 """`python -m trainer` as a user runs it: real subprocesses, real data for `train`."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from services.common.artifact import LATEST, load_artifact
-from tests.artifact_factory import build_tiny_artifact
+from movierec.artifact import LATEST, load_artifact
+from testing.artifacts import build_tiny_artifact
 from trainer.tune_ranking import NEIGHBORS
+
+pytestmark = pytest.mark.integration  # runs the trainer, pip or linters as processes, or local HTTP servers
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from services.common.artifact import load_artifact
+from movierec.artifact import load_artifact
 from tests.trainer.test_formats import write_csv, zip_folder
 from trainer.download import download_release
 from trainer.fetch import FetchError
+
+pytestmark = pytest.mark.integration  # runs the trainer, pip or linters as processes, or local HTTP servers
 
 REPO = Path(__file__).resolve().parents[2]
 
