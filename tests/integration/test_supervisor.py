@@ -121,9 +121,10 @@ def test_each_child_killed_under_traffic_is_restarted_and_the_others_keep_servin
             assert old is not None, name
             killed = time.monotonic()
             os.kill(old, signal.SIGKILL)
-            runner.wait_for(lambda: runner.child_pid(name) not in (None, old), f"{name} restarted")
+            runner.wait_for(lambda n=name, o=old: runner.child_pid(n) not in (None, o), f"{name} restarted")
             restarted = time.monotonic()  # the old process is gone by now
-            runner.wait_for(lambda: traffic.ok_since(restarted, RECOVERY[name]), f"200s again after killing {name}")
+            runner.wait_for(lambda t=restarted, p=RECOVERY[name]: traffic.ok_since(t, p),
+                            f"200s again after killing {name}")
             outages[name] = (killed, time.monotonic())
     finally:
         traffic.stop.set()
