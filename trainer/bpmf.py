@@ -164,7 +164,7 @@ def _sample_hyper(x: np.ndarray, beta0: float, rng: np.random.Generator) -> tupl
     precision = _wishart(d + n, (w + w.T) / 2, rng)
     mu_post = n * mean / (beta0 + n)
     # mean ~ N(mu_post, ((beta0 + n) precision)⁻¹) through the Cholesky factor of the covariance
-    # (rng.multivariate_normal does an SVD per call: 7 ms, a quarter of a sweep)
+    # (rng.multivariate_normal does an SVD per call, a large share of a sweep)
     cov = np.linalg.inv((beta0 + n) * precision)
     mean_draw = mu_post + np.linalg.cholesky((cov + cov.T) / 2) @ rng.standard_normal(d)
     return mean_draw, np.ascontiguousarray(precision)
@@ -187,7 +187,7 @@ def fit_bpmf(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users:
     if not (len(users) == len(items) == len(ratings)) or len(ratings) == 0:
         raise ValueError("users, items and ratings must be non-empty and of equal length")
     rng = np.random.default_rng(params.seed)
-    k, d, alpha = params.factors, params.factors + 1, float(params.precision)
+    k, alpha = params.factors, float(params.precision)
     mu = float(ratings.mean())
     # x[:, :k] = factors, x[:, k] = bias; start small so the first sweeps fit biases first
     x = np.concatenate([rng.normal(0, 0.1, (n_users, k)), np.zeros((n_users, 1))], axis=1)
