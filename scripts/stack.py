@@ -207,6 +207,17 @@ class Stack:
         wait_until(proc, lambda: self.ready(name), timeout)
         return proc
 
+    def extra_gateway(self, name: str, log_dir: Path, code_root: Path | None = None, timeout: float = 30.0,
+                      **settings: str) -> tuple[Process, str]:
+        """Another gateway process on this stack's backends and Redis, on a free port, with GATEWAY_* settings
+        (`max_in_flight="4"` sets GATEWAY_MAX_IN_FLIGHT); not in `processes`: the caller stops it."""
+        port = free_port()
+        env = {**self.env(), "GATEWAY_PORT": str(port), **{f"GATEWAY_{k.upper()}": v for k, v in settings.items()}}
+        proc = spawn(name, [sys.executable, "-m", "services.gateway"], env, log_dir, code_root or self.code_root)
+        url = f"http://{self.host}:{port}"
+        wait_until(proc, lambda: http_ok(url + "/health/live"), timeout)
+        return proc, url
+
     def start_all(self) -> "Stack":
         self.start_redis()
         self.start_service("matcher")

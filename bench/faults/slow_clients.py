@@ -12,13 +12,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import time
 from pathlib import Path
 
 from bench.faults.load import Load, Outcome, summary
 from bench.faults.stack import started_stack
-from scripts.stack import ROOT, Process, Stack, free_port, http_ok, spawn, wait_until
+from scripts.stack import ROOT
 
 UPLOAD = (b"POST /recommend/titles HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
           b"Content-Length: 100\r\n\r\n" + b'{"movies":')
@@ -76,16 +75,6 @@ async def attack(url: str, stalled: int, seconds: float, concurrency: int) -> di
             "dropped": len(held_for), "held_median_s": round(statistics.median(held_for), 2) if held_for else None}
 
 
-def start_gateway(stack: Stack, timeout: float, max_in_flight: int, code_root: Path) -> tuple[Process, str]:
-    port = free_port()
-    env = {**stack.env(), "GATEWAY_PORT": str(port), "GATEWAY_MAX_IN_FLIGHT": str(max_in_flight),
-           "GATEWAY_BODY_TIMEOUT_SECONDS": str(timeout), "GATEWAY_HEADER_TIMEOUT_SECONDS": str(timeout)}
-    proc = spawn("gateway-slow-clients", [sys.executable, "-m", "services.gateway"], env, stack.log_dir, code_root)
-    url = f"http://127.0.0.1:{port}"
-    wait_until(proc, lambda: http_ok(url + "/health"), 60)
-    return proc, url
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--artifact-dir", type=Path, help="artifact root (default: a tiny test artifact)")
@@ -97,7 +86,10 @@ def main() -> int:
                         help="run the gateway from this checkout (e.g. `git archive` of an older commit)")
     args = parser.parse_args()
     with started_stack(args.artifact_dir, "bench-slow-clients-") as stack:
-        proc, url = start_gateway(stack, args.timeout, 64, args.code_root.resolve())
+        timeout = str(args.timeout)
+        proc, url = stack.extra_gateway("gateway-slow-clients", stack.log_dir, args.code_root.resolve(),
+                                        max_in_flight="64", body_timeout_seconds=timeout,
+                                        header_timeout_seconds=timeout)
         try:
             result = asyncio.run(attack(url, args.stalled, args.seconds, args.concurrency))
         finally:
