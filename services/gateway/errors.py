@@ -97,8 +97,10 @@ ERROR_SCHEMA = {"title": "ErrorDetail", "type": "object", "required": ["detail"]
                 "properties": {"detail": {"title": "Detail", "anyOf": [{"type": "string"}, {"type": "array"}]}}}
 COMMON_ERRORS = {
     "404": "an unknown movie, user or model statistics",
+    "408": "the request line and headers (or the body) did not arrive within the gateway's timeout",
     "422": "invalid input (JSON body, parameters, limits)",
     "429": "over the per-client rate limit (when one is set); see Retry-After",
+    "431": "request line and headers too large, or too many headers",
     "503": "a backend is down or slow, or the gateway is busy; see Retry-After",
 }
 BODY_ERRORS = {"413": "request body too large"}

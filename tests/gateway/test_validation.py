@@ -166,3 +166,9 @@ async def test_the_schema_states_the_not_blank_rule_the_server_applies(gw: Gatew
         assert pattern.search(text)
     movie_id = spec["paths"]["/movies/{movie_id}/similar"]["get"]["parameters"][0]["schema"]
     assert movie_id["maximum"] == 2**53 - 1 == float(movie_id["maximum"])  # exact even as a float
+
+
+async def test_the_spec_lists_the_refusals_of_slow_and_oversized_requests(gw: Gateway) -> None:
+    spec = (await gw.client.get("/openapi.json")).json()
+    assert {"408", "413", "422", "431", "503"} <= set(spec["paths"]["/recommend/titles"]["post"]["responses"])
+    assert {"408", "431"} <= set(spec["paths"]["/movies/search"]["get"]["responses"])
