@@ -22,9 +22,9 @@ MAX_TOKEN_CHARS = 128  # the profiles service refuses longer ones anyway; no nee
 
 
 def is_https(request: Request) -> bool:
-    """Served over HTTPS, directly or behind a TLS-terminating proxy or load balancer that says so."""
-    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
-    return request.url.scheme == "https" or forwarded == "https"
+    """Served over HTTPS: directly, or behind a trusted proxy's X-Forwarded-Proto (uvicorn applies it to the
+    scheme for GATEWAY_TRUSTED_PROXIES only, so a client cannot claim it)."""
+    return request.url.scheme == "https"
 
 
 def set_session_cookies(request: Request, response: Response, token: str, expires_at_ms: int) -> None:

@@ -69,9 +69,8 @@ async def test_sign_up_sets_an_http_only_session_and_a_csrf_cookie(open_gateway:
         assert reply.status_code == 200 and reply.json()["username"] == body["account"]["username"]
         assert cookies[SESSION_COOKIE] and cookies[CSRF_COOKIE] and cookies[SESSION_COOKIE] != cookies[CSRF_COOKIE]
 
-        async with browser(gw) as other:
-            raw = await other.post("/auth/login", json={"username": body["account"]["username"], "password": PASSWORD},
-                                   headers={"x-forwarded-proto": "https"})
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(gw.app), base_url="https://gateway.test") as other:
+            raw = await other.post("/auth/login", json={"username": body["account"]["username"], "password": PASSWORD})
         headers = raw.headers.get_list("set-cookie")
         session = next(h for h in headers if h.startswith(SESSION_COOKIE + "="))
         token = next(h for h in headers if h.startswith(CSRF_COOKIE + "="))
