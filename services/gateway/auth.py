@@ -7,6 +7,7 @@ cookie: another site can make a browser send the cookies, but cannot read them t
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 import time
 from typing import Annotated
@@ -18,7 +19,8 @@ from services.gateway.state import GatewayState, get_state
 SESSION_COOKIE = "movierec_session"
 CSRF_COOKIE = "movierec_csrf"
 CSRF_HEADER = "x-csrf-token"
-MAX_TOKEN_CHARS = 128  # the profiles service refuses longer ones anyway; no need to send them
+MAX_TOKEN_CHARS = 128
+SIGN_IN_WINDOW_SECONDS = 60.0  # the profiles service refuses longer ones anyway; no need to send them
 
 
 def is_https(request: Request) -> bool:
@@ -69,19 +71,19 @@ def json_only(request: Request) -> None:
 
 
 async def limit_sign_in(request: Request, state: GatewayState, username: str) -> None:
-    """Counts an attempt for the client address and the username this minute; 429 + Retry-After over either limit.
+    """Counts an attempt for the client address and for the username in the last 60 s; 429 + Retry-After when
+    either already holds its limit.
 
-    Counted in Redis (shared by every worker and replica); while Redis is down attempts are not limited.
+    Sliding windows in Redis (shared by every worker and replica, as the general rate limit); while Redis is
+    down attempts are not limited.
     """
-    now = time.time()
-    minute = int(now // 60)
     client = request.client.host if request.client else "unknown"
     s = state.settings
-    for key, limit in ((f"signin:client:{client}:{minute}", s.login_per_minute_per_client),
-                       (f"signin:user:{username.strip().lower()}:{minute}", s.login_per_minute_per_username)):
-        count = await state.cache.count_hit(key, ttl_seconds=120)
-        if count is not None and count > limit:
-            retry_after = max(1, int(60 - now % 60) + 1)
+    for key, limit in ((f"signin:client:{client}", s.login_per_minute_per_client),
+                       (f"signin:user:{username.strip().lower()}", s.login_per_minute_per_username)):
+        wait = await state.cache.window_hit(key, limit, SIGN_IN_WINDOW_SECONDS)
+        if wait:
+            retry_after = max(1, math.ceil(wait))
             raise HTTPException(429, f"too many sign-in attempts; retry after {retry_after} s",
                                 headers={"Retry-After": str(retry_after)})
 
