@@ -8,7 +8,8 @@ from services.gateway.settings import GatewaySettings
 from tests.gateway.conftest import OpenGateway
 
 GET_PATHS = ["/health", "/health/live", "/model", "/movies/search?q=toy", "/movies/1/similar?k=3",
-             "/dashboard/stats", "/metrics", "/", "/dashboard.html", "/movies/0/similar", "/no-such-page"]
+             "/dashboard/stats", "/dashboard/app-stats", "/metrics", "/", "/dashboard.html", "/movies/0/similar",
+             "/no-such-page", "/me", "/me/ratings", "/me/feedback", "/me/recommendations", "/me/export"]
 
 
 def test_every_get_route_of_the_spec_is_listed() -> None:
