@@ -12,7 +12,7 @@ import numpy as np
 
 from services.common.artifact import write_artifact
 from trainer.dataset import Dataset
-from trainer.evaluate import evaluate_split
+from trainer.evaluate import Evaluation, evaluate_split
 from trainer.movielens import load_movielens
 from trainer.model import Params, default_params, fit_model
 from trainer.stats import dataset_stats
@@ -40,7 +40,8 @@ def version_name(dataset_sha256: str, params: Params, now: datetime) -> str:
 def train_artifact(out_root: Path | str, params: Params | None = None, dataset: Dataset | None = None,
                    on_epoch: EpochCallback | None = None, now: datetime | None = None,
                    tuning: dict[str, Any] | None = None, evaluate: bool = True, ranking: str = "tuned",
-                   on_progress: Callable[[str], None] | None = None) -> Path:
+                   on_progress: Callable[[str], None] | None = None, evaluation: Evaluation | None = None,
+                   extra: dict[str, Any] | None = None, promote: bool = True) -> Path:
     """Trains and writes one artifact version under out_root (LATEST then names it); returns its dir.
 
     params defaults to the default model's (trainer.model.DEFAULT_MODEL): TrainParams trains the SGD
@@ -53,6 +54,10 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
     (trainer.tune_ranking; about 40 s on ML-100K), "defaults" adds the graph with the default blend
     (no search), "off" writes MF only (the scorer then falls back to MF + popularity).
     on_progress receives a line per ranking stage.
+
+    `python -m trainer retrain` passes the evaluation its gate already ran on the same split (it is
+    not run again), extra manifest blocks (`app_data`) and promote=False (LATEST left alone until
+    the gate has compared the written version with the serving one).
     """
     if ranking not in RANKING_MODES:
         raise ValueError(f"ranking must be one of {', '.join(RANKING_MODES)}, got {ranking!r}")
@@ -65,7 +70,9 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
         return None if on_epoch is None else (lambda epoch, loss: on_epoch(name, epoch, loss))
 
     metrics: dict[str, Any] = {"evaluated": False}
-    if evaluate:
+    if evaluation is not None:
+        metrics = evaluation.metrics()
+    elif evaluate:
         metrics = evaluate_split(dataset, params, on_epoch=stage("eval")).metrics()
     users, items = dataset.indices()
     user_ids, item_ids = dataset.user_ids(), dataset.item_ids()
@@ -100,5 +107,7 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
     }
     if tuning is not None:
         manifest["tuning"] = tuning
+    manifest.update(extra or {})
     return write_artifact(out_root, version_name(dataset.sha256, params, now), arrays, dataset.genre_matrix(),
-                          list(dataset.genre_names), list(dataset.movies), manifest, stats=dataset_stats(dataset))
+                          list(dataset.genre_names), list(dataset.movies), manifest, stats=dataset_stats(dataset),
+                          promote=promote)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from services.scorer.model import fold_in
+from services.scorer.model import FALLBACK_ALPHA, FALLBACK_WEIGHTS, fold_in
 from trainer import item_graph
 from trainer.dataset import Dataset
 from trainer.heldout import MIN_LIKED, Judge, split_arrays
@@ -49,6 +49,15 @@ class Blend:
     popularity: float
     alpha: float
     validation: float = float("nan")  # mean of (NDCG@10 + Recall@10) / 2 over the validation splits
+
+    @classmethod
+    def of_serving(cls, serving: dict[str, Any]) -> Blend | None:
+        """The blend an artifact manifest's `serving` block records; None when it has no item graph."""
+        graph, weights = serving.get("item_graph"), serving.get("weights")
+        if not graph or not weights:
+            return None
+        return cls(float(graph["low_rating_weight"]), float(graph["alpha"]), float(graph["beta"]),
+                   float(weights["mf"]), float(weights["popularity"]), float(serving["default_alpha"]))
 
     def key(self) -> tuple[float, ...]:
         return self.low_weight, self.rp3_alpha, self.rp3_beta, self.mf, self.popularity, self.alpha
@@ -87,9 +96,10 @@ class ValidationSplit:
     """One held-out-user split of the training ratings, with every blend part that does not depend on the grid."""
 
     def __init__(self, users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, genres: np.ndarray,
-                 params: Params, seed: int, rating_scale: tuple[float, float], foldin_reg: float) -> None:
+                 params: Params, seed: int, rating_scale: tuple[float, float], foldin_reg: float,
+                 trained: np.ndarray | None = None) -> None:
         n_items = genres.shape[0]
-        split = split_arrays(users, items, ratings, n_users, seed=seed)
+        split = split_arrays(users, items, ratings, n_users, seed=seed, trained=trained)
         if not split.queries:
             raise ValueError("choosing the ranking blend needs held-out users with at least "
                              f"{MIN_LIKED} liked movies, and a validation split of this dataset has none; "
@@ -107,18 +117,28 @@ class ValidationSplit:
         self.content = _z(np.einsum("qn,qng->qg", self.weights, g_units[self.rows]) @ g_units.T)
         self.popularity = _z(np.log1p(np.bincount(split.train_items, minlength=n_items).astype(np.float64)))
 
-    def graph_parts(self) -> dict[tuple[float, float, float], np.ndarray]:
-        """z-scored graph scores (Q, I) per (low_weight, rp3_alpha, rp3_beta) of the grid."""
+    def graph_parts(self, lows: Sequence[float] = LOW_WEIGHTS, alphas: Sequence[float] = RP3_ALPHAS,
+                    betas: Sequence[float] = RP3_BETAS) -> dict[tuple[float, float, float], np.ndarray]:
+        """z-scored graph scores (Q, I) per (low_weight, rp3_alpha, rp3_beta), by default the grid's."""
         out = {}
-        for low in LOW_WEIGHTS:
+        for low in lows:
             inter = item_graph.interactions(*self.train, self.n_items, low)
-            for a in RP3_ALPHAS:
+            for a in alphas:
                 walk = item_graph.Walk(inter, a)
                 full = walk.block(0, self.n_items)
-                for b in RP3_BETAS:
+                for b in betas:
                     rows, weights = item_graph.prune(full / walk.damping(b), NEIGHBORS)
                     out[low, a, b] = _z(graph_scores(rows, weights, self.rows, self.weights, self.n_items))
         return out
+
+    def ndcg_recall(self, blend: Blend | None) -> tuple[float, float]:
+        """NDCG@10 and Recall@10 of one blend on this split; None = the scorer's blend without an item graph."""
+        if blend is None:
+            graph = np.zeros((len(self.rows), self.n_items))
+            return self.judge.ndcg_recall(self.score(graph, FALLBACK_WEIGHTS["mf"], FALLBACK_WEIGHTS["popularity"],
+                                                     FALLBACK_ALPHA))
+        (graph,) = self.graph_parts([blend.low_weight], [blend.rp3_alpha], [blend.rp3_beta]).values()
+        return self.judge.ndcg_recall(self.score(graph, blend.mf, blend.popularity, blend.alpha))
 
     def score(self, graph: np.ndarray, mf: float, popularity: float, alpha: float) -> np.ndarray:
         """(Q, I) blend scores, as HybridModel.recommend ranks them."""

@@ -1,0 +1,101 @@
+"""`python -m trainer retrain`: options, reading the store, one run or a loop, and the printed verdict."""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from trainer.gate import MAX_RANKING_DROP, MAX_RMSE_INCREASE, Tolerance
+from trainer.model import Params
+from trainer.retrain import Outcome, RetrainBusy, retrain
+from trainer.sources import load_dataset
+
+DATABASE_URL_ENV = "PROFILES_DATABASE_URL"
+
+
+def add_retrain_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, default=Path("artifacts"), help="artifact root (default: artifacts)")
+    p.add_argument("--database-url", default=None,
+                   help=f"the profiles store to read ratings from (default ${DATABASE_URL_ENV}, else the profiles "
+                        "service's default SQLite file)")
+    p.add_argument("--every", type=float, default=0.0, metavar="SECONDS",
+                   help="run again every SECONDS (a scheduler loop; 0 = once, the default)")
+    p.add_argument("--max-rmse-increase", type=float, default=MAX_RMSE_INCREASE,
+                   help=f"gate: how much higher the candidate's RMSE may be than the serving model's "
+                        f"(default {MAX_RMSE_INCREASE})")
+    p.add_argument("--max-ranking-drop", type=float, default=MAX_RANKING_DROP,
+                   help=f"gate: how much lower its held-out-user (NDCG@10 + Recall@10) / 2 may be "
+                        f"(default {MAX_RANKING_DROP})")
+
+
+def redacted(url: str) -> str:
+    """url without its password, for logs and manifests."""
+    return re.sub(r"(//[^:/@]*):[^@]*@", r"\1:***@", url)
+
+
+def database_url(given: str | None) -> str:
+    from movierec.store.training import DEFAULT_DATABASE_URL
+
+    return given or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL
+
+
+def store_ratings(url: str) -> tuple[pd.DataFrame, int]:
+    """Every stored rating of every existing account, and the model user id offset of accounts."""
+    from movierec.store.training import APP_USER_ID_OFFSET, app_ratings
+
+    return app_ratings(url), APP_USER_ID_OFFSET
+
+
+def report(outcome: Outcome) -> str:
+    """The verdict and both sides' figures, a few lines for people."""
+    e = outcome.entry
+    lines = [f"{e['outcome']} {e['version']}: {e['reason']}"]
+    sides = [("candidate", e["candidate"])] + ([(f"serving {e['serving']['version']}", e["serving"])]
+                                               if e["serving"] else [])
+    for name, f in sides:
+        app = "n/a" if f["rmse_app"] is None else f"{f['rmse_app']:.4f}"
+        ranking = "n/a" if f["ranking"] is None else f"{f['ranking']:.4f} (NDCG@10 {f['ndcg10']:.4f}, Recall@10 {f['recall10']:.4f})"
+        lines.append(f"  {name}: RMSE {f['rmse']:.4f} (MovieLens part {f['rmse_base']:.4f}, app part {app}); "
+                     f"held-out users {ranking}")
+    d = e["data"]
+    lines.append(f"  data: {d['ratings']} ratings, {d['app_ratings']} from {d['app_accounts']} app accounts "
+                 f"({d['dropped_unknown_movies']} of unknown movies dropped); {e['seconds']:.1f} s")
+    return "\n".join(lines)
+
+
+def run_once(args: argparse.Namespace, params: Params, tolerance: Tolerance) -> Outcome:
+    url = database_url(args.database_url)
+    app, offset = store_ratings(url)
+    base = load_dataset(args.dataset, args.download)
+    return retrain(args.out, base, app, offset, f"store {redacted(url)}", params, args.ranking, tolerance,
+                   on_progress=lambda line: print(f"retrain: {line}", file=sys.stderr, flush=True))
+
+
+def run_retrain(args: argparse.Namespace, params: Params) -> int:
+    """One run (exit 0 promoted or rejected, 1 on an error), or with --every a loop that outlives failed runs."""
+    try:
+        tolerance = Tolerance(args.max_rmse_increase, args.max_ranking_drop)
+        if not (args.every >= 0 and args.every < float("inf")):
+            raise ValueError(f"--every must be a number of seconds >= 0, got {args.every}")
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if not args.every:
+        try:
+            print(report(run_once(args, params, tolerance)), flush=True)
+        except RetrainBusy as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        return 0
+    while True:
+        started = time.monotonic()
+        try:
+            print(report(run_once(args, params, tolerance)), flush=True)
+        except Exception as e:  # the schedule outlives a failed run (store down, busy root); the next one retries
+            print(f"retrain failed: {type(e).__name__}: {e}; next run in {args.every:g} s", file=sys.stderr, flush=True)
+        time.sleep(max(0.0, args.every - (time.monotonic() - started)))
