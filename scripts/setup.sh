@@ -37,17 +37,19 @@ if [ ! -f services/gateway/web/node_modules/chart.js/package.json ]; then
 fi
 
 # Debian packages of the dev tools: headless Chromium for the browser tests (Playwright cannot download
-# browsers here) and wrk, the load generator of bench/load, whose short real run is a test too.
+# browsers here), wrk, the load generator of bench/load, whose short real run is a test too, and
+# PostgreSQL's binaries, from which the store tests start a private server (tests/postgres.py).
 if [ "${1:-}" = dev ]; then
   missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver)
   command -v wrk >/dev/null || missing+=(wrk)
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       echo "installing ${missing[*]} for the tests ..."
       apt-get install -y "${missing[@]}" || { apt-get update && apt-get install -y "${missing[@]}"; }
     else
-      echo "warning: ${missing[*]} missing and this is not root; the browser and load-benchmark tests will fail or skip." >&2
+      echo "warning: ${missing[*]} missing and this is not root; the browser, load-benchmark and PostgreSQL store tests will fail or skip." >&2
       echo "         install them with: sudo apt-get install -y ${missing[*]}" >&2
     fi
   fi

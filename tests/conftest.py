@@ -11,6 +11,7 @@ import pytest
 
 from scripts.stack import ROOT, Stack
 from tests.artifact_factory import build_tiny_artifact
+from tests.postgres import PostgresServer
 
 
 @pytest.fixture(autouse=True)
@@ -76,3 +77,19 @@ def ml100k_stack(ml100k_artifact_root, log_dir) -> Stack:
         yield stack.start_all()
     finally:
         stack.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> PostgresServer:
+    """A private PostgreSQL on a free loopback port for the whole run (tests/postgres.py)."""
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    """An empty database of each kind the store supports: a SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'profiles.sqlite3'}"
+    return request.getfixturevalue("postgres_server").new_database()

@@ -1,0 +1,80 @@
+"""One SQLAlchemy engine over SQLite or PostgreSQL, configured for durable, concurrent use."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+# SQLite waits this long for another writer's lock before failing with "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+class StoreUrlError(ValueError):
+    """The database URL names no database this store supports; the message says what does."""
+
+
+def normalize_url(database_url: str) -> str:
+    """`postgresql://` and `postgres://` get the psycopg 3 driver; `sqlite:///relative/path` stays relative
+    to the working directory. Anything else raises StoreUrlError."""
+    try:
+        url = make_url(database_url)
+    except Exception as e:  # SQLAlchemy raises ArgumentError on a malformed URL
+        raise StoreUrlError(f"not a database URL: {database_url!r} ({e})") from None
+    backend = url.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if backend == "sqlite" and url.get_driver_name() in ("pysqlite", ""):
+        if not url.database or url.database == ":memory:":
+            raise StoreUrlError("an in-memory SQLite database would lose every write; give a file, "
+                                "e.g. sqlite:///data/profiles.sqlite3")
+        return url.render_as_string(hide_password=False)
+    raise StoreUrlError(f"unsupported database {url.drivername!r}: use sqlite:///path/to/file.sqlite3 or "
+                        "postgresql://user:password@host:port/dbname")
+
+
+def _sqlite_pragmas(dbapi_connection, _record, read_only: bool) -> None:
+    cursor = dbapi_connection.cursor()
+    if read_only:
+        cursor.execute("PRAGMA query_only=ON")
+    # WAL: readers do not block the writer. synchronous=FULL: a commit is on disk (fsync) before it
+    # returns, so an acknowledged write survives a crash of the process or of the machine.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")  # off by default in SQLite: cascades need it
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _sqlite_begin(conn) -> None:
+    # A writer takes the write lock when its transaction starts (IMMEDIATE): a deferred transaction that
+    # reads, then writes, would fail at once with "database is locked" instead of waiting its turn.
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
+
+
+def make_engine(database_url: str, *, pool_size: int = 8, create_dir: bool = False,
+                read_only: bool = False) -> Engine:
+    """An engine for `database_url` (see normalize_url). SQLite gets WAL, synchronous=FULL, foreign keys
+    and a busy timeout on every connection; with create_dir its file's directory is created. A connection
+    with the execution option read_only=True (every one, with read_only) starts plain read transactions;
+    a read_only engine cannot write at all (SQLite query_only, PostgreSQL read-only transactions)."""
+    url = make_url(normalize_url(database_url))
+    if url.get_backend_name() == "sqlite":
+        if create_dir:
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=0,
+                               connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, read_only))
+        # pysqlite's own transaction handling defers BEGIN and skips it for some statements; SQLAlchemy's
+        # documented recipe makes every transaction start with an explicit BEGIN, so a commit covers all of it.
+        event.listen(engine, "connect", lambda conn, _r: setattr(conn, "isolation_level", None))
+        event.listen(engine, "begin", _sqlite_begin)
+    else:
+        connect_args = {"options": "-c default_transaction_read_only=on"} if read_only else {}
+        engine = create_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=True,
+                               connect_args=connect_args)
+    return engine.execution_options(read_only=True) if read_only else engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
