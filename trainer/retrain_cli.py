@@ -9,13 +9,21 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from sqlalchemy.exc import SQLAlchemyError
 
+from movierec.store.engine import StoreUrlError
+from movierec.store.training import APP_USER_ID_OFFSET, app_ratings
 from trainer.gate import MAX_RANKING_DROP, MAX_RMSE_INCREASE, Tolerance
 from trainer.model import Params
 from trainer.retrain import Outcome, RetrainBusy, retrain
 from trainer.sources import load_dataset
 
 DATABASE_URL_ENV = "PROFILES_DATABASE_URL"
+DEFAULT_DATABASE_URL = "sqlite:///data/profiles.sqlite3"  # the profiles service's default store
+
+
+class StoreError(RuntimeError):
+    """The profiles store cannot be read; the message names it (password hidden)."""
 
 
 def add_retrain_options(p: argparse.ArgumentParser) -> None:
@@ -39,16 +47,16 @@ def redacted(url: str) -> str:
 
 
 def database_url(given: str | None) -> str:
-    from movierec.store.training import DEFAULT_DATABASE_URL
-
     return given or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL
 
 
-def store_ratings(url: str) -> tuple[pd.DataFrame, int]:
-    """Every stored rating of every existing account, and the model user id offset of accounts."""
-    from movierec.store.training import APP_USER_ID_OFFSET, app_ratings
-
-    return app_ratings(url), APP_USER_ID_OFFSET
+def store_ratings(url: str) -> pd.DataFrame:
+    """Every stored rating of every existing account (movierec.store.training.app_ratings); StoreError names the store."""
+    try:
+        return app_ratings(url)
+    except (SQLAlchemyError, StoreUrlError) as e:
+        raise StoreError(f"cannot read the app's ratings from {redacted(url)}: {e} (is it the profiles service's "
+                         "database, created by that service?)") from None
 
 
 def report(outcome: Outcome) -> str:
@@ -70,9 +78,9 @@ def report(outcome: Outcome) -> str:
 
 def run_once(args: argparse.Namespace, params: Params, tolerance: Tolerance) -> Outcome:
     url = database_url(args.database_url)
-    app, offset = store_ratings(url)
+    app = store_ratings(url)
     base = load_dataset(args.dataset, args.download)
-    return retrain(args.out, base, app, offset, f"store {redacted(url)}", params, args.ranking, tolerance,
+    return retrain(args.out, base, app, APP_USER_ID_OFFSET, f"store {redacted(url)}", params, args.ranking, tolerance,
                    on_progress=lambda line: print(f"retrain: {line}", file=sys.stderr, flush=True))
 
 
@@ -88,7 +96,7 @@ def run_retrain(args: argparse.Namespace, params: Params) -> int:
     if not args.every:
         try:
             print(report(run_once(args, params, tolerance)), flush=True)
-        except RetrainBusy as e:
+        except (RetrainBusy, StoreError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 1
         return 0
