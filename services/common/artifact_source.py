@@ -111,6 +111,18 @@ def s3_latest_version(location: str | os.PathLike[str], client: Any) -> str | No
     return version
 
 
+def s3_text(location: str | os.PathLike[str], name: str, client: Any) -> str | None:
+    """The text of the object `name` under an s3:// location, None when it does not exist; ArtifactError
+    when S3 cannot be read."""
+    s3 = parse_s3_uri(location)
+    if s3 is None:
+        raise ArtifactError(f"{os.fspath(location)!r} is not an s3:// location")
+    try:
+        return _get_text(client, s3, s3.key(name), required=False)
+    except Exception as e:  # botocore's errors: endpoint down, no access, throttled
+        raise ArtifactError(f"cannot read {s3}/{name}: {type(e).__name__}: {e}") from None
+
+
 def s3_client() -> Any:
     """A boto3 S3 client from the usual sources (task role, AWS_* variables, AWS_ENDPOINT_URL_S3)."""
     return _s3_client()

@@ -29,6 +29,7 @@ def test_the_comments_state_the_servers_constants() -> None:
     assert f"years {s.YEAR_RANGE[0]}..{s.YEAR_RANGE[1]}" in rec
     assert f"k 1..{s.MAX_K} (0 = {s.DEFAULT_K})" in comment("Scorer/SimilarMovies")
     assert f"1..{s.MAX_BATCH} items per call" in comment("Scorer/RecommendBatch")
+    assert f"limit 0..{s.MAX_HISTORY} (0 = {s.DEFAULT_HISTORY})" in comment("Scorer/GetModelHistory")
 
 
 async def refused(call) -> str:
