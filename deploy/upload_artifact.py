@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
-from services.common.artifact import LATEST, MANIFEST_FILE, ArtifactError, load_artifact  # noqa: E402
+from movierec.artifact import LATEST, MANIFEST_FILE, ArtifactError, load_artifact  # noqa: E402
 from services.common.artifact_source import parse_s3_uri  # noqa: E402
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from scripts.stack import ROOT, Stack
-from tests.artifact_factory import build_tiny_artifact
+from testing.artifacts import build_tiny_artifact
 from tests.postgres import PostgresServer
 
 

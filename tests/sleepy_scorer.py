@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from movierec.v1 import scorer_pb2, scorer_pb2_grpc
-from services.common.grpc_server import GrpcService
+from testing.servers import serving
 
 VERSION = "v-sleepy"
 
@@ -40,10 +40,5 @@ class SleepyScorer(scorer_pb2_grpc.ScorerServicer):
 async def sleepy_scorer(sleep: float = 60.0) -> AsyncIterator[tuple[str, SleepyScorer]]:
     """(address, servicer) of a running SleepyScorer; stopped (sleeping calls cancelled) on exit."""
     servicer = SleepyScorer(sleep)
-    service = GrpcService("movierec.v1.Scorer", "127.0.0.1:0",
-                          lambda s: scorer_pb2_grpc.add_ScorerServicer_to_server(servicer, s), grace=0)
-    await service.start()
-    try:
+    async with serving(servicer, grace=0) as service:
         yield service.address, servicer
-    finally:
-        await service.stop()

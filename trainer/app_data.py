@@ -42,8 +42,10 @@ def _checked(app: pd.DataFrame, offset: int) -> pd.DataFrame:
     if missing:
         raise DataError(f"app ratings lack the column(s) {', '.join(missing)}; expected {', '.join(APP_COLUMNS)}")
     try:
-        out = pd.DataFrame({"user_id": app["user_id"].to_numpy(np.int64), "movie_id": app["movie_id"].to_numpy(np.int64),
-                            "rating": app["rating"].to_numpy(np.float32), "timestamp": app["timestamp"].to_numpy(np.int64)})
+        out = pd.DataFrame({"user_id": app["user_id"].to_numpy(np.int64),
+                            "movie_id": app["movie_id"].to_numpy(np.int64),
+                            "rating": app["rating"].to_numpy(np.float32),
+                            "timestamp": app["timestamp"].to_numpy(np.int64)})
     except (TypeError, ValueError) as e:
         raise DataError(f"app ratings hold a non-numeric value: {e}") from None
     rating = out["rating"].to_numpy()

@@ -8,16 +8,16 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from services.common.artifact import ArtifactError, load_artifact
+from movierec.artifact import ArtifactError, load_artifact
+from trainer.bpmf import BPMFParams
 from trainer.download import download_release
 from trainer.fetch import FetchError, cache_dir, fetch_movielens
-from trainer.movielens import DataError
-from trainer.bpmf import BPMFParams
 from trainer.model import DEFAULT_MODEL, MODELS, Params
+from trainer.movielens import DataError
+from trainer.retrain_cli import add_retrain_options, run_retrain
 from trainer.sgd import TrainParams
 from trainer.sources import HELP as DATASET_HELP
 from trainer.sources import load_dataset
-from trainer.retrain_cli import add_retrain_options, run_retrain
 from trainer.train import train_artifact
 from trainer.tune_ranking import RANKING_MODES
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trainer.bpmf import BPMFParams
 from trainer.dataset import Dataset
 from trainer.evaluate import bias_only, evaluate_indices, kfold_splits, mae, random_split, rmse
-from trainer.bpmf import BPMFParams
 from trainer.model import Params, default_params
 from trainer.sgd import REFERENCE_PARAMS, TrainParams
 

@@ -8,7 +8,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from services.common.artifact import CatalogMovie
+from movierec.artifact import CatalogMovie
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from services.common.artifact import CatalogMovie, sha256_file
+from movierec.artifact import CatalogMovie, sha256_file
 from trainer.dataset import Dataset
 from trainer.fetch import SOURCE, MovieLensFiles, fetch_movielens
 

@@ -13,13 +13,14 @@ from typing import Any
 
 import pandas as pd
 
-from services.common.artifact import ArtifactError, Artifact, latest_version, load_artifact, set_latest
-from services.common.retrain_history import append_entry
-from trainer.app_data import with_app_ratings, seen_by
+from movierec.artifact import Artifact, ArtifactError, latest_version, load_artifact, set_latest
+from movierec.ranking import parts
+from movierec.retrain_history import append_entry
+from trainer.app_data import seen_by, with_app_ratings
 from trainer.dataset import Dataset
 from trainer.gate import Figures, Recipe, Tolerance, Verdict, decide, figures, ranking_figures
 from trainer.model import Params, default_params, params_from_manifest
-from trainer.train import FOLDIN_REG, train_artifact
+from trainer.train import train_artifact
 from trainer.tune_ranking import Blend
 
 LOCK_FILE = ".retrain.lock"
@@ -61,7 +62,7 @@ def serving_recipe(artifact: Artifact, dataset: Dataset, offset: int) -> Recipe:
     until = m.get("app_data", {}).get("until")
     return Recipe(params_from_manifest(m.get("params", {})), Blend.of_serving(serving),
                   (float(serving.get("rating_min", 1.0)), float(serving.get("rating_max", 5.0))),
-                  float(serving.get("foldin_reg", FOLDIN_REG)), seen_by(dataset, offset, until))
+                  float(serving.get("foldin_reg", parts.DEFAULT_FOLDIN_REG)), seen_by(dataset, offset, until))
 
 
 def _serving(root: Path) -> tuple[Artifact | None, str]:
@@ -93,14 +94,14 @@ def retrain(root: Path | str, base: Dataset, app: pd.DataFrame, offset: int, sou
         dataset, added = with_app_ratings(base, app, offset, source)
         app_rows = dataset.user_id >= offset
         say(f"{dataset.name}: {dataset.n_ratings} ratings, {added.ratings} of them from {added.accounts} app accounts")
-        candidate = Recipe(params, None, dataset.rating_scale, FOLDIN_REG)
+        candidate = Recipe(params, None, dataset.rating_scale, parts.DEFAULT_FOLDIN_REG)
         cand_figures, evaluation = figures(dataset, candidate, app_rows)
         say(f"candidate RMSE {cand_figures.rmse:.4f}; training it on all ratings")
         path = train_artifact(root, params, dataset, now=now, ranking=ranking, on_progress=say, evaluation=evaluation,
                               extra={"app_data": added.manifest()}, promote=False)
         written = load_artifact(path)
         blend = Blend.of_serving(written.manifest["serving"])
-        ranked = ranking_figures(dataset, Recipe(params, blend, dataset.rating_scale, FOLDIN_REG))
+        ranked = ranking_figures(dataset, Recipe(params, blend, dataset.rating_scale, parts.DEFAULT_FOLDIN_REG))
         cand_figures = Figures(**{**asdict(cand_figures), **dict(zip(("ndcg10", "recall10"), ranked or (None, None)))})
         serving_figures = None
         if incumbent is not None:

@@ -51,7 +51,7 @@ def database_url(given: str | None) -> str:
 
 
 def store_ratings(url: str) -> pd.DataFrame:
-    """Every stored rating of every existing account (movierec.store.training.app_ratings); StoreError names the store."""
+    """Every stored rating of every existing account (movierec.store.training.app_ratings); StoreError if unreadable."""
     try:
         return app_ratings(url)
     except (SQLAlchemyError, StoreUrlError) as e:
@@ -67,7 +67,8 @@ def report(outcome: Outcome) -> str:
                                                if e["serving"] else [])
     for name, f in sides:
         app = "n/a" if f["rmse_app"] is None else f"{f['rmse_app']:.4f}"
-        ranking = "n/a" if f["ranking"] is None else f"{f['ranking']:.4f} (NDCG@10 {f['ndcg10']:.4f}, Recall@10 {f['recall10']:.4f})"
+        ranking = "n/a" if f["ranking"] is None else (
+            f"{f['ranking']:.4f} (NDCG@10 {f['ndcg10']:.4f}, Recall@10 {f['recall10']:.4f})")
         lines.append(f"  {name}: RMSE {f['rmse']:.4f} (MovieLens part {f['rmse_base']:.4f}, app part {app}); "
                      f"held-out users {ranking}")
     d = e["data"]

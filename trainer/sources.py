@@ -30,5 +30,5 @@ def load_dataset(spec: str | None = None, download: bool = False, seed: int = 0)
         return load_movielens()
     if Path(spec).exists():
         return load_official(Path(spec))
-    hint = f"; add --download to fetch it from GroupLens" if spec in RELEASES else ""
+    hint = "; add --download to fetch it from GroupLens" if spec in RELEASES else ""
     raise DataError(f"no dataset {spec!r}: not a path that exists{hint}. Expected {HELP}")

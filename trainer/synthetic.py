@@ -5,7 +5,7 @@ import hashlib
 
 import numpy as np
 
-from services.common.artifact import CatalogMovie
+from movierec.artifact import CatalogMovie
 from trainer.dataset import Dataset
 
 GENRES = ("Action", "Comedy", "Drama", "Sci-Fi")

@@ -10,22 +10,16 @@ from typing import Any
 
 import numpy as np
 
-from services.common.artifact import write_artifact
+from movierec.artifact import write_artifact
+from movierec.ranking import parts
 from trainer.dataset import Dataset
 from trainer.evaluate import Evaluation, evaluate_split
-from trainer.movielens import load_movielens
 from trainer.model import Params, default_params, fit_model
+from trainer.movielens import load_movielens
 from trainer.stats import dataset_stats
 from trainer.tune_ranking import RANKING_MODES, check_searchable, rank
 
 DEFAULT_ALPHA = 0.7
-# L2 for folding a new person's vector into the item-factor space by ridge regression on their
-# residuals (rating - global_mean - item_bias). Measured on ML-100K with the default parameters:
-# folding in 3-20 of a held-out user's ratings, RMSE on their other ratings was lowest for an L2
-# of 2-5 (0.3 was clearly worse, 10 slightly worse), for every profile size. Re-measured for the
-# BPMF default (100 compressed factors) with bench/trainer/foldin.py: 3 is best there too (mean RMSE
-# over 3/5/10/20 folded ratings 1.0039, against 1.0043 at 2 and 1.0068 at 5).
-FOLDIN_REG = 3.0
 
 # (stage, epoch, train_rmse); stage is "eval" for the split run and "final" for the served model.
 EpochCallback = Callable[[str, int, float], None]
@@ -78,11 +72,11 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
     user_ids, item_ids = dataset.user_ids(), dataset.item_ids()
     model = fit_model(users, items, dataset.rating, len(user_ids), len(item_ids), params, stage("final"))
 
-    serving = {"default_alpha": DEFAULT_ALPHA, "foldin_reg": FOLDIN_REG,
+    serving = {"default_alpha": DEFAULT_ALPHA, "foldin_reg": parts.DEFAULT_FOLDIN_REG,
                "rating_min": dataset.rating_scale[0], "rating_max": dataset.rating_scale[1]}
     graph: dict[str, np.ndarray] = {}
     if ranking != "off":
-        graph, blend = rank(dataset, params, ranking, FOLDIN_REG, on_progress)
+        graph, blend = rank(dataset, params, ranking, parts.DEFAULT_FOLDIN_REG, on_progress)
         serving.update(blend)
     arrays = {
         "global_mean": np.float32(model.global_mean),

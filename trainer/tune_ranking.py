@@ -1,6 +1,6 @@
 """Chooses the serving blend (item graph, MF, popularity weights, alpha) on validation users and builds the graph.
 
-The blend is what the scorer computes (services/scorer/model.py HybridModel): per query,
+The blend is the one the scorer serves, from the shared ranking core (movierec/ranking/parts.py blend):
 alpha * z(z(graph) + mf * z(q.p) + popularity * z(log popularity)) + (1 - alpha) * z(genre cosine).
 Every grid point is scored on held-out-user splits of the training ratings (trainer/heldout.py:
 whole users held out, 5 liked movies in, the rest of their liked movies as targets), by
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from services.scorer.model import FALLBACK_ALPHA, FALLBACK_WEIGHTS, fold_in
+from movierec.ranking import parts
 from trainer import item_graph
 from trainer.dataset import Dataset
 from trainer.heldout import MIN_LIKED, Judge, split_arrays
@@ -75,23 +75,6 @@ class Blend:
 DEFAULT_BLEND = Blend(low_weight=0.0, rp3_alpha=0.7, rp3_beta=0.4, mf=0.1, popularity=0.2, alpha=0.8)
 
 
-def _z(x: np.ndarray) -> np.ndarray:
-    """Row-wise z-score, as the scorer standardises each part over the catalog."""
-    return (x - x.mean(axis=-1, keepdims=True)) / np.maximum(x.std(axis=-1, keepdims=True), 1e-12)
-
-
-def graph_scores(rows: np.ndarray, weights: np.ndarray, input_rows: np.ndarray, input_weights: np.ndarray,
-                 n_items: int) -> np.ndarray:
-    """(Q, I) float64: services/scorer/item_graph.graph_scores for Q queries at once.
-
-    input_rows (Q, n) int64, input_weights (Q, n) float64; rows/weights the (I, N) neighbour table.
-    """
-    q = np.arange(len(input_rows))[:, None, None] * n_items
-    flat = (rows[input_rows] + q).ravel()
-    contrib = (weights[input_rows] * input_weights[:, :, None]).ravel()
-    return np.bincount(flat, weights=contrib, minlength=len(input_rows) * n_items).reshape(-1, n_items)
-
-
 class ValidationSplit:
     """One held-out-user split of the training ratings, with every blend part that does not depend on the grid."""
 
@@ -107,15 +90,11 @@ class ValidationSplit:
         self.n_items, self.judge = n_items, Judge(split.queries, n_items)
         self.train = (split.train_users, split.train_items, split.train_ratings, split.n_train_users)
         self.rows = np.stack([q.input_rows for q in split.queries])  # (Q, 5) int64
-        mid = (rating_scale[0] + rating_scale[1]) / 2.0  # as HybridModel.rating_weights
-        self.weights = (np.stack([q.input_ratings for q in split.queries]).astype(np.float64) - mid) / (
-            rating_scale[1] - mid)
+        self.weights = parts.rating_weights(np.stack([q.input_ratings for q in split.queries]), rating_scale)
         self.mf = mf = fit_model(*self.train, n_items, params)
-        self.factors = _z(np.stack([mf.item_factors @ fold_in(mf.item_factors, r, w, foldin_reg)
-                                    for r, w in zip(self.rows, self.weights)]).astype(np.float64))
-        g_units = genres / np.maximum(np.linalg.norm(genres, axis=1, keepdims=True), 1e-12)
-        self.content = _z(np.einsum("qn,qng->qg", self.weights, g_units[self.rows]) @ g_units.T)
-        self.popularity = _z(np.log1p(np.bincount(split.train_items, minlength=n_items).astype(np.float64)))
+        self.factors = parts.zscore(parts.mf_scores(mf.item_factors, self.rows, self.weights, foldin_reg))
+        self.content = parts.zscore(parts.content_scores(parts.unit_rows(genres), self.rows, self.weights))
+        self.popularity = parts.popularity(np.bincount(split.train_items, minlength=n_items))  # (I,)
 
     def graph_parts(self, lows: Sequence[float] = LOW_WEIGHTS, alphas: Sequence[float] = RP3_ALPHAS,
                     betas: Sequence[float] = RP3_BETAS) -> dict[tuple[float, float, float], np.ndarray]:
@@ -128,29 +107,32 @@ class ValidationSplit:
                 full = walk.block(0, self.n_items)
                 for b in betas:
                     rows, weights = item_graph.prune(full / walk.damping(b), NEIGHBORS)
-                    out[low, a, b] = _z(graph_scores(rows, weights, self.rows, self.weights, self.n_items))
+                    graph = parts.graph_scores(rows, weights, self.rows, self.weights, self.n_items)
+                    out[low, a, b] = parts.zscore(graph)
         return out
 
     def ndcg_recall(self, blend: Blend | None) -> tuple[float, float]:
         """NDCG@10 and Recall@10 of one blend on this split; None = the scorer's blend without an item graph."""
         if blend is None:
             graph = np.zeros((len(self.rows), self.n_items))
-            return self.judge.ndcg_recall(self.score(graph, FALLBACK_WEIGHTS["mf"], FALLBACK_WEIGHTS["popularity"],
-                                                     FALLBACK_ALPHA))
+            fallback = parts.FALLBACK_WEIGHTS
+            return self.judge.ndcg_recall(self.score(graph, fallback["mf"], fallback["popularity"],
+                                                     parts.FALLBACK_ALPHA))
         (graph,) = self.graph_parts([blend.low_weight], [blend.rp3_alpha], [blend.rp3_beta]).values()
         return self.judge.ndcg_recall(self.score(graph, blend.mf, blend.popularity, blend.alpha))
 
     def score(self, graph: np.ndarray, mf: float, popularity: float, alpha: float) -> np.ndarray:
-        """(Q, I) blend scores, as HybridModel.recommend ranks them."""
-        return alpha * _z(graph + mf * self.factors + popularity * self.popularity) + (1 - alpha) * self.content
+        """(Q, I) blend scores: the served blend (parts.blend) of this split's parts."""
+        weights = {"graph": 1.0, "mf": mf, "popularity": popularity}
+        return parts.blend(graph, self.factors, self.popularity, self.content, weights, alpha)
 
 
 Progress = Callable[[str], None]
 
 
 def tune_blend(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, genres: np.ndarray,
-               params: Params, seed: int = 0, rating_scale: tuple[float, float] = (1.0, 5.0),
-               foldin_reg: float = 3.0, splits: int = VALIDATION_SPLITS,
+               params: Params, seed: int = 0, rating_scale: tuple[float, float] = parts.DEFAULT_RATING_SCALE,
+               foldin_reg: float = parts.DEFAULT_FOLDIN_REG, splits: int = VALIDATION_SPLITS,
                on_progress: Progress | None = None) -> list[Blend]:
     """Every blend of the grid with its validation score, best first, on `splits` held-out-user splits
     of these (training) ratings. users (N,) int32 < n_users, items (N,) int32 catalog rows,
@@ -190,7 +172,7 @@ def check_searchable(n_items: int, mode: str) -> None:
                          "blend chosen on ML-100K, built blockwise) or --ranking off")
 
 
-def rank(dataset: Dataset, params: Params, mode: str = "tuned", foldin_reg: float = 3.0,
+def rank(dataset: Dataset, params: Params, mode: str = "tuned", foldin_reg: float = parts.DEFAULT_FOLDIN_REG,
          on_progress: Progress | None = None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """The item graph arrays and manifest["serving"] entries for an artifact trained on dataset.
 

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+from movierec.artifact import load_artifact
 from movierec.v1 import scorer_pb2
 from scripts.stack import ROOT, Stack
 from services.client import ScorerClient, recommend_request
-from services.common.artifact import load_artifact
 
 Mode = Callable[[ScorerClient, list[scorer_pb2.RecommendRequest]], Awaitable[int]]
 

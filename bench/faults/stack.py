@@ -14,7 +14,7 @@ def started_stack(artifact_dir: Path | None, prefix: str) -> Iterator[Stack]:
     """Redis, matcher, scorer and gateway as processes on loopback, stopped on exit."""
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         if artifact_dir is None:
-            from tests.artifact_factory import build_tiny_artifact
+            from testing.artifacts import build_tiny_artifact
             artifact_dir = Path(tmp) / "artifacts"
             build_tiny_artifact(artifact_dir)
         stack = Stack(artifact_dir=artifact_dir.resolve(), log_dir=Path(tmp))

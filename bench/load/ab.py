@@ -21,8 +21,8 @@ from bench.load.probes import RedisCounters, cpu_seconds, cpu_task_ms
 from bench.load.workload import recommend_bodies, write_bodies
 from bench.load.wrk import run_wrk
 from bench.matcher.cpu import export, tree_label
+from movierec.artifact import load_catalog
 from scripts.stack import ROOT, Process, Stack
-from services.common.artifact import load_catalog
 
 SERVICES = ("redis", "matcher", "scorer", "gateway")
 

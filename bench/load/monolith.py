@@ -22,7 +22,7 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
-from services.common.artifact import Artifact, load_artifact
+from movierec.artifact import Artifact, load_artifact
 
 MATCH_CUTOFF = 0.6  # difflib's default
 

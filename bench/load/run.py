@@ -13,8 +13,8 @@ from bench.load.probes import RedisCounters, cpu_seconds, hit_ratio, rss_bytes
 from bench.load.profiling import read_collapsed, start_recording, summarize
 from bench.load.workload import recommend_bodies, write_bodies
 from bench.load.wrk import run_wrk
+from movierec.artifact import load_artifact
 from scripts.stack import Process, Stack, free_port, http_ok, spawn, wait_until
-from services.common.artifact import load_artifact
 
 SERVICES = ("redis", "matcher", "scorer", "gateway")
 

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from services.common.artifact import ArtifactError, CatalogMovie, load_artifact, write_artifact
+from movierec.artifact import ArtifactError, CatalogMovie, load_artifact
+from testing.artifacts import write_random_artifact
 
 GENRES = ("Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama",
           "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War",
@@ -64,22 +65,7 @@ def build_synthetic_artifact(root: Path, n_movies: int = N_MOVIES, seed: int = 0
     genre_matrix = (order < rng.integers(1, 4, n_movies)[:, None]).astype(np.float32)  # (I, G)
     movies = [CatalogMovie(i + 1, titles[i], int(years[i]), tuple(g for g, on in zip(GENRES, genre_matrix[i]) if on),
                            int(n_ratings[i]), 3.5) for i in range(n_movies)]
-    arrays = {
-        "global_mean": np.float32(3.5),
-        "user_ids": np.arange(1, N_USERS + 1, dtype=np.int64),
-        "item_ids": np.arange(1, n_movies + 1, dtype=np.int64),
-        "user_factors": rng.normal(0, 0.1, (N_USERS, FACTORS)).astype(np.float32),
-        "item_factors": rng.normal(0, 0.1, (n_movies, FACTORS)).astype(np.float32),
-        "user_bias": rng.normal(0, 0.3, N_USERS).astype(np.float32),
-        "item_bias": rng.normal(0, 0.3, n_movies).astype(np.float32),
-    }
-    manifest = {
-        "created_at": "2026-01-01T00:00:00Z",
-        "dataset": {"name": f"synthetic-{n_movies}", "source": f"bench.load.synthetic(seed={seed})", "sha256": "0" * 64,
-                    "n_users": N_USERS, "n_items": n_movies, "n_ratings": int(n_ratings.sum())},
-        "params": {"factors": FACTORS},
-        "metrics": {},
-        "serving": {"default_alpha": 0.7, "foldin_reg": 0.1, "rating_min": 1.0, "rating_max": 5.0},
-    }
-    write_artifact(root, f"synthetic-{n_movies}-seed{seed}", arrays, genre_matrix, list(GENRES), movies, manifest)
+    write_random_artifact(root, f"synthetic-{n_movies}-seed{seed}", movies, GENRES, n_users=N_USERS, k=FACTORS,
+                          seed=seed, scale=0.1, dataset={"name": f"synthetic-{n_movies}",
+                                                         "source": f"bench.load.synthetic(seed={seed})"})
     return Path(root)

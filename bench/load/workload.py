@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from services.common.artifact import CatalogMovie
+from movierec.artifact import CatalogMovie
 from services.gateway.cache import normalise_title
 
 MIN_TITLES, MAX_TITLES = 1, 10

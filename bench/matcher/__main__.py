@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 from bench.matcher.baseline import DifflibMatcher, simple_key
 from bench.matcher.queries import CATEGORIES, HOLDOUT_FILE, Answer, Query, Tally, evaluate, load_queries
 from bench.matcher.synthetic_catalog import synthetic_catalog
-from services.common.artifact import CatalogMovie
+from movierec.artifact import CatalogMovie
 from services.matcher.index import TitleIndex
 from services.matcher.normalize import normalize_title
 

@@ -5,7 +5,7 @@ import difflib
 import re
 
 from bench.matcher.queries import Answer
-from services.common.artifact import CatalogMovie
+from movierec.artifact import CatalogMovie
 
 CUTOFF = 0.45
 _PUNCTUATION = re.compile(r"[^\w\s]")

@@ -25,8 +25,8 @@ import numpy as np
 from bench.load.profiling import SAMPLE_RATE, py_spy_binary, read_collapsed, summarize
 from bench.load.synthetic import build_synthetic_artifact
 from bench.load.workload import recommend_bodies
+from movierec.artifact import load_catalog
 from scripts.stack import ROOT
-from services.common.artifact import load_catalog
 
 WORKER = Path(__file__).with_name("cpu_worker.py")
 CATALOGS = ("ml100k", "synthetic-62k")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from services.common.artifact import CatalogMovie
+from movierec.artifact import CatalogMovie
 from services.matcher.normalize import normalize_title
 
 ML25M_SIZE = 62_000

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from bench.ranking.protocol import Recommender, top_k
+from movierec.ranking import parts
 from trainer.heldout import Judge, split_arrays
 from trainer.sgd import MFModel
 from trainer.tune_ranking import SPLIT_SEED, VALIDATION_SPLITS
@@ -92,7 +93,7 @@ def naive_hybrid(mf: MFModel, genres: np.ndarray, alpha: float = 0.7) -> Recomme
     return rec
 
 
-def previous_scorer(mf: MFModel, genres: np.ndarray, foldin_reg: float = 3.0, alpha: float = 0.7,
+def previous_scorer(mf: MFModel, genres: np.ndarray, foldin_reg: float = parts.DEFAULT_FOLDIN_REG, alpha: float = 0.7,
                     item_bias: bool = True) -> Recommender:
     """The scorer before this evaluation: ridge fold-in of (r - mu - b_i) on the input factors, item score
     b_i + q_i . p (q_i . p alone without item_bias), z-scored and blended alpha / (1 - alpha) with the

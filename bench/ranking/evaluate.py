@@ -14,42 +14,32 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as `python -m trainer` (tr
 import argparse  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
-from dataclasses import replace  # noqa: E402
-from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from bench.ranking import baselines  # noqa: E402
 from bench.ranking.protocol import Scores, score  # noqa: E402
-from services.common.artifact import Artifact, CatalogMovie  # noqa: E402
-from services.scorer.model import FALLBACK_ALPHA, FALLBACK_WEIGHTS, HybridModel  # noqa: E402
+from movierec.ranking import parts  # noqa: E402
+from movierec.ranking.parts import FALLBACK_ALPHA, FALLBACK_WEIGHTS  # noqa: E402
+from movierec.ranking.ranker import Ranker  # noqa: E402
 from trainer.heldout import split_users  # noqa: E402
 from trainer.model import default_params, fit_model, warm_up_model  # noqa: E402
 from trainer.movielens import load_movielens  # noqa: E402
 from trainer.sgd import MFModel  # noqa: E402
-from trainer.train import FOLDIN_REG  # noqa: E402
 from trainer.tune_ranking import build_graph, tune_blend  # noqa: E402
 
 PRODUCT = "product (default blend)"
 BASELINES = ("popularity", "item-kNN cosine", "EASE (tuned λ)", "naive hybrid 0.7/0.3")
 
 
-def in_memory_model(mf: MFModel, movies: tuple[CatalogMovie, ...], counts: np.ndarray, genres: np.ndarray,
-                    genre_names: tuple[str, ...], serving: dict[str, Any],
-                    graph: tuple[np.ndarray, np.ndarray] | None) -> HybridModel:
-    """The serving HybridModel over an in-memory artifact; counts (I,) replace the catalog's n_ratings
-    so popularity comes from the training users only."""
-    arrays = {"global_mean": np.float32(mf.global_mean), "user_ids": np.arange(len(mf.user_bias), dtype=np.int64),
-              "item_ids": np.array([m.movie_id for m in movies], dtype=np.int64),
-              "user_factors": mf.user_factors, "item_factors": mf.item_factors,
-              "user_bias": mf.user_bias, "item_bias": mf.item_bias}
-    if graph is not None:
-        arrays["neighbor_rows"], arrays["neighbor_weights"] = graph
-    movies = tuple(replace(m, n_ratings=int(c)) for m, c in zip(movies, counts))
-    manifest = {"version": "evaluation", "serving": {"foldin_reg": FOLDIN_REG, **serving}}
-    index = {m.movie_id: row for row, m in enumerate(movies)}
-    return HybridModel(Artifact(Path("."), manifest, arrays, genres, genre_names, movies, index))
+def in_memory_model(mf: MFModel, counts: np.ndarray, genres: np.ndarray, serving: dict[str, Any],
+                    graph: tuple[np.ndarray, np.ndarray] | None) -> Ranker:
+    """The serving Ranker over a model in memory; counts (I,) are the training users' ratings per movie,
+    so popularity comes from them only."""
+    rows, weights = graph if graph is not None else (None, None)
+    return Ranker(mf.item_factors, genres, counts, rows, weights,
+                  {"foldin_reg": parts.DEFAULT_FOLDIN_REG, **serving})
 
 
 def run_seed(dataset, seed: int, params) -> tuple[dict[str, Scores], dict]:
@@ -58,7 +48,7 @@ def run_seed(dataset, seed: int, params) -> tuple[dict[str, Scores], dict]:
     n_items = len(dataset.movies)
     genres = dataset.genre_matrix()
     train = (split.train_users, split.train_items, split.train_ratings, split.n_train_users)
-    blend = tune_blend(*train, genres.astype(np.float64), params, seed, dataset.rating_scale, FOLDIN_REG)[0]
+    blend = tune_blend(*train, genres.astype(np.float64), params, seed, dataset.rating_scale, parts.DEFAULT_FOLDIN_REG)[0]
     lam = baselines.tune_ease(*train, n_items, seed)
     mf = fit_model(*train, n_items, params)
     counts = np.bincount(split.train_items, minlength=n_items)
@@ -66,8 +56,8 @@ def run_seed(dataset, seed: int, params) -> tuple[dict[str, Scores], dict]:
     pop_rank[np.argsort(-counts, kind="stable")] = np.arange(1, n_items + 1)
     x = baselines.interactions(split.train_users, split.train_items, split.n_train_users, n_items)
     graph = build_graph(*train[:3], split.n_train_users, n_items, blend)
-    product = in_memory_model(mf, dataset.movies, counts, genres, dataset.genre_names, blend.serving(), graph)
-    no_graph = in_memory_model(mf, dataset.movies, counts, genres, dataset.genre_names, {}, None)
+    product = in_memory_model(mf, counts, genres, blend.serving(), graph)
+    no_graph = in_memory_model(mf, counts, genres, {}, None)
     recommenders = {
         "popularity": baselines.popularity(counts.astype(np.float64)),
         "item-kNN cosine": baselines.item_knn(x),

@@ -26,13 +26,13 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from bench.ranking.reference_model import ReferenceModel  # noqa: E402
-from movierec.v1 import scorer_pb2_grpc  # noqa: E402
+from movierec.artifact import ArtifactError, CatalogMovie, load_artifact  # noqa: E402
 from scripts.stack import ROOT  # noqa: E402
-from services.common.artifact import ArtifactError, CatalogMovie, load_artifact, write_artifact  # noqa: E402
-from services.common.grpc_server import GrpcService  # noqa: E402
 from services.scorer.model import HybridModel  # noqa: E402
 from services.scorer.server import ScorerServicer  # noqa: E402
+from testing.artifacts import random_graph, write_random_artifact  # noqa: E402
+from testing.reference_ranker import ReferenceModel  # noqa: E402
+from testing.servers import grpc_service  # noqa: E402
 
 N_GENRES, FACTORS, NEIGHBORS = 19, 50, 200
 SERVING = {"default_alpha": 0.9, "weights": {"graph": 1.0, "mf": 0.2, "popularity": 0.2}}
@@ -41,23 +41,12 @@ SERVING = {"default_alpha": 0.9, "weights": {"graph": 1.0, "mf": 0.2, "popularit
 def synthetic_artifact(root: Path, n_movies: int, seed: int = 0) -> Path:
     """A random artifact with n_movies, an item graph of NEIGHBORS per movie and tuned-style serving weights."""
     rng = np.random.default_rng(seed)
-    n_users = 1000
-    arrays = {
-        "global_mean": np.float32(3.5), "user_ids": np.arange(1, n_users + 1, dtype=np.int64),
-        "item_ids": np.arange(1, n_movies + 1, dtype=np.int64),
-        "user_factors": rng.normal(0, 0.1, (n_users, FACTORS)).astype(np.float32),
-        "item_factors": rng.normal(0, 0.1, (n_movies, FACTORS)).astype(np.float32),
-        "user_bias": rng.normal(0, 0.1, n_users).astype(np.float32),
-        "item_bias": rng.normal(0, 0.1, n_movies).astype(np.float32),
-        "neighbor_rows": rng.integers(0, n_movies, (n_movies, NEIGHBORS), dtype=np.int32),
-        "neighbor_weights": np.sort(rng.random((n_movies, NEIGHBORS), dtype=np.float32), axis=1)[:, ::-1].copy(),
-    }
     genres = [f"G{g}" for g in range(N_GENRES)]
-    matrix = (rng.random((n_movies, N_GENRES)) < 0.15).astype(np.float32)
+    matrix = rng.random((n_movies, N_GENRES)) < 0.15
     movies = [CatalogMovie(i + 1, f"Movie {i + 1}", 1950 + i % 70, tuple(g for g, on in zip(genres, row) if on),
                            int(rng.integers(0, 5000)), 3.5) for i, row in enumerate(matrix)]
-    manifest = {"dataset": {"name": f"synthetic-{n_movies}"}, "serving": SERVING}
-    return write_artifact(root, f"synthetic-{n_movies}", arrays, matrix, genres, movies, manifest)
+    return write_random_artifact(root, f"synthetic-{n_movies}", movies, genres, n_users=1000, k=FACTORS, seed=seed,
+                                 scale=0.1, serving=SERVING, graph=random_graph(n_movies, NEIGHBORS, rng))
 
 
 class TimedScorer(ScorerServicer):
@@ -88,8 +77,7 @@ def _queries(model: HybridModel, seed: int = 1, n: int = 64) -> list[list[tuple[
 async def _rpc(model: HybridModel, queries: list, calls: int, work: Path) -> dict[str, np.ndarray]:
     """Serves model and runs the client process against it; latencies (calls,) in ms per kind."""
     servicer = TimedScorer(model)
-    service = GrpcService("movierec.v1.Scorer", "127.0.0.1:0",
-                          lambda s: scorer_pb2_grpc.add_ScorerServicer_to_server(servicer, s), grace=0.5)
+    service = grpc_service(servicer)
     path = work / "requests.json"
     path.write_text(json.dumps(queries))
     await service.start()

@@ -21,9 +21,9 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 from bench.ranking.latency import synthetic_artifact  # noqa: E402
-from bench.ranking.reference_model import ReferenceModel  # noqa: E402
-from services.common.artifact import load_artifact  # noqa: E402
+from movierec.artifact import load_artifact  # noqa: E402
 from services.scorer.model import HybridModel  # noqa: E402
+from testing.reference_ranker import ReferenceModel  # noqa: E402
 
 
 def compare(artifact, rounds: int) -> dict[str, np.ndarray]:

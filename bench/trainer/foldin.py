@@ -83,7 +83,7 @@ def main() -> None:
             print(f"| {n} | " + " | ".join(f"**{v:.4f}**" if j == best else f"{v:.4f}"
                                            for j, v in enumerate(values)) + " |")
         mean = np.mean([table[n] for n in SIZES], axis=0)
-        print(f"mean over n: " + ", ".join(f"λ {r:g}: {m:.4f}" for r, m in zip(REGS, mean))
+        print("mean over n: " + ", ".join(f"λ {r:g}: {m:.4f}" for r, m in zip(REGS, mean))
               + f" -> best λ {REGS[int(np.argmin(mean))]:g}")
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads, as trainer/__main__.py does
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from trainer.movielens import load_movielens  # noqa: E402
 from trainer.model import Params, default_params, fit_model, warm_up_model  # noqa: E402
+from trainer.movielens import load_movielens  # noqa: E402
 
 
 def ours(params: Params) -> float:

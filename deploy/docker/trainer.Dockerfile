@@ -14,12 +14,6 @@ RUN python -m venv /venv \
  && /venv/bin/pip uninstall -y setuptools
 WORKDIR /app
 COPY movierec/ movierec/
-COPY services/__init__.py services/__init__.py
-COPY services/common/ services/common/
-# The blend search scores with the scorer's own fold-in, so what it measures is what is served.
-COPY services/scorer/__init__.py services/scorer/__init__.py
-COPY services/scorer/model.py services/scorer/model.py
-COPY services/scorer/item_graph.py services/scorer/item_graph.py
 COPY trainer/ trainer/
 RUN python -m compileall -q /app \
  && mkdir -p /out/cache /out/artifacts

@@ -66,5 +66,5 @@ class ScorerClient(ServiceClient):
 
     async def model_history(self, limit: int = 0, *, request_id: str | None = None) -> scorer_pb2.ModelHistory:
         """The retrain runs, promoted or rejected, with their gate figures (oldest first; 0 = 100 newest)."""
-        return await self.call("GetModelHistory", self.stub.GetModelHistory, scorer_pb2.ModelHistoryRequest(limit=limit),
-                               request_id=request_id)
+        return await self.call("GetModelHistory", self.stub.GetModelHistory,
+                               scorer_pb2.ModelHistoryRequest(limit=limit), request_id=request_id)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from services.common.artifact import LATEST, MANIFEST_FILE, ArtifactError, sha256_file
+from movierec.artifact import LATEST, MANIFEST_FILE, ArtifactError, sha256_file
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection as grpc_reflection
 
-from services.common.artifact import ArtifactError
+from movierec.artifact import ArtifactError
 from services.common.call_interceptor import CallInterceptor
 from services.common.gc_freeze import freeze_startup_heap
 from services.common.logs import configure_logging

@@ -4,7 +4,13 @@ from __future__ import annotations
 import os
 
 from prometheus_client import (
-    CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess, start_http_server,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    start_http_server,
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 

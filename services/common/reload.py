@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from services.common.artifact import ArtifactError, latest_version
+from movierec.artifact import ArtifactError, latest_version
 from services.common.artifact_source import local_artifact_path, parse_s3_uri, s3_client, s3_latest_version
 
 log = logging.getLogger(__name__)

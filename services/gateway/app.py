@@ -19,7 +19,13 @@ from services.gateway.clients import Backends
 from services.gateway.dashboard import router as dashboard_router
 from services.gateway.errors import document_errors, install_error_handlers
 from services.gateway.middleware import (
-    API_PREFIXES, ConcurrencyLimit, DeclaredBodyLimit, HttpMetrics, MethodNotAllowed, RateLimit, SecurityHeaders,
+    API_PREFIXES,
+    ConcurrencyLimit,
+    DeclaredBodyLimit,
+    HttpMetrics,
+    MethodNotAllowed,
+    RateLimit,
+    SecurityHeaders,
 )
 from services.gateway.model_version import ModelVersion
 from services.gateway.request_id import RequestIdMiddleware

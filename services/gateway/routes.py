@@ -12,8 +12,15 @@ from services.common.metrics import CONTENT_TYPE
 from services.gateway import convert
 from services.gateway.recommend import recommend_titles
 from services.gateway.schemas import (
-    MAX_ID, HealthResponse, ModelInfoResponse, PredictRatingRequest, PredictRatingResponse,
-    RecommendRequest, RecommendResponse, SearchResponse, SimilarResponse,
+    MAX_ID,
+    HealthResponse,
+    ModelInfoResponse,
+    PredictRatingRequest,
+    PredictRatingResponse,
+    RecommendRequest,
+    RecommendResponse,
+    SearchResponse,
+    SimilarResponse,
 )
 from services.gateway.state import GatewayState, get_state
 

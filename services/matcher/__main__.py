@@ -6,8 +6,8 @@ import sys
 import time
 from pathlib import Path
 
+from movierec.artifact import load_catalog
 from movierec.v1 import matcher_pb2_grpc
-from services.common.artifact import load_catalog
 from services.common.artifact_source import local_artifact_path
 from services.common.grpc_server import run_main, serve_reloading
 from services.matcher.index import TitleIndex

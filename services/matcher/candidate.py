@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.common.artifact import CatalogMovie
+from movierec.artifact import CatalogMovie
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,21 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import cdist
 
-from services.common.artifact import CatalogMovie
+from movierec.artifact import CatalogMovie
 from services.matcher.candidate import Candidate
 from services.matcher.grams import TrigramIndex
-from services.matcher.normalize import (NUMBERS, STOP_WORDS, NormalizedTitle, fold, key_numbers, leading_acronym,
-                                        sorted_words, split_year, title_variants, words_to_key)
+from services.matcher.normalize import (
+    NUMBERS,
+    STOP_WORDS,
+    NormalizedTitle,
+    fold,
+    key_numbers,
+    leading_acronym,
+    sorted_words,
+    split_year,
+    title_variants,
+    words_to_key,
+)
 from services.matcher.prefixes import WordStartIndex
 from services.matcher.suggest import suggest, warm_up
 from services.matcher.typos import has_foreign_word, is_typo_of, numbers_agree

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import grpc
 
+from movierec.artifact import CatalogMovie
 from movierec.v1 import common_pb2, matcher_pb2, matcher_pb2_grpc
-from services.common.artifact import CatalogMovie
 from services.common.validation import count_or_default, non_blank_text
 from services.matcher.index import Candidate, TitleIndex
 

@@ -12,11 +12,11 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from movierec.artifact import load_artifact  # noqa: E402
 from movierec.v1 import scorer_pb2_grpc  # noqa: E402
-from services.common.artifact import load_artifact  # noqa: E402
 from services.common.artifact_source import local_artifact_path  # noqa: E402
 from services.common.grpc_server import run_main, serve_reloading  # noqa: E402
-from services.common.retrain_history import HistorySource  # noqa: E402
+from services.scorer.history import HistorySource  # noqa: E402
 from services.scorer.lease import VersionLeases  # noqa: E402
 from services.scorer.model import HybridModel  # noqa: E402
 from services.scorer.server import ScorerServicer  # noqa: E402

@@ -11,8 +11,8 @@ from typing import Any
 import grpc
 import numpy as np
 
+from movierec.artifact import ArtifactError
 from movierec.v1 import common_pb2, scorer_pb2, scorer_pb2_grpc
-from services.common.artifact import ArtifactError
 from services.common.validation import count_or_default
 from services.scorer.lease import VersionLeases
 from services.scorer.model import LIKED_RATING, HybridModel, Ranked, UnknownIdError

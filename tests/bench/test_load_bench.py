@@ -16,7 +16,7 @@ from bench.load.run import Plan, run_catalog
 from bench.load.synthetic import build_synthetic_artifact
 from bench.load.workload import MAX_TITLES, recommend_bodies, spoken, with_typo
 from bench.load.wrk import parse_output, run_wrk
-from services.common.artifact import load_artifact
+from movierec.artifact import load_artifact
 from services.gateway.cache import recommend_key
 from services.matcher.index import TitleIndex
 

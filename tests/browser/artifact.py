@@ -6,9 +6,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from services.common.artifact import write_artifact
-from services.common.retrain_history import append_entry
-from tests.artifact_factory import GENRES, MOVIES
+from movierec.retrain_history import append_entry
+from testing.artifacts import GENRES, MOVIES, write_random_artifact
 from trainer.dataset import build_dataset
 from trainer.stats import dataset_stats
 
@@ -46,27 +45,12 @@ def build_browser_artifact(root: Path, k: int = 4, seed: int = 7) -> Path:
     frame = pd.DataFrame(catalog, columns=["movie_id", "title", "year", "genres"])
     dataset = build_dataset("browser-test", "tests/browser", "0" * 64, _ratings(frame["movie_id"].tolist(), rng),
                             frame, GENRES)
-    n_items = len(dataset.movies)
-    arrays = {
-        "global_mean": np.float32(dataset.rating.mean()),
-        "user_ids": np.arange(1, N_USERS + 1, dtype=np.int64),
-        "item_ids": np.array([m.movie_id for m in dataset.movies], dtype=np.int64),
-        "user_factors": rng.normal(0, 0.3, (N_USERS, k)).astype(np.float32),
-        "item_factors": rng.normal(0, 0.3, (n_items, k)).astype(np.float32),
-        "user_bias": rng.normal(0, 0.2, N_USERS).astype(np.float32),
-        "item_bias": rng.normal(0, 0.2, n_items).astype(np.float32),
-    }
-    genre_matrix = np.array([[g in m.genres for g in GENRES] for m in dataset.movies], dtype=np.float32)
-    manifest = {
-        "created_at": "2026-01-01T00:00:00Z",
-        "dataset": {"name": "browser-test", "sha256": "0" * 64, "n_users": N_USERS, "n_items": n_items,
-                    "n_ratings": dataset.n_ratings},
-        "params": {"factors": k, "epochs": 60, "lr": 0.005, "reg": 0.05},
-        "metrics": {"rmse": 0.9101, "mae": 0.7153, "ndcg@10": 0.1234, "recall@10": 0.2345},
-        "serving": {"default_alpha": 0.7, "foldin_reg": 0.1, "rating_min": 1.0, "rating_max": 5.0},
-    }
-    path = write_artifact(root, VERSION, arrays, genre_matrix, GENRES, list(dataset.movies), manifest,
-                          stats=dataset_stats(dataset, top_n=10, min_count=5))
+    path = write_random_artifact(
+        root, VERSION, dataset.movies, GENRES, n_users=N_USERS, k=k, seed=seed,
+        dataset={"name": "browser-test", "n_ratings": dataset.n_ratings},
+        params={"epochs": 60, "lr": 0.005, "reg": 0.05},
+        metrics={"rmse": 0.9101, "mae": 0.7153, "ndcg@10": 0.1234, "recall@10": 0.2345},
+        stats=dataset_stats(dataset, top_n=10, min_count=5))
     for entry in HISTORY:
         append_entry(root, entry)
     return path

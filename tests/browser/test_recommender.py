@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PageProblems, shot
+from tests.browser.conftest import shot
 
 
 def add_by_keyboard(page: Page, typed: str, expected_option: str) -> None:

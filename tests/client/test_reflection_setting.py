@@ -8,10 +8,10 @@ import pytest
 
 from movierec.v1 import matcher_pb2_grpc
 from services.client.reflect import Reflected
-from services.common.grpc_server import GrpcService
 from services.common.settings import load_settings
 from services.matcher.settings import MatcherSettings
 from services.scorer.settings import ScorerSettings
+from testing.servers import grpc_service
 
 
 def test_the_setting_defaults_on_and_reads_false(monkeypatch) -> None:
@@ -23,9 +23,7 @@ def test_the_setting_defaults_on_and_reads_false(monkeypatch) -> None:
 
 @pytest.mark.parametrize("enabled", [True, False])
 async def test_a_server_without_reflection_answers_unimplemented(enabled: bool) -> None:
-    service = GrpcService("movierec.v1.Matcher", "127.0.0.1:0",
-                          lambda s: matcher_pb2_grpc.add_MatcherServicer_to_server(
-                              matcher_pb2_grpc.MatcherServicer(), s), grace=0, reflection=enabled)
+    service = grpc_service(matcher_pb2_grpc.MatcherServicer(), grace=0, reflection=enabled)
     await service.start()
 
     def list_services() -> list[str]:  # the blocking reflection client, off the server's event loop

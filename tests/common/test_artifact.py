@@ -8,9 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from services.common.artifact import (ArtifactError, latest_version, load_artifact, resolve_version_dir,
-                                      sha256_file)
-from tests.artifact_factory import MOVIES, build_tiny_artifact
+from movierec.artifact import ArtifactError, latest_version, load_artifact, resolve_version_dir, sha256_file
+from testing.artifacts import MOVIES, build_tiny_artifact
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ import gc
 import grpc
 import pytest
 
+from movierec.artifact import load_catalog
 from movierec.v1 import matcher_pb2, matcher_pb2_grpc
-from services.common.artifact import load_catalog
-from services.common.grpc_server import GrpcService
 from services.matcher.index import TitleIndex
 from services.matcher.server import MatcherServicer
+from testing.servers import serving
 
 RESOLVE = "/movierec.v1.Matcher/Resolve"
 
@@ -19,12 +19,8 @@ RESOLVE = "/movierec.v1.Matcher/Resolve"
 @pytest.fixture
 async def service(tiny_artifact_root):
     manifest, movies = load_catalog(tiny_artifact_root)
-    servicer = MatcherServicer(TitleIndex(movies), manifest["version"])
-    service = GrpcService("movierec.v1.Matcher", "127.0.0.1:0",
-                          lambda server: matcher_pb2_grpc.add_MatcherServicer_to_server(servicer, server), grace=0)
-    await service.start()
-    yield service
-    await service.stop()
+    async with serving(MatcherServicer(TitleIndex(movies), manifest["version"]), grace=0) as service:
+        yield service
 
 
 async def test_each_method_is_wrapped_once_and_unknown_methods_are_not_kept(service) -> None:

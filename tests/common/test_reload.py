@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.common.artifact import load_artifact
+from movierec.artifact import load_artifact
 from services.common.reload import ArtifactWatcher
-from tests.artifact_factory import build_tiny_artifact
+from testing.artifacts import build_tiny_artifact
 
 
 def _build(location: Path):

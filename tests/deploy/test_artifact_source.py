@@ -9,14 +9,14 @@ import urllib.request
 from pathlib import Path
 
 import boto3
-from botocore.config import Config
 import pytest
+from botocore.config import Config
 
+from movierec.artifact import LATEST, ArtifactError, load_artifact, sha256_file
 from scripts.stack import ROOT, Stack, free_port, spawn
-from services.common.artifact import LATEST, ArtifactError, load_artifact, sha256_file
 from services.common.artifact_source import local_artifact_path, parse_s3_uri
 from services.scorer.settings import ScorerSettings
-from tests.artifact_factory import build_tiny_artifact
+from testing.artifacts import build_tiny_artifact
 
 BUCKET = "movierec-artifacts-test"
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}

@@ -7,9 +7,9 @@ import urllib.request
 
 import pytest
 
-from services.common.artifact import LATEST
+from movierec.artifact import LATEST
+from testing.artifacts import build_graph_artifact
 from tests.deploy.compose_processes import ComposeRun, Mapping
-from tests.scorer.graph_artifact import build_graph_artifact
 
 pytestmark = pytest.mark.integration
 

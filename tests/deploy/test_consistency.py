@@ -12,8 +12,17 @@ from services.common.settings import load_settings
 from services.gateway.settings import GatewaySettings
 from services.matcher.settings import MatcherSettings
 from services.scorer.settings import ScorerSettings
-from tests.deploy.deploy_files import (COMPOSE_FILE, SERVICES, compose, compose_env, dockerfile, ecs_container, ecs_env,
-                                       ecs_template, final_env)
+from tests.deploy.deploy_files import (
+    COMPOSE_FILE,
+    SERVICES,
+    compose,
+    compose_env,
+    dockerfile,
+    ecs_container,
+    ecs_env,
+    ecs_template,
+    final_env,
+)
 
 SETTINGS = {"matcher": MatcherSettings, "scorer": ScorerSettings, "gateway": GatewaySettings}
 # Read outside the settings classes: the s3:// artifact cache (services/common/artifact_source.py).

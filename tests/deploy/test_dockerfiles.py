@@ -138,7 +138,7 @@ def test_copied_files_are_enough_to_import_the_entry_point(image, tmp_path):
 def test_dockerignore_keeps_local_state_out_of_the_build_context():
     from tests.deploy.image_tree import dockerignore_excludes, dockerignore_rules
     rules = dockerignore_rules()
-    for kept in ("services/common/artifact.py", "deploy/locks/serving.txt", "movierec/v1/scorer_pb2.py"):
+    for kept in ("movierec/artifact.py", "deploy/locks/serving.txt", "movierec/v1/scorer_pb2.py"):
         assert not dockerignore_excludes(kept, rules), kept
     for dropped in (".venv/bin/python", "artifacts/LATEST", "tests/conftest.py", ".git/HEAD", ".env",
                     "services/gateway/web/node_modules/chart.js/package.json",

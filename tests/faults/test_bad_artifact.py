@@ -11,7 +11,7 @@ import pytest
 
 from movierec.v1 import scorer_pb2, scorer_pb2_grpc
 from scripts.stack import Process, free_port, grpc_serving, spawn, wait_until
-from tests.artifact_factory import build_tiny_artifact
+from testing.artifacts import build_tiny_artifact
 
 
 def _log_lines(proc: Process) -> list[dict]:

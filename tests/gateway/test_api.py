@@ -8,7 +8,7 @@ import pytest
 
 from movierec.v1 import matcher_pb2, matcher_pb2_grpc, scorer_pb2, scorer_pb2_grpc
 from scripts.stack import Stack
-from tests.artifact_factory import MOVIES
+from testing.artifacts import MOVIES
 from tests.gateway.conftest import OpenGateway
 
 CATALOG = {m[0]: m for m in MOVIES}  # movie_id -> (movie_id, title, year, genres, n_ratings)

@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 
 from scripts.stack import Stack
 from services.gateway.cache import recommend_key
-from tests.artifact_factory import build_tiny_artifact
+from testing.artifacts import build_tiny_artifact
 from tests.gateway.conftest import OpenGateway
 
 BODY = {"movies": ["Toy Story", "Heat"], "top_k": 4, "alpha": 0.5}

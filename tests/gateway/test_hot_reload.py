@@ -10,8 +10,8 @@ import pytest
 
 from movierec.v1 import matcher_pb2, matcher_pb2_grpc, scorer_pb2, scorer_pb2_grpc
 from scripts.stack import Stack
+from testing.artifacts import build_graph_artifact
 from tests.gateway.conftest import OpenGateway
-from tests.scorer.graph_artifact import build_graph_artifact
 
 BODIES = [{"movies": ["Toy Story", "Heat"], "top_k": 4}, {"movies": ["Star Wars"], "top_k": 3},
           {"movies": ["Godfather", "Usual Suspects"], "top_k": 5, "alpha": 0.5}]

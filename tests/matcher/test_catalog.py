@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from services.common.artifact import ArtifactError, load_artifact, load_catalog, sha256_file
-from tests.artifact_factory import build_tiny_artifact
+from movierec.artifact import ArtifactError, load_artifact, load_catalog, sha256_file
+from testing.artifacts import build_tiny_artifact
 
 
 @pytest.fixture

@@ -8,14 +8,27 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import cdist
 
 import services.matcher.index as index_module
-from services.common.artifact import CatalogMovie, load_catalog
+from movierec.artifact import CatalogMovie, load_catalog
 from services.matcher.index import (
-    ALTERNATIVE_FLOOR, FOREIGN_WORD, FOREIGN_WORD_CHECK, FULL_SCAN_MAX_KEYS, MATCH_THRESHOLD, NUMBER_MISMATCH,
-    PHRASE_AMBIGUOUS, PHRASE_BASE, PHRASE_COVERAGE, PHRASE_MAX_SUFFIXES, PHRASE_MIN_CHARS, TOKEN_SORT_WEIGHT,
-    TYPO_CONFIDENCE, YEAR_MISMATCH, TitleIndex,
+    ALTERNATIVE_FLOOR,
+    FOREIGN_WORD,
+    FOREIGN_WORD_CHECK,
+    FULL_SCAN_MAX_KEYS,
+    MATCH_THRESHOLD,
+    NUMBER_MISMATCH,
+    PHRASE_AMBIGUOUS,
+    PHRASE_BASE,
+    PHRASE_COVERAGE,
+    PHRASE_MAX_SUFFIXES,
+    PHRASE_MIN_CHARS,
+    TOKEN_SORT_WEIGHT,
+    TYPO_CONFIDENCE,
+    YEAR_MISMATCH,
+    TitleIndex,
 )
 from services.matcher.normalize import NUMBERS, STOP_WORDS, key_numbers, normalize_title, sorted_words, title_keys
-from services.matcher.suggest import _ranked as uncached_suggest, typed_keys
+from services.matcher.suggest import _ranked as uncached_suggest
+from services.matcher.suggest import typed_keys
 from services.matcher.typos import has_foreign_word, is_typo_of, numbers_agree
 
 

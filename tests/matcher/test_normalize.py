@@ -7,10 +7,19 @@ from hypothesis import strategies as st
 
 import services.matcher.normalize as normalize_module
 from services.matcher.normalize import (
-    NormalizedTitle, drop_article, fold, key_numbers, leading_acronym, normalize_title, punctuation_to_spaces,
-    sorted_words, split_alternate, split_year, title_keys,
+    NormalizedTitle,
+    drop_article,
+    fold,
+    key_numbers,
+    leading_acronym,
+    normalize_title,
+    punctuation_to_spaces,
+    sorted_words,
+    split_alternate,
+    split_year,
+    title_keys,
 )
-from tests.artifact_factory import MOVIES
+from testing.artifacts import MOVIES
 
 
 @pytest.mark.parametrize(("text", "key", "year", "article"), [

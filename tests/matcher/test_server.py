@@ -9,11 +9,11 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from movierec.artifact import load_catalog
 from movierec.v1 import matcher_pb2, matcher_pb2_grpc
-from services.common.artifact import load_catalog
-from services.common.grpc_server import GrpcService
 from services.matcher.index import MATCH_THRESHOLD, TitleIndex
 from services.matcher.server import MatcherServicer
+from testing.servers import serving as serving_service
 
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
 
@@ -21,14 +21,9 @@ INVALID = grpc.StatusCode.INVALID_ARGUMENT
 @contextlib.asynccontextmanager
 async def serving(servicer: MatcherServicer) -> AsyncIterator[tuple[matcher_pb2_grpc.MatcherStub, grpc.aio.Channel]]:
     """(stub, channel) of a started GrpcService on a free loopback port serving `servicer`."""
-    service = GrpcService("movierec.v1.Matcher", "127.0.0.1:0",
-                          lambda server: matcher_pb2_grpc.add_MatcherServicer_to_server(servicer, server), grace=0.5)
-    await service.start()
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{service.port}") as channel:
+    async with serving_service(servicer) as service:
+        async with grpc.aio.insecure_channel(service.address) as channel:
             yield matcher_pb2_grpc.MatcherStub(channel), channel
-    finally:
-        await service.stop()
 
 
 @pytest.fixture

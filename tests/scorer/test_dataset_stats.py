@@ -6,25 +6,19 @@ import json
 import grpc
 import pytest
 
+from movierec.artifact import load_artifact
 from movierec.v1 import scorer_pb2 as pb
 from movierec.v1 import scorer_pb2_grpc
-from services.common.artifact import load_artifact
-from services.common.grpc_server import GrpcService
 from services.scorer.model import HybridModel
 from services.scorer.server import ScorerServicer
+from testing.servers import serving
 from tests.browser.artifact import build_browser_artifact
 
 
 async def _stats(root) -> pb.DatasetStats:
-    servicer = ScorerServicer(HybridModel(load_artifact(root)))
-    service = GrpcService("movierec.v1.Scorer", "127.0.0.1:0",
-                          lambda s: scorer_pb2_grpc.add_ScorerServicer_to_server(servicer, s), grace=0.5)
-    await service.start()
-    try:
+    async with serving(ScorerServicer(HybridModel(load_artifact(root)))) as service:
         async with grpc.aio.insecure_channel(service.address) as ch:
             return await scorer_pb2_grpc.ScorerStub(ch).GetDatasetStats(pb.DatasetStatsRequest(), timeout=5)
-    finally:
-        await service.stop()
 
 
 async def test_stats_are_the_artifacts_stats_json(tmp_path):

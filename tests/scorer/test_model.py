@@ -4,9 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from services.common.artifact import ArtifactError, load_artifact
-from services.scorer.model import FALLBACK_WEIGHTS, HybridModel, UnknownIdError
-from tests.scorer.graph_artifact import SERVING, build_graph_artifact
+from movierec.artifact import ArtifactError, load_artifact
+from movierec.ranking.parts import FALLBACK_WEIGHTS
+from services.scorer.model import HybridModel, UnknownIdError
+from testing.artifacts import GRAPH_SERVING as SERVING
+from testing.artifacts import build_graph_artifact
 
 
 @pytest.fixture(scope="module")

@@ -4,32 +4,29 @@ from __future__ import annotations
 import grpc
 import pytest
 
+from movierec.artifact import load_artifact
+from movierec.retrain_history import HISTORY_FILE, append_entry
 from movierec.v1 import scorer_pb2 as pb
 from movierec.v1 import scorer_pb2_grpc
-from services.common.artifact import load_artifact
-from services.common.grpc_server import GrpcService
-from services.common.retrain_history import HISTORY_FILE, HistorySource, append_entry
+from services.scorer.history import HistorySource
 from services.scorer.model import HybridModel
 from services.scorer.server import MAX_HISTORY, ScorerServicer
+from testing.servers import serving
 
 
 def entry(n: int, promoted: bool) -> dict:
     figures = {"rmse": 0.9 + n / 1000, "rmse_base": 0.9, "rmse_app": None, "ndcg10": 0.5, "recall10": 0.45}
-    return {"time": f"2026-12-05T{n:02d}:00:00Z", "version": f"v{n}", "outcome": "promoted" if promoted else "rejected",
-            "reason": f"run {n}", "candidate": figures, "serving": None if n == 0 else {"version": f"v{n - 1}", **figures},
+    return {"time": f"2026-12-05T{n:02d}:00:00Z", "version": f"v{n}",
+            "outcome": "promoted" if promoted else "rejected", "reason": f"run {n}", "candidate": figures,
+            "serving": None if n == 0 else {"version": f"v{n - 1}", **figures},
             "data": {"ratings": 1000 + n, "app_ratings": n, "app_accounts": 1}, "seconds": 1.5}
 
 
 async def history(root, limit: int = 0) -> pb.ModelHistory:
     servicer = ScorerServicer(HybridModel(load_artifact(root)), history=HistorySource(root).read)
-    service = GrpcService("movierec.v1.Scorer", "127.0.0.1:0",
-                          lambda s: scorer_pb2_grpc.add_ScorerServicer_to_server(servicer, s), grace=0.5)
-    await service.start()
-    try:
+    async with serving(servicer) as service:
         async with grpc.aio.insecure_channel(service.address) as ch:
             return await scorer_pb2_grpc.ScorerStub(ch).GetModelHistory(pb.ModelHistoryRequest(limit=limit), timeout=5)
-    finally:
-        await service.stop()
 
 
 @pytest.fixture
@@ -60,4 +57,5 @@ async def test_no_history_is_empty_and_a_bad_limit_is_refused(root):
     assert list((await history(root)).runs) == []
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await history(root, limit=MAX_HISTORY + 1)
-    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and f"between 0 and {MAX_HISTORY}" in err.value.details()
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert f"between 0 and {MAX_HISTORY}" in err.value.details()

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from bench.ranking.latency import synthetic_artifact
-from services.common.artifact import load_artifact
+from movierec.artifact import load_artifact
 from services.scorer.model import HybridModel
-from tests.scorer.graph_artifact import build_graph_artifact
-from bench.ranking.reference_model import ReferenceModel
+from testing.artifacts import build_graph_artifact
+from testing.reference_ranker import ReferenceModel
 
 
 def _cases(model: HybridModel, n: int, seed: int):

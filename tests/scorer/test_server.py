@@ -5,23 +5,19 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from movierec.artifact import load_artifact
 from movierec.v1 import scorer_pb2 as pb
 from movierec.v1 import scorer_pb2_grpc
-from services.common.artifact import load_artifact
-from services.common.grpc_server import GrpcService
 from services.scorer.model import HybridModel
 from services.scorer.server import ScorerServicer
+from testing.servers import serving
 
 
 @pytest.fixture
 async def channel(tiny_artifact_root):
-    servicer = ScorerServicer(HybridModel(load_artifact(tiny_artifact_root)))
-    service = GrpcService("movierec.v1.Scorer", "127.0.0.1:0",
-                          lambda s: scorer_pb2_grpc.add_ScorerServicer_to_server(servicer, s), grace=0.5)
-    await service.start()
-    async with grpc.aio.insecure_channel(service.address) as ch:
-        yield ch
-    await service.stop()
+    async with serving(ScorerServicer(HybridModel(load_artifact(tiny_artifact_root)))) as service:
+        async with grpc.aio.insecure_channel(service.address) as ch:
+            yield ch
 
 
 async def test_recommend_returns_movies_with_version_and_alpha(channel):

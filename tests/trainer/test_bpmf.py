@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from services.common.artifact import load_artifact
+from movierec.artifact import load_artifact
 from trainer.bpmf import BPMFParams, _Side, compress, fit_bpmf, residuals, sample_rows
 from trainer.evaluate import random_split, rmse
 from trainer.model import default_params

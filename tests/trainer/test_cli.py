@@ -1,15 +1,14 @@
 """`python -m trainer` as a user runs it: real subprocesses, real data for `train`."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from services.common.artifact import LATEST, load_artifact
-from tests.artifact_factory import build_tiny_artifact
+from movierec.artifact import LATEST, load_artifact
+from testing.artifacts import build_tiny_artifact
 from trainer.tune_ranking import NEIGHBORS
 
 REPO = Path(__file__).resolve().parents[2]

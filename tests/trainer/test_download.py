@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from services.common.artifact import load_artifact
+from movierec.artifact import load_artifact
 from tests.trainer.test_formats import write_csv, zip_folder
 from trainer.download import download_release
 from trainer.fetch import FetchError

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from services.common.artifact import LATEST, latest_version, load_artifact
-from services.common.retrain_history import HISTORY_FILE, read_history
+from movierec.artifact import LATEST, latest_version, load_artifact
+from movierec.retrain_history import HISTORY_FILE, read_history
 from services.scorer.model import HybridModel
-from trainer.app_data import with_app_ratings, seen_by
+from trainer.app_data import seen_by, with_app_ratings
 from trainer.bpmf import BPMFParams
 from trainer.gate import Figures, Tolerance, decide
 from trainer.movielens import DataError
@@ -157,7 +157,8 @@ def test_history_is_appended_one_line_per_run(runs):
 
 def test_history_reader_skips_a_torn_line(tmp_path):
     (tmp_path / HISTORY_FILE).write_text('{"version": "a", "outcome": "promoted"}\n{"version": "b", "outc\n'
-                                         '{"version": "c", "outcome": "maybe"}\n{"version": "d", "outcome": "rejected"}\n')
+                                         '{"version": "c", "outcome": "maybe"}\n'
+                                         '{"version": "d", "outcome": "rejected"}\n')
     assert [e["version"] for e in read_history(tmp_path)] == ["a", "d"]
     assert read_history(tmp_path / "nowhere") == []
 

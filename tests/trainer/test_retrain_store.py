@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from sqlalchemy import delete, insert
 
+from movierec.artifact import latest_version, load_artifact
+from movierec.retrain_history import read_history
 from movierec.store import migrate, schema
 from movierec.store.engine import make_engine
 from movierec.store.training import APP_USER_ID_OFFSET
-from services.common.artifact import latest_version, load_artifact
-from services.common.retrain_history import read_history
 from services.scorer.model import HybridModel, UnknownIdError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -7,8 +7,17 @@ import numpy as np
 import pytest
 
 from trainer.evaluate import random_split, rmse
-from trainer.sgd import (REFERENCE_PARAMS, MFModel, TrainParams, Validation, fit, fit_with_stopping, init_model,
-                         sgd_epoch, sgd_epoch_blocks)
+from trainer.sgd import (
+    REFERENCE_PARAMS,
+    MFModel,
+    TrainParams,
+    Validation,
+    fit,
+    fit_with_stopping,
+    init_model,
+    sgd_epoch,
+    sgd_epoch_blocks,
+)
 
 TINY = TrainParams(factors=4, epochs=25, lr=0.02, reg=0.02, conf_scale=0.0, init_std=0.1, seed=5)
 

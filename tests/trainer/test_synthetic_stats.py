@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from services.common.artifact import ArtifactError, load_artifact
+from movierec.artifact import ArtifactError, load_artifact
 from trainer.export import write_csv_release
 from trainer.formats import load_official
 from trainer.sgd import TrainParams
@@ -83,7 +83,7 @@ def test_stats_travel_in_the_artifact_and_are_checked(synthetic, tmp_path):
 
 def test_artifacts_without_stats_still_load(tmp_path):
     """Artifacts written before stats.json existed (or by other writers) load with stats None."""
-    from tests.artifact_factory import build_tiny_artifact
+    from testing.artifacts import build_tiny_artifact
 
     art = load_artifact(build_tiny_artifact(tmp_path))
     assert art.stats is None and "stats.json" not in art.manifest["files"]

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 
-from services.common.artifact import LATEST, load_artifact
+from movierec.artifact import LATEST, load_artifact
 from services.scorer.model import HybridModel
 from trainer.evaluate import rmse
 from trainer.sgd import TrainParams

@@ -8,9 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import pytest
 
-from services.common.artifact import load_artifact
+from movierec.artifact import load_artifact
 from trainer.compare import compare, markdown
 from trainer.evaluate import bias_only, kfold_splits, random_split
 from trainer.sgd import TrainParams

@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from services.common.artifact import load_artifact, write_artifact
+from movierec.artifact import load_artifact, write_artifact
 from services.scorer.model import HybridModel
 from trainer import tune_ranking
 from trainer.bpmf import BPMFParams

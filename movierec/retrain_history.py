@@ -15,8 +15,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from services.common.artifact_source import parse_s3_uri, s3_client, s3_text
-
 HISTORY_FILE = "retrain_history.jsonl"
 OUTCOMES = ("promoted", "rejected")
 MAX_ENTRIES = 500  # the newest kept by read_history: a year of hourly runs is 8,760 lines
@@ -61,20 +59,3 @@ def read_history(root: Path | str, limit: int = MAX_ENTRIES) -> list[dict[str, A
         return []
     return parse_history(text, limit)
 
-
-class HistorySource:
-    """Reads the history beside LATEST of an artifact location: a local root, or an s3:// root (one GET)."""
-
-    def __init__(self, location: Path | str) -> None:
-        self.location = location
-        self._s3 = parse_s3_uri(location) is not None
-        self._client = None
-
-    def read(self, limit: int = MAX_ENTRIES) -> list[dict[str, Any]]:
-        """Newest `limit` entries, oldest first; ArtifactError when an s3:// root cannot be read."""
-        if not self._s3:
-            return read_history(self.location, limit)
-        if self._client is None:
-            self._client = s3_client()
-        text = s3_text(self.location, HISTORY_FILE, self._client)
-        return [] if text is None else parse_history(text, limit)

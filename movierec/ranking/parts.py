@@ -1,0 +1,114 @@
+"""The parts of the hybrid score, defined plainly: rating weights, fold-in, item-graph, genre and popularity scores.
+
+score = alpha * z(w_graph z(graph) + w_mf z(mf) + w_pop z(log popularity)) + (1 - alpha) * z(content)
+with every z over the catalog. Functions take one query (n,) or a batch (Q, n) of input movies and
+return scores (I,) or (Q, I); the trainer's blend search calls them batched, the reference model
+one query at a time, and ranker.Ranker computes the same score with its moments precomputed.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+LIKED_RATING = 5.0  # a movie someone "likes" without giving a rating
+N_REASONS = 3  # input movies named per recommendation ("because you liked ...")
+# Ridge of the fold-in: lowest RMSE on held-out users' other ratings for 3-20 folded-in ratings, SGD and BPMF
+# models alike (bench/trainer/foldin.py). Written into every manifest as serving.foldin_reg.
+DEFAULT_FOLDIN_REG = 3.0
+DEFAULT_RATING_SCALE = (1.0, 5.0)
+
+# Blend weights inside the collaborative part, relative to the item graph (weight 1), for artifacts
+# without an item graph (`--ranking off`); trained artifacts carry their own in manifest["serving"].
+# Chosen on held-out users of ML-100K: popularity dominates once there is no graph (bench/ranking/RESULTS.md).
+FALLBACK_WEIGHTS = {"graph": 0.0, "mf": 1.0, "popularity": 4.0}
+FALLBACK_ALPHA = 0.9
+
+
+def zscore(x: np.ndarray) -> np.ndarray:
+    """x standardised along its last axis (the catalog), zeros where it is constant: (..., I) float."""
+    mean = x.mean(axis=-1, keepdims=True)
+    std = x.std(axis=-1, keepdims=True)
+    ok = np.isfinite(std) & (std >= 1e-12)
+    return np.where(ok, (x - mean) / np.where(ok, std, 1.0), 0.0).astype(x.dtype, copy=False)
+
+
+def unit_rows(m: np.ndarray) -> np.ndarray:
+    """Rows of m scaled to unit length, zero rows kept zero: genre vectors (I, G) -> unit vectors (I, G)."""
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return np.divide(m, norms, out=np.zeros_like(m), where=norms > 0)
+
+
+def popularity(n_ratings: np.ndarray) -> np.ndarray:
+    """z(log(1 + number of ratings)) (I,) float32: the prior that held-out users follow most."""
+    return zscore(np.log1p(np.asarray(n_ratings, dtype=np.float32)))
+
+
+def rating_weights(ratings: np.ndarray, scale: tuple[float, float] = DEFAULT_RATING_SCALE) -> np.ndarray:
+    """float64 weight of each rating (any shape): 1 at the top of the scale, 0 at its midpoint, -1 at the bottom."""
+    low, high = scale
+    midpoint = (low + high) / 2.0
+    return (np.asarray(ratings, dtype=np.float64) - midpoint) / (high - midpoint)
+
+
+def fold_in(item_factors: np.ndarray, rows: np.ndarray, weights: np.ndarray, reg: float) -> np.ndarray:
+    """A new user's factors p (k,) float32 by regularised least squares against the input movies' factors.
+
+    Minimises sum_j (w_j - q_j . p)^2 + reg |p|^2 over the n input movies, with w (n,) their rating
+    weights and q_j rows of item_factors (I, k). Solved in its n x n dual form,
+    p = Q^T (Q Q^T + reg I)^-1 w, since n (<= 100) is small next to k. Unlike a mean of the factors,
+    correlated inputs do not count twice; as reg grows the answer tends to the weighted mean direction.
+    """
+    q = item_factors[rows].astype(np.float64)  # (n, k)
+    gram = q @ q.T + reg * np.eye(len(rows))
+    return (q.T @ np.linalg.solve(gram, np.asarray(weights, dtype=np.float64))).astype(np.float32)
+
+
+def graph_scores(neighbor_rows: np.ndarray, neighbor_weights: np.ndarray, input_rows: np.ndarray,
+                 input_weights: np.ndarray, n_items: int) -> np.ndarray:
+    """Sum over input movies m of input_weights[m] * weight(m -> j), for every movie j: (I,) or (Q, I) float64.
+
+    neighbor_rows/neighbor_weights: the (I, N) pruned item graph, int32 / float32; input_rows (n,) or
+    (Q, n) int64 and input_weights of the same shape: O(n * N) work per query, never (I, I).
+    """
+    batched = np.ndim(input_rows) == 2
+    input_rows, input_weights = np.atleast_2d(input_rows), np.atleast_2d(input_weights)
+    offset = np.arange(len(input_rows))[:, None, None] * n_items  # each query its own stretch of I
+    flat = (neighbor_rows[input_rows] + offset).ravel()
+    contrib = (neighbor_weights[input_rows] * input_weights[:, :, None]).ravel()
+    out = np.bincount(flat, weights=contrib, minlength=len(input_rows) * n_items).reshape(-1, n_items)
+    return out if batched else out[0]
+
+
+def mf_scores(item_factors: np.ndarray, input_rows: np.ndarray, input_weights: np.ndarray, reg: float) -> np.ndarray:
+    """q_i . p for every movie i, p folded in from the inputs: (I,) or (Q, I) float64.
+
+    Item bias is left out on purpose: it favours movies few people rated highly, which held-out users rarely pick.
+    """
+    if np.ndim(input_rows) == 1:
+        return item_factors.astype(np.float64) @ fold_in(item_factors, input_rows, input_weights, reg)
+    folded = np.stack([fold_in(item_factors, r, w, reg) for r, w in zip(input_rows, input_weights)])  # (Q, k)
+    return folded.astype(np.float64) @ item_factors.T.astype(np.float64)
+
+
+def content_scores(genre_units: np.ndarray, input_rows: np.ndarray, input_weights: np.ndarray) -> np.ndarray:
+    """Each movie's genre unit vector against the rating-weighted genre profile of the inputs: (I,) or (Q, I) float64.
+
+    genre_units (I, G) from unit_rows: with one input, the genre cosine to it.
+    """
+    profile = np.einsum("...n,...ng->...g", input_weights, genre_units[input_rows].astype(np.float64))
+    return profile @ genre_units.T.astype(np.float64)
+
+
+def blend(graph_z: np.ndarray | None, mf_z: np.ndarray | None, pop_z: np.ndarray, content_z: np.ndarray,
+          weights: dict[str, float], alpha: float) -> np.ndarray:
+    """alpha * z(w_graph graph_z + w_mf mf_z + w_pop pop_z) + (1 - alpha) * content_z, along the last axis.
+
+    Every part (I,) or (Q, I) already z-scored (zscore of graph_scores, mf_scores, content_scores;
+    popularity()), so a search over weights standardises each part once; a part that is None or has
+    weight 0 is left out. This is the definition that ranker.Ranker computes fast.
+    """
+    cf = weights["popularity"] * pop_z
+    if graph_z is not None and weights["graph"]:
+        cf = cf + weights["graph"] * graph_z
+    if mf_z is not None and weights["mf"]:
+        cf = cf + weights["mf"] * mf_z
+    return alpha * zscore(cf) + (1.0 - alpha) * content_z

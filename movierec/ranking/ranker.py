@@ -1,0 +1,283 @@
+"""The Ranker the scorer serves: the hybrid score of parts.py for one request, fast.
+
+Everything a request needs from the whole catalog is one mat-vec over [item factors | genre units |
+popularity]; the parts' means, variances and covariances come from moments computed once at load
+(and from the item graph's few non-zero entries), so no part is z-scored by a pass over the catalog.
+tests/scorer/test_model_reference.py checks it against the plain definitions in parts.py.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from movierec.ranking.parts import (
+    DEFAULT_FOLDIN_REG,
+    DEFAULT_RATING_SCALE,
+    FALLBACK_ALPHA,
+    FALLBACK_WEIGHTS,
+    N_REASONS,
+    fold_in,
+    popularity,
+    rating_weights,
+    unit_rows,
+)
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """One request's catalog scores (I,) float32 (up to a constant) and what reports its parts at a few rows.
+
+    cf = offset + sum over parts of coef[part] * part, with the parts mf = F p, pop = z(log popularity)
+    and graph (I,) float64; z(cf) = (cf - cf_mean) / cf_std.
+    """
+
+    score: np.ndarray
+    coef: dict[str, float]
+    offset: float
+    cf_mean: float
+    cf_std: float
+    p: np.ndarray | None
+    graph: np.ndarray | None
+    profile: np.ndarray
+    content_mean: float
+    content_std: float
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Top-k result: catalog rows (k,) int64, hybrid score and its two standardised parts (k,) float32.
+
+    reasons[j] lists (input row, share) for the input movies that contributed most to result j's
+    collaborative score, largest first; shares of one result sum to at most 1.
+    """
+
+    rows: np.ndarray
+    score: np.ndarray
+    collaborative: np.ndarray
+    content: np.ndarray
+    reasons: tuple[tuple[tuple[int, float], ...], ...] = ()
+
+
+class Ranker:
+    """alpha * collaborative + (1 - alpha) * genre similarity, both z-scored over the catalog (parts.blend).
+
+    collaborative = w_graph z(graph) + w_mf z(mf) + w_pop z(log popularity), z-scored again:
+    - graph: sum over input movies of rating weight * item-graph weight (RP3beta, pruned; parts.graph_scores);
+    - mf: q_i . p with p folded in by ridge regression of the rating weights (parts.fold_in);
+    - popularity: log(1 + number of ratings).
+    A rating's weight is parts.rating_weights: 5 or "liked" = 1, 3 = 0, 1 = -1 on a 1-5 scale, so a
+    disliked movie pushes its neighbours, factors and genres down.
+
+    item_factors (I, k) float32, genre_matrix (I, G) 0/1, n_ratings (I,); neighbor_rows / neighbor_weights
+    (I, N) int32 / float32 or None; serving: an artifact manifest's "serving" entries (weights,
+    default_alpha, foldin_reg, rating_min, rating_max), defaults where absent.
+    """
+
+    def __init__(self, item_factors: np.ndarray, genre_matrix: np.ndarray, n_ratings: np.ndarray,
+                 neighbor_rows: np.ndarray | None = None, neighbor_weights: np.ndarray | None = None,
+                 serving: dict[str, Any] | None = None) -> None:
+        serving = serving or {}
+        n = len(item_factors)
+        self.neighbor_rows, self.neighbor_weights = _checked_graph(neighbor_rows, neighbor_weights, n)
+        # (I, k + G + 1) float32 = [item factors | genre unit vectors | z(log popularity)], side by side so
+        # one mat-vec scores the whole catalog.
+        self._stacked = np.hstack([item_factors, unit_rows(genre_matrix.astype(np.float32)),
+                                   popularity(n_ratings)[:, None]]).astype(np.float32)
+        k, g = item_factors.shape[1], genre_matrix.shape[1]
+        self.item_factors = self._stacked[:, :k]  # (I, k) float32 views into _stacked
+        self.genre_units = self._stacked[:, k:k + g]  # (I, G)
+        self.popularity = self._stacked[:, -1]  # (I,)
+        self._moments()
+        tuned = "weights" in serving and self.neighbor_rows is not None
+        self.weights = {**FALLBACK_WEIGHTS, **serving["weights"]} if tuned else dict(FALLBACK_WEIGHTS)
+        self.default_alpha = float(serving.get("default_alpha", FALLBACK_ALPHA))
+        self.foldin_reg = float(serving.get("foldin_reg", DEFAULT_FOLDIN_REG))
+        self.rating_min = float(serving.get("rating_min", DEFAULT_RATING_SCALE[0]))
+        self.rating_max = float(serving.get("rating_max", DEFAULT_RATING_SCALE[1]))
+
+    @property
+    def n_items(self) -> int:
+        return len(self._stacked)
+
+    def _moments(self) -> None:
+        """Catalog means and covariances of the parts, float64, so a request needs no pass to z-score them:
+        mean(F p) = f_mean . p and var(F p) = p' f_cov p; likewise for the genre units; pop_f = cov(popularity, F)."""
+        def mean_cov(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            x = x.astype(np.float64)
+            mean = x.mean(axis=0)
+            return mean, x.T @ x / len(x) - np.outer(mean, mean)
+        self._f_mean, self._f_cov = mean_cov(self.item_factors)
+        self._u_mean, self._u_cov = mean_cov(self.genre_units)
+        pop = self.popularity.astype(np.float64)
+        self._pop_mean, self._pop_var = float(pop.mean()), float(pop.var())
+        self._pop_f = pop @ self.item_factors.astype(np.float64) / len(pop) - self._pop_mean * self._f_mean
+        if self.neighbor_rows is not None:
+            # Per movie, its neighbour row summed against the parts: sum_j w_ij, sum_j w_ij pop_j and
+            # sum_j w_ij F_j, so the graph part's covariances with them cost O(inputs) per request.
+            self._nb_sum = self.neighbor_weights.sum(axis=1, dtype=np.float64)
+            self._nb_pop = np.einsum("ij,ij->i", self.neighbor_weights.astype(np.float64), pop[self.neighbor_rows])
+            self._nb_f = np.zeros_like(self.item_factors)
+            for j in range(self.neighbor_rows.shape[1]):  # one neighbour rank at a time: an (I, k) temporary
+                self._nb_f += self.neighbor_weights[:, j, None] * self.item_factors[self.neighbor_rows[:, j]]
+
+    def rating_weights(self, ratings: np.ndarray) -> np.ndarray:
+        """(n,) float64 weight of each input rating on this model's scale (parts.rating_weights)."""
+        return rating_weights(ratings, (self.rating_min, self.rating_max))
+
+    def fold_in(self, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """An anonymous person's factors (k,) float32 from the input movies' rating weights (n,)."""
+        return fold_in(self.item_factors, rows, weights, self.foldin_reg)
+
+    def _score(self, rows: np.ndarray, weights: np.ndarray, profile: np.ndarray, alpha: float) -> _Scored:
+        """Every movie's blend score up to a constant (I,) float32, with what is needed to report the parts.
+
+        Equal, up to float rounding, to alpha * z(cf) + (1 - alpha) * z(content) with each part
+        z-scored over the catalog (the class docstring); the means, variances and covariances come
+        from the moments precomputed at load and from the graph's few non-zero entries, so the whole
+        catalog is touched once, by one mat-vec over [item factors | genre units | popularity].
+        """
+        w = self.weights
+        n = self.n_items
+        coef: dict[str, float] = {}  # part -> b in cf = sum b * part + offset (the z-scores unrolled)
+        offset = 0.0
+        cov: dict[tuple[str, str], float] = {}
+        p = None
+        if w["mf"]:
+            p = self.fold_in(rows, weights).astype(np.float64)  # (k,)
+            mean, var = float(self._f_mean @ p), max(float(p @ self._f_cov @ p), 0.0)
+            mf_mean = mean
+            if math.sqrt(var) >= 1e-12:
+                coef["mf"] = w["mf"] / math.sqrt(var)
+                offset -= coef["mf"] * mean
+                cov["mf", "mf"], cov["pop", "mf"] = var, float(self._pop_f @ p)
+        if w["popularity"]:
+            coef["pop"] = float(w["popularity"])
+            cov["pop", "pop"] = self._pop_var
+        graph = None
+        if self.neighbor_rows is not None and w["graph"]:
+            neighbours = self.neighbor_rows[rows].ravel()  # (n N,): the only movies the graph part reaches
+            contrib = (self.neighbor_weights[rows] * weights[:, None]).ravel()
+            graph = np.bincount(neighbours, contrib, n)  # (I,) float64
+            mean = float(weights @ self._nb_sum[rows]) / n
+            var = max(float(contrib @ graph[neighbours]) / n - mean * mean, 0.0)  # sum of g^2 over its support
+            if math.sqrt(var) >= 1e-12:
+                coef["graph"] = w["graph"] / math.sqrt(var)
+                offset -= coef["graph"] * mean
+                cov["graph", "graph"] = var
+                cov["pop", "graph"] = float(weights @ self._nb_pop[rows]) / n - mean * self._pop_mean
+                if "mf" in coef:
+                    cov["graph", "mf"] = float((weights @ self._nb_f[rows]) @ p) / n - mean * mf_mean
+        var_cf = sum(coef[x] * coef[y] * cov.get((x, y), cov.get((y, x), 0.0)) for x in coef for y in coef)
+        std_cf = math.sqrt(max(var_cf, 0.0))
+        cf_scale = alpha / std_cf if std_cf >= 1e-12 and alpha else 0.0
+        content_mean = float(self._u_mean @ profile)
+        content_std = math.sqrt(max(float(profile @ self._u_cov @ profile), 0.0))
+        content_scale = (1.0 - alpha) / content_std if content_std >= 1e-12 and alpha != 1.0 else 0.0
+        mix = np.zeros(self._stacked.shape[1], dtype=np.float64)  # weights of [factors | genre units | popularity]
+        k, g = self.item_factors.shape[1], self.genre_units.shape[1]
+        if "mf" in coef:
+            mix[:k] = cf_scale * coef["mf"] * p
+        mix[k:k + g] = content_scale * profile
+        mix[-1] = cf_scale * coef.get("pop", 0.0)
+        score = self._stacked @ mix.astype(np.float32)
+        if "graph" in coef:
+            np.add.at(score, neighbours, (cf_scale * coef["graph"] * contrib).astype(np.float32))
+        cf_mean = coef.get("pop", 0.0) * self._pop_mean  # mean over the catalog of cf (the z-scored parts' is 0)
+        return _Scored(score, coef, offset, cf_mean, std_cf, p, graph, profile, content_mean, content_std)
+
+    def _parts(self, s: _Scored, alpha: float, top: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """score, z(collaborative) and z(content) (k,) float32 of the movies at rows top (k,)."""
+        cf = np.full(len(top), s.offset)
+        if "mf" in s.coef:
+            cf += s.coef["mf"] * (self.item_factors[top].astype(np.float64) @ s.p)
+        if "pop" in s.coef:
+            cf += s.coef["pop"] * self.popularity[top]
+        if "graph" in s.coef:
+            cf += s.coef["graph"] * s.graph[top]
+        cf_z = (cf - s.cf_mean) / s.cf_std if s.cf_std >= 1e-12 else np.zeros(len(top))
+        content = self.genre_units[top].astype(np.float64) @ s.profile
+        content_z = (content - s.content_mean) / s.content_std if s.content_std >= 1e-12 else np.zeros(len(top))
+        score = alpha * cf_z + (1.0 - alpha) * content_z
+        return score.astype(np.float32), cf_z.astype(np.float32), content_z.astype(np.float32)
+
+    def _top(self, score: np.ndarray, banned: np.ndarray, k: int, allowed: np.ndarray | None) -> np.ndarray:
+        """Rows (<= k,) int64 of the highest scores, best first, never banned, only allowed ones (score is
+        overwritten)."""
+        banned = np.unique(banned)
+        if allowed is not None:
+            score[~allowed] = -np.inf
+            candidates = int(allowed.sum()) - int(allowed[banned].sum())
+        else:
+            candidates = self.n_items - len(banned)
+        score[banned] = -np.inf
+        k = min(k, candidates)
+        if k <= 0:
+            return np.empty(0, dtype=np.int64)
+        top = np.argpartition(-score, k - 1)[:k]
+        return top[np.argsort(-score[top], kind="stable")].astype(np.int64)
+
+    def reasons(self, rows: np.ndarray, weights: np.ndarray, top: np.ndarray) -> tuple:
+        """Per result in top (k,): up to N_REASONS (input row, share) with the largest positive contribution.
+
+        A contribution is the input's graph weight to the result plus its MF term, each scaled as
+        in the collaborative part; shares are of the positive contributions' sum.
+        """
+        n, k = len(rows), len(top)
+        if k == 0:  # filters or exclusions left no candidate: nothing to explain
+            return ()
+        contrib = np.zeros((n, k))
+        if self.neighbor_rows is not None and self.weights["graph"]:
+            is_result = np.zeros(self.n_items, dtype=bool)
+            is_result[top] = True
+            position = np.empty(self.n_items, dtype=np.intp)  # read only where is_result
+            position[top] = np.arange(k)
+            neighbours = self.neighbor_rows[rows]  # (n, N)
+            i, j = np.nonzero(is_result[neighbours])  # input i's j-th neighbour is a result
+            contrib[i, position[neighbours[i, j]]] = weights[i] * self.neighbor_weights[rows[i], j]
+        if self.weights["mf"]:
+            mf = (self.item_factors[rows] @ self.item_factors[top].T) * weights[:, None]  # (n, k)
+            graph_max = float(np.abs(contrib).max())
+            scale = max(graph_max, 1e-12) / max(float(np.abs(mf).max()), 1e-12) if graph_max > 0 else 1.0
+            contrib += self.weights["mf"] / max(self.weights["graph"], 1.0) * scale * mf
+        positive = np.maximum(contrib, 0.0)  # (n, k)
+        best = np.argsort(-positive, axis=0, kind="stable")[:N_REASONS]  # (<= N_REASONS, k)
+        total = positive.sum(axis=0)
+        total[total == 0] = 1.0  # no positive contribution: every share is 0, and dropped below
+        shares = (positive[best, np.arange(k)] / total).T.tolist()
+        inputs = rows[best].T.tolist()
+        return tuple(tuple((r, s) for r, s in zip(rs, ss) if s > 0) for rs, ss in zip(inputs, shares))
+
+    def recommend(self, rows: np.ndarray, ratings: np.ndarray, k: int, alpha: float,
+                  exclude_rows: np.ndarray | None = None, allowed: np.ndarray | None = None,
+                  explain: bool = True) -> Ranked:
+        """Top-k movies for a person who rated the movies at rows (n,) with ratings (n,) float32."""
+        weights = self.rating_weights(ratings)
+        profile = weights @ self.genre_units[rows]  # (G,) float64: the rating-weighted genre profile
+        scored = self._score(rows, weights, profile, alpha)
+        banned = rows if exclude_rows is None else np.concatenate([rows, exclude_rows])
+        top = self._top(scored.score, banned, k, allowed)
+        reasons = self.reasons(rows, weights, top) if explain else ()
+        return Ranked(top, *self._parts(scored, alpha, top), reasons)
+
+    def similar(self, row: int, k: int, alpha: float) -> Ranked:
+        """Movies closest to one movie: the collaborative part for it alone, blended with genre cosine."""
+        rows, weights = np.array([row], dtype=np.int64), np.ones(1)
+        scored = self._score(rows, weights, self.genre_units[row].astype(np.float64), alpha)
+        top = self._top(scored.score, rows, k, None)
+        return Ranked(top, *self._parts(scored, alpha, top))
+
+
+def _checked_graph(rows: np.ndarray | None, weights: np.ndarray | None,
+                   n: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The item graph if it is well formed, (None, None) without one; ValueError saying what is wrong."""
+    if rows is None and weights is None:
+        return None, None
+    if (rows is None or weights is None or rows.ndim != 2 or rows.shape != weights.shape or rows.shape[0] != n
+            or rows.dtype != np.int32 or weights.dtype != np.float32 or rows.min() < 0 or rows.max() >= n
+            or not np.all(np.isfinite(weights))):
+        raise ValueError(f"neighbor_rows/neighbor_weights must be int32/float32 (I, N) with rows < {n} "
+                         "and finite weights")
+    return rows, weights

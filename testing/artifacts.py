@@ -1,0 +1,115 @@
+"""Artifacts with random factors for tests and benchmarks: real files, real checksums, known catalogs.
+
+Every builder goes through write_random_artifact, so the arrays have the shapes and dtypes a trained
+model has (movierec/artifact.py) and only the catalog, sizes and serving entries differ.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from movierec.artifact import CatalogMovie, write_artifact
+
+GENRES = ["Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Drama", "Sci-Fi", "Thriller"]
+
+# (movie_id, title, year, genres, n_ratings): includes a moved article, a duplicate title
+# with different years, and accents, which matcher tests rely on.
+MOVIES = [
+    (1, "Toy Story", 1995, ["Animation", "Children's", "Comedy"], 452),
+    (2, "GoldenEye", 1995, ["Action", "Adventure", "Thriller"], 131),
+    (12, "Usual Suspects, The", 1995, ["Crime", "Thriller"], 267),
+    (50, "Star Wars", 1977, ["Action", "Adventure", "Sci-Fi"], 583),
+    (82, "Jurassic Park", 1993, ["Action", "Adventure", "Sci-Fi"], 261),
+    (127, "Godfather, The", 1972, ["Crime", "Drama"], 413),
+    (273, "Heat", 1995, ["Action", "Crime", "Thriller"], 223),
+    (433, "Heathers", 1989, ["Comedy"], 89),
+    (543, "Misérables, Les", 1995, ["Drama"], 10),
+    (670, "Body Snatchers", 1993, ["Sci-Fi", "Thriller"], 33),
+    (573, "Body Snatchers", 1956, ["Sci-Fi", "Thriller"], 18),
+    (71, "Lion King, The", 1994, ["Animation", "Children's"], 220),
+]
+
+SERVING = {"default_alpha": 0.7, "foldin_reg": 0.1, "rating_min": 1.0, "rating_max": 5.0}
+
+
+def genre_matrix(movies: Sequence[CatalogMovie], genres: Sequence[str]) -> np.ndarray:
+    """(I, G) float32 0/1: movie i has genre g."""
+    return np.array([[g in m.genres for g in genres] for m in movies], dtype=np.float32).reshape(len(movies), len(genres))
+
+
+def write_random_artifact(root: Path, version: str, movies: Sequence[CatalogMovie], genres: Sequence[str], *,
+                          n_users: int = 20, k: int = 4, seed: int = 0, scale: float = 0.3,
+                          serving: dict[str, Any] | None = None, graph: tuple[np.ndarray, np.ndarray] | None = None,
+                          dataset: dict[str, Any] | None = None, metrics: dict[str, float] | None = None,
+                          params: dict[str, Any] | None = None, stats: dict[str, Any] | None = None) -> Path:
+    """Writes root/version (and LATEST) for the catalog `movies`: user ids 1..n_users, random normal factors
+    (n_users, k) / (I, k) float32 with standard deviation `scale`, biases, and optionally an item graph
+    (rows (I, N) int32, weights (I, N) float32); returns the version's directory."""
+    rng = np.random.default_rng(seed)
+    n_items = len(movies)
+    arrays = {
+        "global_mean": np.float32(3.5),
+        "user_ids": np.arange(1, n_users + 1, dtype=np.int64),
+        "item_ids": np.array([m.movie_id for m in movies], dtype=np.int64),
+        "user_factors": rng.normal(0, scale, (n_users, k)).astype(np.float32),
+        "item_factors": rng.normal(0, scale, (n_items, k)).astype(np.float32),
+        "user_bias": rng.normal(0, 0.2, n_users).astype(np.float32),
+        "item_bias": rng.normal(0, 0.2, n_items).astype(np.float32),
+    }
+    if graph is not None:
+        arrays["neighbor_rows"], arrays["neighbor_weights"] = graph
+    manifest = {
+        "created_at": "2026-01-01T00:00:00Z",
+        "dataset": {"name": version, "sha256": "0" * 64, "n_users": n_users, "n_items": n_items,
+                    "n_ratings": int(sum(m.n_ratings for m in movies)), **(dataset or {})},
+        "params": {"factors": k, **(params or {})},
+        "metrics": metrics or {},
+        "serving": dict(SERVING if serving is None else serving),
+    }
+    return write_artifact(root, version, arrays, genre_matrix(movies, genres), list(genres), list(movies), manifest,
+                          stats=stats)
+
+
+def tiny_movies() -> list[CatalogMovie]:
+    """The MOVIES above as catalog entries (mean rating 3.5)."""
+    return [CatalogMovie(m[0], m[1], m[2], tuple(m[3]), m[4], 3.5) for m in MOVIES]
+
+
+def build_tiny_artifact(root: Path, version: str = "v-test-1", k: int = 4, seed: int = 0) -> Path:
+    """The MOVIES above, 20 users, random factors, no item graph (the fallback blend); returns its dir."""
+    return write_random_artifact(root, version, tiny_movies(), GENRES, k=k, seed=seed,
+                                 dataset={"name": "tiny-test", "n_ratings": 0}, metrics={"rmse": 1.0})
+
+
+GRAPH_SERVING = {"default_alpha": 0.8, "weights": {"graph": 1.0, "mf": 0.2, "popularity": 0.3},
+                 "foldin_reg": 0.1, "rating_min": 1.0, "rating_max": 5.0}
+
+
+def graph_arrays(n_items: int, neighbors: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A pruned RP3beta graph (the trainer's builder) from random ratings of 30 users: (I, N) int32 / float32."""
+    from trainer import item_graph  # numba compiles on import: only the tests that need a real graph pay for it
+
+    rng = np.random.default_rng(seed)
+    users, items = np.nonzero(rng.random((30, n_items)) < 0.4)
+    ratings = rng.choice([2.0, 4.0, 5.0], len(users)).astype(np.float32)
+    inter = item_graph.interactions(users.astype(np.int32), items.astype(np.int32), ratings, 30, n_items, 0.5)
+    return item_graph.build_graph(inter, 0.5, 0.3, neighbors)
+
+
+def build_graph_artifact(root: Path, version: str = "v-graph-1", neighbors: int = 5, seed: int = 0,
+                         serving: dict | None = None) -> Path:
+    """The tiny catalog with the same random factors as build_tiny_artifact, an item graph and tuned-style weights."""
+    movies = tiny_movies()
+    return write_random_artifact(root, version, movies, GENRES, seed=seed, graph=graph_arrays(len(movies), neighbors, seed),
+                                 serving=GRAPH_SERVING if serving is None else serving,
+                                 dataset={"name": "tiny-test", "n_ratings": 0}, metrics={"rmse": 1.0})
+
+
+def random_graph(n_items: int, neighbors: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A random item graph of serving shape: rows (I, N) int32, weights (I, N) float32 in decreasing order."""
+    rows = rng.integers(0, n_items, (n_items, neighbors), dtype=np.int32)
+    weights = np.sort(rng.random((n_items, neighbors), dtype=np.float32), axis=1)[:, ::-1].copy()
+    return rows, weights
