@@ -1,4 +1,4 @@
-"""Starts the local stack as separate processes: Redis, matcher, scorer, gateway.
+"""Starts the local stack as separate processes: Redis, matcher, scorer, profiles, gateway.
 
 Used by `scripts/run.sh` (a person running the service) and by the integration tests, so the
 tested path is the one people use. Every process gets its configuration through the same
@@ -126,6 +126,8 @@ class Stack:
     matcher_port: int = 0
     scorer_port: int = 0
     gateway_port: int = 0
+    profiles_port: int = 0
+    database_url: str = ""  # the profiles store; "" = a SQLite file in log_dir
     host: str = "127.0.0.1"
     code_root: Path = ROOT  # where `python -m services.<name>` is run: another checkout's for an A/B benchmark
     processes: list[Process] = field(default_factory=list)
@@ -143,6 +145,14 @@ class Stack:
         return f"{self.host}:{self.scorer_port}"
 
     @property
+    def profiles_address(self) -> str:
+        return f"{self.host}:{self.profiles_port}"
+
+    @property
+    def profiles_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.log_dir / 'profiles.sqlite3'}"
+
+    @property
     def gateway_url(self) -> str:
         return f"http://{self.host}:{self.gateway_port}"
 
@@ -157,7 +167,10 @@ class Stack:
             "GATEWAY_PORT": str(self.gateway_port),
             "GATEWAY_MATCHER_ADDRESS": self.matcher_address,
             "GATEWAY_SCORER_ADDRESS": self.scorer_address,
+            "GATEWAY_PROFILES_ADDRESS": self.profiles_address,
             "GATEWAY_REDIS_URL": self.redis_url,
+            "PROFILES_ADDRESS": self.profiles_address,
+            "PROFILES_DATABASE_URL": self.profiles_database_url,
         }
 
     def start_redis(self, timeout: float = 15.0) -> Process:
@@ -177,6 +190,9 @@ class Stack:
         elif name == "scorer":
             self.scorer_port = self.scorer_port or free_port()
             ready = lambda: grpc_serving(self.scorer_address)  # noqa: E731
+        elif name == "profiles":
+            self.profiles_port = self.profiles_port or free_port()
+            ready = lambda: grpc_serving(self.profiles_address)  # noqa: E731
         elif name == "gateway":
             self.gateway_port = self.gateway_port or free_port()
             ready = lambda: http_ok(self.gateway_url + "/health")  # noqa: E731
@@ -191,6 +207,7 @@ class Stack:
         self.start_redis()
         self.start_service("matcher")
         self.start_service("scorer")
+        self.start_service("profiles")
         self.start_service("gateway")
         return self
 
@@ -210,7 +227,9 @@ def main() -> int:
                   redis_port=int(os.environ.get("REDIS_PORT", 0)) or 0,
                   matcher_port=int(os.environ.get("MATCHER_PORT", 50051)),
                   scorer_port=int(os.environ.get("SCORER_PORT", 50052)),
-                  gateway_port=int(os.environ.get("GATEWAY_PORT", 8000)))
+                  gateway_port=int(os.environ.get("GATEWAY_PORT", 8000)),
+                  profiles_port=int(os.environ.get("PROFILES_PORT", 50053)),
+                  database_url=os.environ.get("PROFILES_DATABASE_URL", f"sqlite:///{ROOT / 'data' / 'profiles.sqlite3'}"))
     stop_requested = False
 
     def on_signal(signum, _frame):
@@ -220,7 +239,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        for step in ("redis", "matcher", "scorer", "gateway"):
+        for step in ("redis", "matcher", "scorer", "profiles", "gateway"):
             print(f"starting {step} ...", flush=True)
             stack.start_redis() if step == "redis" else stack.start_service(step)
         with urllib.request.urlopen(stack.gateway_url + "/health", timeout=2) as reply:

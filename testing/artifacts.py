@@ -37,7 +37,8 @@ SERVING = {"default_alpha": 0.7, "foldin_reg": 0.1, "rating_min": 1.0, "rating_m
 
 def genre_matrix(movies: Sequence[CatalogMovie], genres: Sequence[str]) -> np.ndarray:
     """(I, G) float32 0/1: movie i has genre g."""
-    return np.array([[g in m.genres for g in genres] for m in movies], dtype=np.float32).reshape(len(movies), len(genres))
+    matrix = np.array([[g in m.genres for g in genres] for m in movies], dtype=np.float32)
+    return matrix.reshape(len(movies), len(genres))
 
 
 def write_random_artifact(root: Path, version: str, movies: Sequence[CatalogMovie], genres: Sequence[str], *,
@@ -103,7 +104,8 @@ def build_graph_artifact(root: Path, version: str = "v-graph-1", neighbors: int 
                          serving: dict | None = None) -> Path:
     """The tiny catalog with the same random factors as build_tiny_artifact, an item graph and tuned-style weights."""
     movies = tiny_movies()
-    return write_random_artifact(root, version, movies, GENRES, seed=seed, graph=graph_arrays(len(movies), neighbors, seed),
+    return write_random_artifact(root, version, movies, GENRES, seed=seed,
+                                 graph=graph_arrays(len(movies), neighbors, seed),
                                  serving=GRAPH_SERVING if serving is None else serving,
                                  dataset={"name": "tiny-test", "n_ratings": 0}, metrics={"rmse": 1.0})
 
@@ -113,3 +115,15 @@ def random_graph(n_items: int, neighbors: int, rng: np.random.Generator) -> tupl
     rows = rng.integers(0, n_items, (n_items, neighbors), dtype=np.int32)
     weights = np.sort(rng.random((n_items, neighbors), dtype=np.float32), axis=1)[:, ::-1].copy()
     return rows, weights
+
+
+def synthetic_graph_artifact(root: Path, n_movies: int, seed: int = 0) -> Path:
+    """A random artifact with n_movies, an item graph of 200 per movie and tuned-style serving weights."""
+    rng = np.random.default_rng(seed)
+    genres = [f"G{g}" for g in range(19)]
+    matrix = rng.random((n_movies, 19)) < 0.15
+    movies = [CatalogMovie(i + 1, f"Movie {i + 1}", 1950 + i % 70, tuple(g for g, on in zip(genres, row) if on),
+                           int(rng.integers(0, 5000)), 3.5) for i, row in enumerate(matrix)]
+    serving = {"default_alpha": 0.9, "weights": {"graph": 1.0, "mf": 0.2, "popularity": 0.2}}
+    return write_random_artifact(root, f"synthetic-{n_movies}", movies, genres, n_users=1000, k=50, seed=seed,
+                                 scale=0.1, serving=serving, graph=random_graph(n_movies, 200, rng))

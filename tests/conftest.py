@@ -11,7 +11,7 @@ import pytest
 
 from scripts.stack import ROOT, Stack
 from testing.artifacts import build_tiny_artifact
-from tests.postgres import PostgresServer
+from testing.postgres import PostgresServer
 
 
 @pytest.fixture(autouse=True)
@@ -81,15 +81,36 @@ def ml100k_stack(ml100k_artifact_root, log_dir) -> Stack:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> PostgresServer:
-    """A private PostgreSQL on a free loopback port for the whole run (tests/postgres.py)."""
+    """A private PostgreSQL on a free loopback port for the whole run (testing/postgres.py)."""
     server = PostgresServer().start()
     yield server
     server.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+STORE_KINDS = ("sqlite", "postgresql")
+
+
+def new_store_url(request, kind: str, directory: Path) -> str:
+    """An empty database of `kind`: a SQLite file in `directory`, or a fresh database on the private PostgreSQL."""
+    if kind == "sqlite":
+        return f"sqlite:///{directory / 'profiles.sqlite3'}"
+    return request.getfixturevalue("postgres_server").new_database()
+
+
+@pytest.fixture(params=STORE_KINDS)
 def store_url(request, tmp_path) -> str:
     """An empty database of each kind the store supports: a SQLite file, then a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'profiles.sqlite3'}"
-    return request.getfixturevalue("postgres_server").new_database()
+    return new_store_url(request, request.param, tmp_path)
+
+
+@pytest.fixture(scope="module", params=STORE_KINDS)
+def profiles_stack(request, tmp_path_factory, log_dir) -> Stack:
+    """The profiles service as a real process on each kind of database (one per module and kind)."""
+    directory = tmp_path_factory.mktemp(f"profiles-{request.param}")
+    stack = Stack(artifact_dir=Path("/nonexistent"), log_dir=directory,
+                  database_url=new_store_url(request, request.param, directory))
+    try:
+        stack.start_service("profiles")
+        yield stack
+    finally:
+        stack.stop()

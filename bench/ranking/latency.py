@@ -26,27 +26,14 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from movierec.artifact import ArtifactError, CatalogMovie, load_artifact  # noqa: E402
+from movierec.artifact import ArtifactError, load_artifact  # noqa: E402
 from scripts.stack import ROOT  # noqa: E402
 from services.scorer.model import HybridModel  # noqa: E402
 from services.scorer.server import ScorerServicer  # noqa: E402
-from testing.artifacts import random_graph, write_random_artifact  # noqa: E402
+from testing.artifacts import synthetic_graph_artifact  # noqa: E402
 from testing.reference_ranker import ReferenceModel  # noqa: E402
 from testing.servers import grpc_service  # noqa: E402
 
-N_GENRES, FACTORS, NEIGHBORS = 19, 50, 200
-SERVING = {"default_alpha": 0.9, "weights": {"graph": 1.0, "mf": 0.2, "popularity": 0.2}}
-
-
-def synthetic_artifact(root: Path, n_movies: int, seed: int = 0) -> Path:
-    """A random artifact with n_movies, an item graph of NEIGHBORS per movie and tuned-style serving weights."""
-    rng = np.random.default_rng(seed)
-    genres = [f"G{g}" for g in range(N_GENRES)]
-    matrix = rng.random((n_movies, N_GENRES)) < 0.15
-    movies = [CatalogMovie(i + 1, f"Movie {i + 1}", 1950 + i % 70, tuple(g for g, on in zip(genres, row) if on),
-                           int(rng.integers(0, 5000)), 3.5) for i, row in enumerate(matrix)]
-    return write_random_artifact(root, f"synthetic-{n_movies}", movies, genres, n_users=1000, k=FACTORS, seed=seed,
-                                 scale=0.1, serving=SERVING, graph=random_graph(n_movies, NEIGHBORS, rng))
 
 
 class TimedScorer(ScorerServicer):
@@ -141,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{given}: {e}; using a synthetic artifact")
                 art = None
             if art is None or abs(len(art.movies) - n_movies) > 0.05 * n_movies:  # another size: not this row
-                art = load_artifact(synthetic_artifact(Path(tmp) / str(n_movies), n_movies))
+                art = load_artifact(synthetic_graph_artifact(Path(tmp) / str(n_movies), n_movies))
             model = ReferenceModel(art) if args.before else HybridModel(art)
             r = measure(model, args.calls, Path(tmp))
             ok &= _p(r["rpc"], 99) <= limit

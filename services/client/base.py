@@ -52,6 +52,7 @@ class ServiceClient:
 
     service = ""  # short name used in errors, e.g. "matcher"
     service_name = ""  # full gRPC service name, e.g. "movierec.v1.Matcher"
+    channel_options: tuple[tuple[str, int], ...] = ()  # a subclass's own, after CHANNEL_OPTIONS
 
     def __init__(self, address: str, *, timeout: float = DEFAULT_TIMEOUT, retry: RetryPolicy = RetryPolicy(),
                  seed: int | None = None, tls: ClientTls | None = None) -> None:
@@ -60,7 +61,7 @@ class ServiceClient:
         self.address = address
         self.timeout = timeout
         self.retry = retry
-        self.channel = aio_channel(address, tls, list(CHANNEL_OPTIONS))
+        self.channel = aio_channel(address, tls, [*CHANNEL_OPTIONS, *self.channel_options])
         self._health = health_pb2_grpc.HealthStub(self.channel)
         self._rng = random.Random(seed)  # backoff jitter only
 
@@ -69,8 +70,10 @@ class ServiceClient:
         return CallError(self.service, method, code, details, attempts)
 
     async def call(self, method: str, rpc: Callable[..., Awaitable[Reply]], request: object, *,
-                   timeout: float | None = None, request_id: str | None = None) -> Reply:
-        """Runs one unary RPC of this client's stub under the policy; a failure raises `_error(...)`."""
+                   timeout: float | None = None, request_id: str | None = None,
+                   retry: RetryPolicy | None = None) -> Reply:
+        """Runs one unary RPC of this client's stub under the policy (`retry`, else the client's; pass
+        NO_RETRY for a call that is not idempotent); a failure raises `_error(...)`."""
         rid = request_id or current_request_id.get() or new_request_id()
         budget = capped(timeout or self.timeout)
         if budget <= 0:  # nothing left for this call: fail without sending it
@@ -78,7 +81,8 @@ class ServiceClient:
                               "the deadline of the work this call belongs to has passed; not sent", 0)
         try:
             reply, _ = await call_with_retries(
-                rpc, request, timeout=budget, metadata=((METADATA_KEY, rid),), policy=self.retry, rng=self._rng)
+                rpc, request, timeout=budget, metadata=((METADATA_KEY, rid),), policy=retry or self.retry,
+                rng=self._rng)
         except AttemptsFailed as failed:
             raise self._error(method, failed.error.code(), failed.error.details() or "", failed.attempts) from None
         return reply

@@ -12,9 +12,9 @@ import grpc
 
 Reply = TypeVar("Reply")
 
-# Every movierec RPC is read-only and idempotent, so a retry can never apply anything twice. Only
-# UNAVAILABLE is retried: the call did not reach a servicer (server starting, stopping, or the
-# connection dropped). DEADLINE_EXCEEDED means the budget is spent; INVALID_ARGUMENT and
+# Only idempotent RPCs are retried (every Matcher and Scorer RPC; the Profiles ones its contract names),
+# so a retry can never apply anything twice. Only UNAVAILABLE is retried: the call did not reach a
+# servicer (server starting, stopping, or the connection dropped). DEADLINE_EXCEEDED means the budget is spent; INVALID_ARGUMENT and
 # NOT_FOUND would only fail again.
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE})
 

@@ -70,12 +70,15 @@ class GrpcService:
         for service in ("", self.name):
             await self.health.set(service, status)
 
-    async def start(self) -> None:
+    async def start(self, ready: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Serves the port; health turns SERVING once `ready()` (when given, e.g. a database check) returns."""
         # The library's servicer starts out SERVING; say NOT_SERVING until the port is live.
         await self._set(health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.server.start()
         if self.metrics_port:  # Prometheus text format on the service's host (internal by default)
             self.metrics.serve_http(self.metrics_port, host=self.address.rsplit(":", 1)[0].strip("[]"))
+        if ready is not None:
+            await ready()
         freeze_startup_heap()  # the servicer and its model are built by now
         await self._set(health_pb2.HealthCheckResponse.SERVING)
         log.info("serving", extra={"service": self.name, "address": self.address, "port": self.port, "tls": self.tls})
@@ -85,15 +88,24 @@ class GrpcService:
         await self.server.stop(self.grace)
         log.info("stopped", extra={"service": self.name})
 
-    async def run_until_signal(self) -> None:
-        """Starts, serves until SIGTERM or SIGINT, then stops gracefully."""
-        await self.start()
+    async def run_until_signal(self, ready: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Starts (see `start`), serves until SIGTERM or SIGINT, then stops gracefully; a signal while
+        `ready()` is still waiting stops at once."""
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-        await self.stop()
+        starting = asyncio.create_task(self.start(ready))
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if starting.done():
+                starting.result()  # a failed start raises here
+                await stopping
+        finally:
+            for task in (starting, stopping):
+                task.cancel()
+            await self.stop()
 
 
 def run_main(settings_cls: type[S], serve: Callable[[S], Awaitable[None]]) -> int:

@@ -6,8 +6,11 @@ import pytest
 
 from docs.gen_contract import compile_with_comments, elements
 from scripts.stack import Stack
-from services.client import CallError, MatcherClient, ScorerClient, recommend_request
+from services.client import CallError, MatcherClient, ProfilesClient, ScorerClient, recommend_request
 from services.matcher import server as matcher_server
+from services.profiles import app_stats, credentials
+from services.profiles import server as profiles_server
+from services.profiles import store as profiles_store
 from services.scorer import server as scorer_server
 
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
@@ -30,6 +33,20 @@ def test_the_comments_state_the_servers_constants() -> None:
     assert f"k 1..{s.MAX_K} (0 = {s.DEFAULT_K})" in comment("Scorer/SimilarMovies")
     assert f"1..{s.MAX_BATCH} items per call" in comment("Scorer/RecommendBatch")
     assert f"limit 0..{s.MAX_HISTORY} (0 = {s.DEFAULT_HISTORY})" in comment("Scorer/GetModelHistory")
+
+
+def test_the_profiles_comments_state_the_servers_constants() -> None:
+    c, st = credentials, profiles_store
+    sign_up = comment("Profiles/SignUp")
+    assert f"username {c.USERNAME_CHARS[0]}..{c.USERNAME_CHARS[1]} characters" in sign_up
+    assert f"password {c.PASSWORD_CHARS[0]}..{c.PASSWORD_CHARS[1]} characters" in sign_up
+    assert f"at most {profiles_server.MAX_INITIAL_RATINGS} initial ratings" in sign_up
+    assert f"over {c.PASSWORD_CHARS[1]} characters" in comment("Profiles/LogIn")
+    put = comment("Profiles/PutRating")
+    assert f"movie_id 1..{st.MAX_MOVIE_ID}" in put and f"at most {st.MAX_RATINGS:,} rated movies" in put
+    assert f"at most {st.MAX_MARKS:,} marks per account" in comment("Profiles/PutMark")
+    assert f"newest {st.MAX_EXPORT_EVENTS:,} events" in comment("Profiles/ExportAccount")
+    assert f"days 1..{app_stats.MAX_DAYS} (0 = {app_stats.DEFAULT_DAYS})" in comment("Profiles/GetAppStats")
 
 
 async def refused(call) -> str:
@@ -68,3 +85,24 @@ async def test_scorer_limits(backends: Stack) -> None:
         batch = await scorer.recommend_batch([recommend_request([1])] * s.MAX_BATCH)
         assert len(batch.results) == s.MAX_BATCH and {r.code for r in batch.results} == {0}
         await refused(scorer.recommend_batch([recommend_request([1])] * (s.MAX_BATCH + 1)))
+
+
+async def test_profiles_limits(profiles_stack: Stack) -> None:
+    c, st = credentials, profiles_store
+    n = profiles_server.MAX_INITIAL_RATINGS
+    async with ProfilesClient(profiles_stack.profiles_address) as p:
+        longest = "u" * c.USERNAME_CHARS[1]
+        token = (await p.sign_up(longest, "p" * c.PASSWORD_CHARS[1], [(m, 3) for m in range(1, n + 1)])).token
+        assert (await p.log_in(longest, "p" * c.PASSWORD_CHARS[1])).account.n_ratings == n
+        await refused(p.sign_up("u" * (c.USERNAME_CHARS[1] + 1), "p" * c.PASSWORD_CHARS[0]))
+        await refused(p.sign_up("u" * (c.USERNAME_CHARS[0] - 1), "p" * c.PASSWORD_CHARS[0]))
+        await refused(p.sign_up("shortpass", "p" * (c.PASSWORD_CHARS[0] - 1)))
+        await refused(p.sign_up("longpass", "p" * (c.PASSWORD_CHARS[1] + 1)))
+        await refused(p.sign_up("manyratings", "p" * c.PASSWORD_CHARS[0], [(m, 3) for m in range(1, n + 2)]))
+        await refused(p.log_in(longest, "p" * (c.PASSWORD_CHARS[1] + 1)))
+        await p.put_rating(token, st.MAX_MOVIE_ID, 0.5)
+        await refused(p.put_rating(token, st.MAX_MOVIE_ID + 1, 0.5))
+        await p.put_mark(token, st.MAX_MOVIE_ID, "seen")
+        await refused(p.put_mark(token, st.MAX_MOVIE_ID + 1, "seen"))
+        assert len((await p.app_stats(days=app_stats.MAX_DAYS)).ratings_per_day) == app_stats.MAX_DAYS
+        await refused(p.app_stats(days=app_stats.MAX_DAYS + 1))

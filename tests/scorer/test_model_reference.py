@@ -12,10 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.ranking.latency import synthetic_artifact
 from movierec.artifact import load_artifact
 from services.scorer.model import HybridModel
-from testing.artifacts import build_graph_artifact
+from testing.artifacts import build_graph_artifact, synthetic_graph_artifact
 from testing.reference_ranker import ReferenceModel
 
 
@@ -78,7 +77,7 @@ def test_same_rankings_as_before_on_the_ml100k_artifact(ml100k_artifact_root):
 
 
 def test_same_rankings_as_before_on_a_3000_movie_artifact(tmp_path):
-    art = load_artifact(synthetic_artifact(tmp_path, 3000, seed=4))
+    art = load_artifact(synthetic_graph_artifact(tmp_path, 3000, seed=4))
     _assert_same(HybridModel(art), ReferenceModel(art), 200, seed=1)
 
 

@@ -1,0 +1,59 @@
+"""Entry point: `python -m services.profiles` — reach and migrate the database, then serve until SIGTERM."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from sqlalchemy.exc import OperationalError
+
+from movierec.store import migrate
+from movierec.store.engine import make_engine
+from movierec.v1 import profiles_pb2_grpc
+from services.common.grpc_server import GrpcService, run_main
+from services.profiles.server import ProfilesServicer
+from services.profiles.settings import ProfilesSettings
+from services.profiles.store import ProfileStore
+
+log = logging.getLogger("profiles")
+RETRY_SECONDS = 1.0
+
+
+async def serve(settings: ProfilesSettings) -> None:
+    """Serves at once with health NOT_SERVING; SERVING once the database answers and is migrated."""
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size, create_dir=True)
+    servicer = ProfilesServicer(None, threads=settings.db_pool_size)
+
+    def prepare() -> str:
+        if settings.migrate:
+            migrate.upgrade(engine)
+        current, head = migrate.current_revision(engine), migrate.head_revision()
+        if current != head:
+            raise ValueError(f"the database is at schema revision {current}, this code needs {head}; "
+                               "start once with PROFILES_MIGRATE=true")
+        return current
+
+    async def ready() -> None:
+        while True:
+            try:
+                revision = await asyncio.to_thread(prepare)
+                break
+            except OperationalError as e:  # not reachable yet (a database container still starting)
+                log.warning("database not reachable; retrying", extra={"error": str(e.orig)[:300]})
+                await asyncio.sleep(RETRY_SECONDS)
+        servicer.store = ProfileStore(engine, settings.session_ttl_seconds)
+        log.info("store ready", extra={"database": engine.url.render_as_string(hide_password=True),
+                                       "schema_revision": revision})
+
+    service = GrpcService("movierec.v1.Profiles", settings.address,
+                          lambda server: profiles_pb2_grpc.add_ProfilesServicer_to_server(servicer, server),
+                          settings.grace_seconds, reflection=settings.reflection,
+                          metrics_port=settings.metrics_port, tls=settings.server_tls())
+    try:
+        await service.run_until_signal(ready)
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(ProfilesSettings, serve))

@@ -1,0 +1,306 @@
+"""ProfileStore: every read and write of accounts, sessions, ratings, marks and events, one transaction each.
+
+Synchronous SQLAlchemy Core over SQLite or PostgreSQL (movierec/store); the servicer runs it in worker
+threads. Account calls name the account by a session token: the transaction first resolves the token
+(its sha256, unexpired) and can only touch that account's rows. Every write appends its event in the same
+transaction, and a call returns only after the commit.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from movierec.store.schema import MARK_KINDS, accounts, events, marks, ratings, sessions
+from services.profiles import credentials
+
+MAX_MOVIE_ID = 2**31 - 1
+MAX_RATINGS = 10_000  # rated movies per account
+MAX_MARKS = 10_000  # marks per account
+MAX_EXPORT_EVENTS = 100_000
+
+
+class Unauthenticated(Exception):
+    """The session token is empty, unknown, expired or revoked (deliberately not saying which)."""
+
+
+class UsernameTaken(Exception):
+    """Another account has this username."""
+
+
+class LimitReached(Exception):
+    """The account holds as many ratings or marks as allowed; the message says which."""
+
+
+def half_stars(rating: float) -> int:
+    """A 0.5..5 rating in steps of 0.5 as half stars 1..10; ValueError for anything else."""
+    if not math.isfinite(rating) or not 0.5 <= rating <= 5.0 or rating * 2 != round(rating * 2):
+        raise ValueError(f"rating must be 0.5..5 in steps of 0.5, got {rating}")
+    return round(rating * 2)
+
+
+def movie_id(value: int) -> int:
+    if not 1 <= value <= MAX_MOVIE_ID:
+        raise ValueError(f"movie_id must be 1..{MAX_MOVIE_ID}, got {value}")
+    return value
+
+
+def mark_kind(value: str) -> str:
+    if value not in MARK_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(MARK_KINDS)}, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    account_id: int
+    username: str
+    created_ms: int
+    n_ratings: int
+
+
+@dataclass(frozen=True)
+class RatingRow:
+    movie_id: int
+    half_stars: int
+    updated_ms: int
+
+
+@dataclass(frozen=True)
+class MarkRow:
+    movie_id: int
+    kind: str
+    created_ms: int
+
+
+@dataclass(frozen=True)
+class EventRow:
+    event_id: int
+    at_ms: int
+    kind: str
+    movie_id: int | None
+    half_stars: int | None
+    mark: str | None
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str
+    expires_ms: int
+    account: AccountRow
+
+
+@dataclass(frozen=True)
+class Export:
+    account: AccountRow
+    ratings: list[RatingRow]
+    marks: list[MarkRow]
+    events: list[EventRow]  # oldest first
+    events_truncated: bool
+    sessions: list[tuple[int, int]]  # (created_ms, expires_ms)
+
+
+class ProfileStore:
+    """The store's operations; `clock()` returns unix seconds (a test can pass its own)."""
+
+    def __init__(self, engine: Engine, session_ttl_seconds: float, clock: Callable[[], float] = time.time) -> None:
+        self.engine = engine
+        self.session_ttl_ms = int(session_ttl_seconds * 1000)
+        self.clock = clock
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+    def now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+    # -- sessions ---------------------------------------------------------------------------------
+
+    def _account_id(self, conn: Connection, token: str) -> int:
+        digest = credentials.token_digest(token)
+        found = None if digest is None else conn.execute(
+            select(sessions.c.account_id).where(sessions.c.token_sha256 == digest,
+                                                sessions.c.expires_ms > self.now_ms())).scalar()
+        if found is None:
+            raise Unauthenticated("no valid session: sign in again")
+        return found
+
+    def _account(self, conn: Connection, account_id: int) -> AccountRow:
+        row = conn.execute(select(accounts.c.username, accounts.c.created_ms)
+                           .where(accounts.c.id == account_id)).one()
+        n = conn.execute(select(func.count()).select_from(ratings).where(ratings.c.account_id == account_id)).scalar()
+        return AccountRow(account_id, row.username, row.created_ms, n)
+
+    def _new_session(self, conn: Connection, account_id: int) -> NewSession:
+        token, now = credentials.new_token(), self.now_ms()
+        conn.execute(delete(sessions).where(sessions.c.account_id == account_id, sessions.c.expires_ms <= now))
+        conn.execute(insert(sessions).values(token_sha256=credentials.token_digest(token), account_id=account_id,
+                                             created_ms=now, expires_ms=now + self.session_ttl_ms))
+        return NewSession(token, now + self.session_ttl_ms, self._account(conn, account_id))
+
+    def sign_up(self, username: str, password_hash: str, initial: Mapping[int, int]) -> NewSession:
+        """Creates the account (username already canonical), its ratings {movie_id: half_stars} and a session."""
+        now = self.now_ms()
+        try:
+            with self.engine.begin() as conn:
+                account_id = conn.execute(insert(accounts).values(username=username, password_hash=password_hash,
+                                                                  created_ms=now).returning(accounts.c.id)).scalar_one()
+                self._event(conn, account_id, "account_created", now)
+                for movie, stars in initial.items():
+                    conn.execute(insert(ratings).values(account_id=account_id, movie_id=movie, half_stars=stars,
+                                                        updated_ms=now))
+                    self._event(conn, account_id, "rating_set", now, movie, half_stars=stars)
+                return self._new_session(conn, account_id)
+        except IntegrityError as e:
+            if "username" in str(e.orig).lower():  # the unique constraint's name or column, on both databases
+                raise UsernameTaken(f"username {username!r} is taken") from None
+            raise
+
+    def password_hash(self, username: str) -> tuple[int, str] | None:
+        """(account id, stored hash) of a canonical username, or None."""
+        with self.engine.connect().execution_options(read_only=True) as conn:
+            row = conn.execute(select(accounts.c.id, accounts.c.password_hash)
+                               .where(accounts.c.username == username)).first()
+        return None if row is None else (row.id, row.password_hash)
+
+    def log_in(self, account_id: int, new_hash: str | None = None) -> NewSession:
+        """A new session for an account whose password was verified; new_hash replaces a weaker hash."""
+        with self.engine.begin() as conn:
+            if new_hash is not None:
+                conn.execute(accounts.update().where(accounts.c.id == account_id).values(password_hash=new_hash))
+            return self._new_session(conn, account_id)
+
+    def log_out(self, token: str) -> bool:
+        digest = credentials.token_digest(token)
+        if digest is None:
+            return False
+        with self.engine.begin() as conn:
+            return conn.execute(delete(sessions).where(sessions.c.token_sha256 == digest)).rowcount > 0
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    def _read(self) -> Connection:
+        return self.engine.connect().execution_options(read_only=True)
+
+    def account(self, token: str) -> AccountRow:
+        with self._read() as conn:
+            return self._account(conn, self._account_id(conn, token))
+
+    @staticmethod
+    def _ratings(conn: Connection, account_id: int) -> list[RatingRow]:
+        rows = conn.execute(select(ratings.c.movie_id, ratings.c.half_stars, ratings.c.updated_ms)
+                            .where(ratings.c.account_id == account_id)
+                            .order_by(ratings.c.updated_ms.desc(), ratings.c.movie_id))
+        return [RatingRow(*r) for r in rows]
+
+    @staticmethod
+    def _marks(conn: Connection, account_id: int) -> list[MarkRow]:
+        rows = conn.execute(select(marks.c.movie_id, marks.c.kind, marks.c.created_ms)
+                            .where(marks.c.account_id == account_id)
+                            .order_by(marks.c.created_ms.desc(), marks.c.movie_id, marks.c.kind))
+        return [MarkRow(*r) for r in rows]
+
+    def profile(self, token: str) -> tuple[AccountRow, list[RatingRow], list[MarkRow]]:
+        with self._read() as conn:
+            account_id = self._account_id(conn, token)
+            return self._account(conn, account_id), self._ratings(conn, account_id), self._marks(conn, account_id)
+
+    def export(self, token: str, max_events: int = MAX_EXPORT_EVENTS) -> Export:
+        with self._read() as conn:
+            account_id = self._account_id(conn, token)
+            rows = conn.execute(select(events.c.id, events.c.at_ms, events.c.kind, events.c.movie_id,
+                                       events.c.half_stars, events.c.mark)
+                                .where(events.c.account_id == account_id)
+                                .order_by(events.c.id.desc()).limit(max_events + 1)).all()
+            live = conn.execute(select(sessions.c.created_ms, sessions.c.expires_ms)
+                                .where(sessions.c.account_id == account_id, sessions.c.expires_ms > self.now_ms())
+                                .order_by(sessions.c.created_ms)).all()
+            return Export(self._account(conn, account_id), self._ratings(conn, account_id),
+                          self._marks(conn, account_id), [EventRow(*r) for r in reversed(rows[:max_events])],
+                          len(rows) > max_events, [tuple(s) for s in live])
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _event(conn: Connection, account_id: int, kind: str, at_ms: int, movie: int | None = None,
+               half_stars: int | None = None, mark: str | None = None) -> None:
+        conn.execute(insert(events).values(account_id=account_id, at_ms=at_ms, kind=kind, movie_id=movie,
+                                           half_stars=half_stars, mark=mark))
+
+    @staticmethod
+    def _room(conn: Connection, table, account_id: int, limit: int, what: str) -> None:
+        n = conn.execute(select(func.count()).select_from(table).where(table.c.account_id == account_id)).scalar()
+        if n >= limit:
+            raise LimitReached(f"the account already has {limit:,} {what}; remove some first")
+
+    def put_rating(self, token: str, movie: int, stars: int) -> RatingRow:
+        with self.engine.begin() as conn:
+            account_id, now = self._account_id(conn, token), self.now_ms()
+            exists = conn.execute(select(1).where(ratings.c.account_id == account_id,
+                                                  ratings.c.movie_id == movie)).first()
+            if exists is None:
+                self._room(conn, ratings, account_id, MAX_RATINGS, "rated movies")
+            conn.execute(self._insert(ratings).values(account_id=account_id, movie_id=movie, half_stars=stars,
+                                                      updated_ms=now)
+                         .on_conflict_do_update(index_elements=[ratings.c.account_id, ratings.c.movie_id],
+                                                set_={"half_stars": stars, "updated_ms": now}))
+            self._event(conn, account_id, "rating_set", now, movie, half_stars=stars)
+            return RatingRow(movie, stars, now)
+
+    def delete_rating(self, token: str, movie: int) -> bool:
+        with self.engine.begin() as conn:
+            account_id = self._account_id(conn, token)
+            removed = conn.execute(delete(ratings).where(ratings.c.account_id == account_id,
+                                                         ratings.c.movie_id == movie)).rowcount > 0
+            if removed:
+                self._event(conn, account_id, "rating_removed", self.now_ms(), movie)
+            return removed
+
+    def put_mark(self, token: str, movie: int, kind: str) -> MarkRow:
+        with self.engine.begin() as conn:
+            account_id, now = self._account_id(conn, token), self.now_ms()
+            existing = conn.execute(select(marks.c.created_ms).where(
+                marks.c.account_id == account_id, marks.c.movie_id == movie, marks.c.kind == kind)).scalar()
+            if existing is None:
+                self._room(conn, marks, account_id, MAX_MARKS, "marks")
+            conn.execute(self._insert(marks).values(account_id=account_id, movie_id=movie, kind=kind, created_ms=now)
+                         .on_conflict_do_nothing(index_elements=[marks.c.account_id, marks.c.movie_id, marks.c.kind]))
+            self._event(conn, account_id, "mark_set", now, movie, mark=kind)
+            return MarkRow(movie, kind, now if existing is None else existing)
+
+    def delete_mark(self, token: str, movie: int, kind: str) -> bool:
+        with self.engine.begin() as conn:
+            account_id = self._account_id(conn, token)
+            removed = conn.execute(delete(marks).where(marks.c.account_id == account_id, marks.c.movie_id == movie,
+                                                       marks.c.kind == kind)).rowcount > 0
+            if removed:
+                self._event(conn, account_id, "mark_removed", self.now_ms(), movie, mark=kind)
+            return removed
+
+    def delete_account(self, token: str) -> dict[str, int]:
+        """Deletes the account; its rows in every table go with it (foreign keys cascade). Counts per table."""
+        with self.engine.begin() as conn:
+            account_id = self._account_id(conn, token)
+            counts = {name: conn.execute(select(func.count()).select_from(table)
+                                         .where(table.c.account_id == account_id)).scalar()
+                      for name, table in (("ratings", ratings), ("marks", marks), ("events", events),
+                                          ("sessions", sessions))}
+            conn.execute(delete(accounts).where(accounts.c.id == account_id))
+            return counts
+
+
+def initial_ratings(pairs: Iterable[tuple[int, float]], limit: int) -> dict[int, int]:
+    """{movie_id: half_stars} of sign-up ratings (a repeated movie keeps its last); ValueError names the item."""
+    pairs = list(pairs)
+    if len(pairs) > limit:
+        raise ValueError(f"at most {limit} initial ratings, got {len(pairs)}")
+    found: dict[int, int] = {}
+    for i, (movie, rating) in enumerate(pairs):
+        try:
+            found[movie_id(movie)] = half_stars(rating)
+        except ValueError as e:
+            raise ValueError(f"initial_ratings[{i}]: {e}") from None
+    return found
