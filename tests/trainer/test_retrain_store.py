@@ -84,3 +84,11 @@ def test_an_unreadable_store_is_one_clear_error(tmp_path):
 def test_bad_gate_settings_are_refused(tmp_path):
     done = trainer("retrain", "--out", str(tmp_path), "--max-rmse-increase", "-1", database_url="sqlite:///x")
     assert done.returncode == 2 and "max_rmse_increase must be" in done.stderr
+
+
+def test_retrain_reads_the_store_the_profiles_service_writes_by_default():
+    from services.profiles.settings import DEFAULT_DATABASE_URL
+    from trainer import retrain_cli
+
+    assert retrain_cli.DEFAULT_DATABASE_URL == DEFAULT_DATABASE_URL
+    assert retrain_cli.DATABASE_URL_ENV == "PROFILES_DATABASE_URL"
