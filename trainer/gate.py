@@ -21,11 +21,11 @@ from trainer.evaluate import Evaluation, clipped_predictions, mae, random_split,
 from trainer.model import Params, fit_model, warm_up_model
 from trainer.tune_ranking import Blend, ValidationSplit
 
-# Not worse "beyond noise": refitting one recipe with another seed on the same ML-100K split moves
-# RMSE by ~0.002 and (NDCG@10 + Recall@10) / 2 by ~0.005 (bench/retrain/RESULTS.md), so a drop up to
-# about twice that is noise, and a larger one is a real loss.
-MAX_RMSE_INCREASE = 0.005
-MAX_RANKING_DROP = 0.01
+# Refitting one recipe with other seeds on the gate's ML-100K splits moves RMSE by 0.0007 and the
+# ranking score by 0.0023 (`python -m bench.retrain --noise 4`). The tolerances are several times that,
+# still below the 0.008 RMSE that separated BPMF from tuned SGD:
+MAX_RMSE_INCREASE = 0.005  # ~7x the refit noise: a larger rise is a model that predicts worse
+MAX_RANKING_DROP = 0.01  # ~4x the refit noise: a re-searched blend may land a little lower on these users
 RANKING_SPLIT_SEEDS = (0, 1)  # held-out-user splits averaged: ~190 users each on ML-100K
 
 
