@@ -161,6 +161,20 @@ def test_artifact_volume_is_where_trainer_writes_and_services_read():
     assert compose_env("gateway")["GATEWAY_REDIS_URL"].startswith("redis://redis:")
 
 
+def test_retrain_loop_writes_the_served_artifacts_from_the_profiles_store():
+    services = compose()["services"]
+    retrain, trainer = services["retrain"], services["trainer"]
+    assert retrain["build"] == trainer["build"] and retrain["image"] == trainer["image"]
+    command = retrain["command"]
+    assert command[:1] == ["retrain"] and float(command[command.index("--every") + 1]) > 0
+    out = command[command.index("--out") + 1]
+    assert f"artifacts:{out}" in retrain["volumes"] and out == trainer["command"][trainer["command"].index("--out") + 1]
+    url = retrain["environment"]["PROFILES_DATABASE_URL"]
+    (store,) = [v for v in retrain["volumes"] if v.startswith("profiles:")]
+    assert url.startswith(f"sqlite:///{store.split(':')[1]}/")
+    assert retrain["depends_on"] == {"trainer": {"condition": "service_completed_successfully"}}
+
+
 def test_gateway_finds_redis_on_the_port_redis_listens_on():
     services = compose()["services"]
     command = services["redis"]["command"]
