@@ -50,8 +50,8 @@ def fill_store(url: str, accounts: int, per_account: int, seed: int = 0) -> int:
     written = 0
     with engine.begin() as conn:
         for n in range(accounts):
-            account = conn.execute(insert(schema.accounts).values(
-                username=f"bench{n:04d}", password_hash="not-a-hash", created_ms=now_ms).returning(schema.accounts.c.id))
+            account = conn.execute(insert(schema.accounts).returning(schema.accounts.c.id).values(
+                username=f"bench{n:04d}", password_hash="not-a-hash", created_ms=now_ms))
             account_id = account.scalar_one()
             u = int(rng.integers(len(users)))
             mine = order[bounds[u]:bounds[u + 1]]

@@ -59,7 +59,7 @@ class ComposeRun:
     def __post_init__(self) -> None:
         services = self.config["services"]
         listening: set[int] = set()
-        for name, svc in services.items():
+        for svc in services.values():
             if "build" in svc:
                 listening |= {int(p) for p in dockerfile(image_of(svc)).final.values("EXPOSE")}
             command = svc.get("command", [])
