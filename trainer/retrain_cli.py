@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from movierec.store.engine import StoreUrlError
 from movierec.store.training import APP_USER_ID_OFFSET, app_ratings
@@ -19,6 +20,7 @@ from trainer.retrain import Outcome, RetrainBusy, retrain
 from trainer.sources import load_dataset
 
 DATABASE_URL_ENV = "PROFILES_DATABASE_URL"
+DATABASE_PASSWORD_ENV = "PROFILES_DATABASE_PASSWORD"
 DEFAULT_DATABASE_URL = "sqlite:///data/profiles.sqlite3"  # the profiles service's default store
 
 
@@ -47,7 +49,16 @@ def redacted(url: str) -> str:
 
 
 def database_url(given: str | None) -> str:
-    return given or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL
+    """--database-url, else $PROFILES_DATABASE_URL, else the default; $PROFILES_DATABASE_PASSWORD, when set,
+    is put into it (on AWS the task gets the password from Secrets Manager and the rest of the URL as text)."""
+    url = given or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL
+    password = os.environ.get(DATABASE_PASSWORD_ENV)
+    if not password:
+        return url
+    try:
+        return make_url(url).set(password=password).render_as_string(hide_password=False)
+    except ArgumentError as e:
+        raise StoreError(f"{redacted(url)} is not a database URL: {e}") from None
 
 
 def store_ratings(url: str) -> pd.DataFrame:
@@ -93,6 +104,10 @@ def run_retrain(args: argparse.Namespace, params: Params) -> int:
             raise ValueError(f"--every must be a number of seconds >= 0, got {args.every}")
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    if str(args.out).startswith("s3:"):
+        print(f"error: retrain writes to a local artifact root; {args.out} is S3, which it cannot write yet "
+              "(retrain into a local root, then `python deploy/upload_artifact.py ROOT s3://...`)", file=sys.stderr)
         return 2
     if not args.every:
         try:

@@ -92,3 +92,20 @@ def test_retrain_reads_the_store_the_profiles_service_writes_by_default():
 
     assert retrain_cli.DEFAULT_DATABASE_URL == DEFAULT_DATABASE_URL
     assert retrain_cli.DATABASE_URL_ENV == "PROFILES_DATABASE_URL"
+
+
+def test_the_password_from_its_own_variable_goes_into_the_url(monkeypatch):
+    from trainer import retrain_cli
+
+    monkeypatch.setenv("PROFILES_DATABASE_URL", "postgresql://movierec@db.internal:5432/movierec?sslmode=require")
+    monkeypatch.setenv("PROFILES_DATABASE_PASSWORD", "p@ss/w:rd")
+    url = retrain_cli.database_url(None)
+    assert url.startswith("postgresql://movierec:p%40ss%2Fw%3Ard@db.internal:5432/movierec")
+    assert "sslmode=require" in url and retrain_cli.redacted(url).startswith("postgresql://movierec:***@")
+    monkeypatch.delenv("PROFILES_DATABASE_PASSWORD")
+    assert retrain_cli.database_url("sqlite:///x.sqlite3") == "sqlite:///x.sqlite3"
+
+
+def test_an_s3_root_is_refused_until_retrain_can_write_one(tmp_path):
+    done = trainer("retrain", "--out", "s3://bucket/models", database_url="sqlite:///x")
+    assert done.returncode == 2 and "cannot write yet" in done.stderr
