@@ -7,16 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
-from sqlalchemy import delete, insert
 
 from movierec.artifact import latest_version, load_artifact
 from movierec.retrain_history import read_history
-from movierec.store import migrate, schema
-from movierec.store.engine import make_engine
 from movierec.store.training import APP_USER_ID_OFFSET
 from services.scorer.model import HybridModel, UnknownIdError
+from testing.app_store import fill_store
 
 REPO = Path(__file__).resolve().parents[2]
 DATASET = "synthetic:300x100x12000"
@@ -31,28 +28,8 @@ def trainer(*args: str, database_url: str | None = None) -> subprocess.Completed
                           timeout=600, env=env)
 
 
-def fill_store(url: str, accounts: int = 12, per_account: int = 20) -> list[int]:
-    """Accounts with half-star ratings of synthetic movies 1..100, written with the store's schema; their ids."""
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    rng = np.random.default_rng(5)
-    ids = []
-    with engine.begin() as conn:
-        for n in range(accounts):
-            account = conn.execute(insert(schema.accounts).values(username=f"user{n}", password_hash="x",
-                                                                  created_ms=0).returning(schema.accounts.c.id))
-            ids.append(account.scalar_one())
-            conn.execute(insert(schema.ratings), [
-                {"account_id": ids[-1], "movie_id": int(m), "half_stars": int(rng.integers(1, 11)),
-                 "updated_ms": 1_700_000_000_000 + n}
-                for m in rng.choice(np.arange(1, 101), per_account, replace=False)])
-        conn.execute(delete(schema.accounts).where(schema.accounts.c.id == ids[-1]))  # deleted: never trained on
-    engine.dispose()
-    return ids
-
-
 def test_store_ratings_reach_a_promoted_model_and_deleted_accounts_do_not(store_url, tmp_path):
-    accounts = fill_store(store_url)
+    accounts = fill_store(store_url, range(1, 101), delete_last=True)
     out = tmp_path / "artifacts"
     first = trainer("train", "--out", str(out), *SMALL)
     assert first.returncode == 0, first.stderr[-2000:]
