@@ -191,6 +191,12 @@ def latest_version(location: Path | str) -> str | None:
         return None
 
 
+def read_manifest(location: Path | str) -> dict[str, Any]:
+    """The manifest of a version dir, or of the version a root's LATEST names (checked for format, version
+    and files, the other files not read): what a model was made from, e.g. for the retrain gate."""
+    return _read_manifest(resolve_version_dir(location))
+
+
 def _read_manifest(path: Path) -> dict[str, Any]:
     file = path / MANIFEST_FILE
     try:

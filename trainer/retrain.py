@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from movierec.artifact import Artifact, ArtifactError, latest_version, load_artifact, set_latest
+from movierec.artifact import ArtifactError, latest_version, load_artifact, read_manifest, set_latest
 from movierec.ranking import parts
 from movierec.retrain_history import append_entry
 from trainer.app_data import seen_by, with_app_ratings
@@ -55,24 +55,24 @@ def root_lock(root: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def serving_recipe(artifact: Artifact, dataset: Dataset, offset: int) -> Recipe:
-    """How the serving artifact was made, restricted to the ratings of dataset it saw (manifest `app_data`)."""
-    m = artifact.manifest
-    serving = m.get("serving", {})
-    until = m.get("app_data", {}).get("until")
-    return Recipe(params_from_manifest(m.get("params", {})), Blend.of_serving(serving),
+def serving_recipe(manifest: dict[str, Any], dataset: Dataset, offset: int) -> Recipe:
+    """How the serving artifact was made (its manifest), restricted to the ratings of dataset it saw (`app_data`)."""
+    serving = manifest.get("serving", {})
+    until = manifest.get("app_data", {}).get("until")
+    return Recipe(params_from_manifest(manifest.get("params", {})), Blend.of_serving(serving),
                   (float(serving.get("rating_min", 1.0)), float(serving.get("rating_max", 5.0))),
                   float(serving.get("foldin_reg", parts.DEFAULT_FOLDIN_REG)), seen_by(dataset, offset, until))
 
 
-def _serving(root: Path) -> tuple[Artifact | None, str]:
-    """The artifact LATEST names, or None and why there is none to compare with."""
+def _serving(root: Path) -> tuple[dict[str, Any] | None, str]:
+    """The manifest of the version LATEST names (only the manifest: an S3 root's mirror holds no more),
+    or None and why there is none to compare with."""
     try:
-        return load_artifact(root), ""
+        return read_manifest(root), ""
     except ArtifactError as e:
         if latest_version(root) is None:
             return None, "no model is serving yet"
-        return None, f"the serving artifact cannot be loaded ({e})"
+        return None, f"the serving artifact cannot be read ({e})"
 
 
 def retrain(root: Path | str, base: Dataset, app: pd.DataFrame, offset: int, source: str,
@@ -105,23 +105,23 @@ def retrain(root: Path | str, base: Dataset, app: pd.DataFrame, offset: int, sou
         cand_figures = Figures(**{**asdict(cand_figures), **dict(zip(("ndcg10", "recall10"), ranked or (None, None)))})
         serving_figures = None
         if incumbent is not None:
-            say(f"scoring the serving model {incumbent.version} the same way")
+            say(f"scoring the serving model {incumbent['version']} the same way")
             serving_figures, _ = figures(dataset, serving_recipe(incumbent, dataset, offset), app_rows)
             verdict = decide(cand_figures, serving_figures, tolerance)
         else:
             verdict = Verdict(True, why_none)
         if verdict.promote:
             current = latest_version(root)
-            if incumbent is not None and current != incumbent.version:
+            if incumbent is not None and current != incumbent["version"]:
                 verdict = Verdict(False, f"LATEST changed during the run (to {current}); compared with "
-                                         f"{incumbent.version}, so not promoted")
+                                         f"{incumbent['version']}, so not promoted")
             else:
                 set_latest(root, written.version)
         entry = {
             "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "version": written.version, "outcome": "promoted" if verdict.promote else "rejected",
             "reason": verdict.reason, "candidate": cand_figures.record(),
-            "serving": None if incumbent is None else {"version": incumbent.version, **serving_figures.record()},
+            "serving": None if incumbent is None else {"version": incumbent["version"], **serving_figures.record()},
             "data": {"dataset": dataset.name, "ratings": dataset.n_ratings, "app_accounts": added.accounts,
                      "app_ratings": added.ratings, "dropped_unknown_movies": added.dropped_unknown_movies},
             "tolerance": asdict(tolerance), "seconds": round(time.perf_counter() - started, 2),

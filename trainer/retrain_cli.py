@@ -5,6 +5,7 @@ import argparse
 import os
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -12,8 +13,11 @@ import pandas as pd
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from movierec.artifact import ArtifactError
+from movierec.s3_artifacts import parse_s3_uri
 from movierec.store.engine import StoreUrlError
 from movierec.store.training import APP_USER_ID_OFFSET, app_ratings
+from trainer import s3_root
 from trainer.gate import MAX_RANKING_DROP, MAX_RMSE_INCREASE, Tolerance
 from trainer.model import Params
 from trainer.retrain import Outcome, RetrainBusy, retrain
@@ -29,7 +33,8 @@ class StoreError(RuntimeError):
 
 
 def add_retrain_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, default=Path("artifacts"), help="artifact root (default: artifacts)")
+    p.add_argument("--out", default="artifacts",
+                   help="artifact root: a directory or s3://bucket/prefix (needs boto3) (default: artifacts)")
     p.add_argument("--database-url", default=None,
                    help=f"the profiles store to read ratings from (default ${DATABASE_URL_ENV}, else the profiles "
                         "service's default SQLite file)")
@@ -89,11 +94,24 @@ def report(outcome: Outcome) -> str:
 
 
 def run_once(args: argparse.Namespace, params: Params, tolerance: Tolerance) -> Outcome:
+    """One run into args.out: a local root, or an s3:// root through a local mirror (trainer/s3_root.py)."""
     url = database_url(args.database_url)
     app = store_ratings(url)
     base = load_dataset(args.dataset, args.download)
-    return retrain(args.out, base, app, APP_USER_ID_OFFSET, f"store {redacted(url)}", params, args.ranking, tolerance,
-                   on_progress=lambda line: print(f"retrain: {line}", file=sys.stderr, flush=True))
+
+    def run(root: Path) -> Outcome:
+        return retrain(root, base, app, APP_USER_ID_OFFSET, f"store {redacted(url)}", params, args.ranking,
+                       tolerance, on_progress=lambda line: print(f"retrain: {line}", file=sys.stderr, flush=True))
+
+    uri = os.fspath(args.out)
+    if parse_s3_uri(uri) is None:
+        return run(args.out)
+    client = s3_root.s3_client()
+    with tempfile.TemporaryDirectory(prefix="movierec-retrain-") as mirror:
+        s3_root.pull(uri, Path(mirror), client)
+        outcome = run(Path(mirror))
+        s3_root.push(Path(mirror), uri, client, outcome.entry["version"], outcome.promoted)
+    return outcome
 
 
 def run_retrain(args: argparse.Namespace, params: Params) -> int:
@@ -105,14 +123,10 @@ def run_retrain(args: argparse.Namespace, params: Params) -> int:
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if str(args.out).startswith("s3:"):
-        print(f"error: retrain writes to a local artifact root; {args.out} is S3, which it cannot write yet "
-              "(retrain into a local root, then `python deploy/upload_artifact.py ROOT s3://...`)", file=sys.stderr)
-        return 2
     if not args.every:
         try:
             print(report(run_once(args, params, tolerance)), flush=True)
-        except (RetrainBusy, StoreError) as e:
+        except (RetrainBusy, StoreError, ArtifactError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 1
         return 0

@@ -81,8 +81,3 @@ def test_the_password_from_its_own_variable_goes_into_the_url(monkeypatch):
     assert "sslmode=require" in url and retrain_cli.redacted(url).startswith("postgresql://movierec:***@")
     monkeypatch.delenv("PROFILES_DATABASE_PASSWORD")
     assert retrain_cli.database_url("sqlite:///x.sqlite3") == "sqlite:///x.sqlite3"
-
-
-def test_an_s3_root_is_refused_until_retrain_can_write_one(tmp_path):
-    done = trainer("retrain", "--out", "s3://bucket/models", database_url="sqlite:///x")
-    assert done.returncode == 2 and "cannot write yet" in done.stderr
