@@ -132,7 +132,7 @@ def write_artifact(
     model = {name: np.asarray(arrays[name], dtype=dtype) for name, (dtype, _) in MODEL_ARRAYS.items()}
     model.update({name: np.asarray(arrays[name], dtype=dtype)
                   for name, (dtype, _) in OPTIONAL_ARRAYS.items() if name in arrays})
-    np.savez(tmp / MODEL_FILE, **model)
+    np.savez(tmp / MODEL_FILE, **model)  # type: ignore[arg-type]  # numpy's stub lets ** fill allow_pickle
     np.savez(tmp / GENRES_FILE, genre_matrix=np.asarray(genre_matrix, dtype=np.float32))
     catalog = {
         "genres": list(genre_names),
@@ -270,13 +270,14 @@ def load_artifact(location: Path | str) -> Artifact:
     for name, (dtype, ndim) in MODEL_ARRAYS.items():
         a = arrays.get(name)
         if a is None or a.dtype != dtype or a.ndim != ndim:
-            got = None if a is None else f"{a.dtype} ndim={a.ndim}"
-            raise ArtifactError(f"{path / MODEL_FILE}: array {name!r} should be {np.dtype(dtype)} ndim={ndim}, got {got}")
-    for name, (dtype, ndim) in OPTIONAL_ARRAYS.items():
-        a = arrays.get(name)
-        if a is not None and (a.dtype != dtype or a.ndim != ndim):
+            found = None if a is None else f"{a.dtype} ndim={a.ndim}"
             raise ArtifactError(f"{path / MODEL_FILE}: array {name!r} should be {np.dtype(dtype)} ndim={ndim}, "
-                                f"got {a.dtype} ndim={a.ndim}")
+                                f"got {found}")
+    for name, (optional_dtype, ndim) in OPTIONAL_ARRAYS.items():
+        a = arrays.get(name)
+        if a is not None and (a.dtype != optional_dtype or a.ndim != ndim):
+            raise ArtifactError(f"{path / MODEL_FILE}: array {name!r} should be {np.dtype(optional_dtype)} "
+                                f"ndim={ndim}, got {a.dtype} ndim={a.ndim}")
     n_users, n_items = len(arrays["user_ids"]), len(arrays["item_ids"])
     k = arrays["item_factors"].shape[1]
     expected = {"user_factors": (n_users, k), "item_factors": (n_items, k),
@@ -291,8 +292,9 @@ def load_artifact(location: Path | str) -> Artifact:
     genre_matrix = _load_npz(path / GENRES_FILE).get("genre_matrix")
     genre_names, movies = _read_catalog(path / CATALOG_FILE)
     if genre_matrix is None or genre_matrix.dtype != np.float32 or genre_matrix.shape != (n_items, len(genre_names)):
-        got = None if genre_matrix is None else (genre_matrix.dtype, genre_matrix.shape)
-        raise ArtifactError(f"{path / GENRES_FILE}: genre_matrix should be float32 {(n_items, len(genre_names))}, got {got}")
+        found_matrix = None if genre_matrix is None else (genre_matrix.dtype, genre_matrix.shape)
+        raise ArtifactError(f"{path / GENRES_FILE}: genre_matrix should be float32 {(n_items, len(genre_names))}, "
+                            f"got {found_matrix}")
     if len(movies) != n_items or any(m.movie_id != i for m, i in zip(movies, arrays["item_ids"].tolist())):
         raise ArtifactError(f"{path / CATALOG_FILE}: movies are not aligned with item_ids in {MODEL_FILE}")
     item_index = {int(i): row for row, i in enumerate(arrays["item_ids"].tolist())}

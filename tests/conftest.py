@@ -1,17 +1,57 @@
-"""Session fixtures: a private Redis, artifacts, and the real services as processes on loopback."""
+"""Session fixtures (a private Redis, artifacts, the real services as processes on loopback) and the test layers.
+
+Every test is `unit` or `integration`, marked at collection: integration when it (or its module) says so or
+uses a fixture that starts processes; unit otherwise, and a unit test that opens a socket, a gRPC server or
+channel, or a process fails at once, so the quick loop (`bash scripts/test.sh -m unit`) stays honest.
+"""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import grpc
 import numpy as np
 import pytest
 
 from scripts.stack import ROOT, Stack
 from testing.artifacts import build_tiny_artifact
 from testing.postgres import PostgresServer
+
+# Fixtures that start real processes (directly or through another fixture): their users are integration tests.
+PROCESS_FIXTURES = {"redis_stack", "redis_url", "backends", "ml100k_artifact_root", "ml100k_stack", "postgres_url"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("integration") is None:
+            uses_processes = PROCESS_FIXTURES & set(getattr(item, "fixturenames", ()))
+            item.add_marker(pytest.mark.integration if uses_processes else pytest.mark.unit)
+
+
+class UnitLayerViolation(RuntimeError):
+    """A test collected as `unit` reached for the network or a process."""
+
+
+def _refuse(what: str):
+    def refuse(*args, **kwargs):
+        raise UnitLayerViolation(f"a unit test {what}: mark it @pytest.mark.integration (tests/conftest.py)")
+    return refuse
+
+
+@pytest.fixture(autouse=True)
+def _layer_guard(request, monkeypatch) -> None:
+    """Unit tests get no sockets, gRPC servers or channels, and no child processes."""
+    if request.node.get_closest_marker("unit") is None:
+        return
+    for name in ("connect", "connect_ex", "bind"):
+        monkeypatch.setattr(socket.socket, name, _refuse(f"opened a socket ({name})"))
+    monkeypatch.setattr(subprocess.Popen, "__init__", _refuse("started a process"))
+    for module, name in ((grpc, "server"), (grpc.aio, "server"), (grpc, "insecure_channel"),
+                         (grpc.aio, "insecure_channel"), (grpc, "secure_channel"), (grpc.aio, "secure_channel")):
+        monkeypatch.setattr(module, name, _refuse(f"used grpc.{name}"))
 
 
 @pytest.fixture(autouse=True)

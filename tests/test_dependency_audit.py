@@ -16,6 +16,8 @@ import pytest
 from scripts.audit import ROOT, batches, read_pins
 from scripts.stack import free_port
 
+pytestmark = pytest.mark.integration  # runs the trainer, pip or linters as processes, or local HTTP servers
+
 # A made-up advisory (ids that cannot be mistaken for a real one) in OSV's schema.
 ADVISORY = {
     "id": "PYSEC-0000-TEST1", "aliases": ["CVE-0000-00001"], "summary": "test advisory: template injection",

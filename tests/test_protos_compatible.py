@@ -47,6 +47,7 @@ def test_checker_applies_protobufs_rules(tmp_path, new, expected):
         assert problems == []
 
 
+@pytest.mark.integration
 def test_current_protos_are_compatible_with_their_previous_version(tmp_path):
     base = previous_protos(tmp_path)
     if base is None:  # the very first version has nothing to be compatible with

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from scripts.gen_protos import PROTO_DIR, ROOT, generate
 
 
@@ -13,6 +15,7 @@ def _stub_tree(root: Path) -> dict[Path, bytes]:
     return {p.relative_to(root): p.read_bytes() for p in files if p.is_file() and "__pycache__" not in p.parts}
 
 
+@pytest.mark.integration
 def test_committed_stubs_match_the_protos(tmp_path: Path):
     written = {p.relative_to(tmp_path) for p in generate(tmp_path)}
     generated = _stub_tree(tmp_path)

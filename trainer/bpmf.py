@@ -164,7 +164,7 @@ def _sample_hyper(x: np.ndarray, beta0: float, rng: np.random.Generator) -> tupl
     precision = _wishart(d + n, (w + w.T) / 2, rng)
     mu_post = n * mean / (beta0 + n)
     # mean ~ N(mu_post, ((beta0 + n) precision)⁻¹) through the Cholesky factor of the covariance
-    # (rng.multivariate_normal does an SVD per call: 7 ms, a quarter of a sweep)
+    # (rng.multivariate_normal does an SVD per call, a large share of a sweep)
     cov = np.linalg.inv((beta0 + n) * precision)
     mean_draw = mu_post + np.linalg.cholesky((cov + cov.T) / 2) @ rng.standard_normal(d)
     return mean_draw, np.ascontiguousarray(precision)

@@ -39,6 +39,7 @@ class EpochBars:
             # disable=None: no bar when stderr is not a terminal, so CI logs get only the summary.
             self.bar = tqdm(total=self.epochs, desc=self.LABELS.get(stage, stage), unit="epoch",
                             file=sys.stderr, leave=False, disable=None)
+        assert self.bar is not None  # made just above for a new stage
         self.bar.update(1)
         self.bar.set_postfix(train_rmse=f"{train_rmse:.4f}")
 
@@ -105,7 +106,7 @@ def _train(args: argparse.Namespace) -> int:
     return _write(args, params, dataset, None)
 
 
-def _write(args: argparse.Namespace, params: TrainParams, dataset, tuning: dict | None) -> int:
+def _write(args: argparse.Namespace, params: Params, dataset, tuning: dict | None) -> int:
     bars = EpochBars(params.epochs)
     try:
         path = train_artifact(args.out, params, dataset, on_epoch=bars, tuning=tuning, evaluate=not args.no_eval,

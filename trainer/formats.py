@@ -105,7 +105,7 @@ def _genre_tuple(text: str, sep: str) -> tuple[str, ...]:
 def load_ml100k(src: Source) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, ...], int]:
     ratings = _ratings(_frame(src.read("u.data"), "u.data", "\t", ["user_id", "movie_id", "rating", "timestamp"],
                               {"user_id": str, "movie_id": str, "rating": str, "timestamp": str}), "u.data")
-    genres = ML100K_GENRES
+    genres: tuple[str, ...] = ML100K_GENRES
     if src.has("u.genre"):
         rows = [line.split("|") for line in decode(src.read("u.genre"), "u.genre").splitlines() if "|" in line]
         genres = tuple(name for name, _ in sorted(((n, int(i)) for n, i in rows), key=lambda r: r[1]))

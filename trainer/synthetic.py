@@ -156,11 +156,11 @@ def make_movielens_like(n_users: int, n_items: int, n_ratings: int, half_stars: 
     counts = np.bincount(items, minlength=n_items)
     sums = np.bincount(items, weights=ratings, minlength=n_items)
     movies = []
-    for i in range(n_items):
-        top = np.flatnonzero(genre_score[i] > 1.2)[:3]
-        genres = tuple(MOVIELENS_GENRES[j] for j in (top if len(top) else [int(np.argmax(genre_score[i]))]))
-        movies.append(CatalogMovie(i + 1, titles[i], int(years[i]), genres, int(counts[i]),
-                                   float(sums[i] / counts[i]) if counts[i] else 0.0))
+    for row in range(n_items):
+        top = np.flatnonzero(genre_score[row] > 1.2)[:3]
+        genres = tuple(MOVIELENS_GENRES[j] for j in (top if len(top) else [int(np.argmax(genre_score[row]))]))
+        movies.append(CatalogMovie(row + 1, titles[row], int(years[row]), genres, int(counts[row]),
+                                   float(sums[row] / counts[row]) if counts[row] else 0.0))
     key = f"movielens-like:{n_users}:{n_items}:{n_ratings}:{half_stars}:{k}:{seed}"
     return Dataset(
         name=name,

@@ -78,8 +78,8 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
     if ranking != "off":
         graph, blend = rank(dataset, params, ranking, parts.DEFAULT_FOLDIN_REG, on_progress)
         serving.update(blend)
-    arrays = {
-        "global_mean": np.float32(model.global_mean),
+    arrays: dict[str, np.ndarray] = {
+        "global_mean": np.asarray(model.global_mean, dtype=np.float32),
         "user_ids": user_ids,
         "item_ids": item_ids,
         "user_factors": model.user_factors,

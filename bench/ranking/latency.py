@@ -35,7 +35,6 @@ from testing.reference_ranker import ReferenceModel  # noqa: E402
 from testing.servers import grpc_service  # noqa: E402
 
 
-
 class TimedScorer(ScorerServicer):
     """The scorer's servicer, timing each Recommend it handles (wall and CPU time of this thread)."""
 

@@ -114,14 +114,15 @@ class Ranker:
         pop = self.popularity.astype(np.float64)
         self._pop_mean, self._pop_var = float(pop.mean()), float(pop.var())
         self._pop_f = pop @ self.item_factors.astype(np.float64) / len(pop) - self._pop_mean * self._f_mean
-        if self.neighbor_rows is not None:
+        nb_rows, nb_weights = self.neighbor_rows, self.neighbor_weights
+        if nb_rows is not None and nb_weights is not None:
             # Per movie, its neighbour row summed against the parts: sum_j w_ij, sum_j w_ij pop_j and
             # sum_j w_ij F_j, so the graph part's covariances with them cost O(inputs) per request.
-            self._nb_sum = self.neighbor_weights.sum(axis=1, dtype=np.float64)
-            self._nb_pop = np.einsum("ij,ij->i", self.neighbor_weights.astype(np.float64), pop[self.neighbor_rows])
+            self._nb_sum = nb_weights.sum(axis=1, dtype=np.float64)
+            self._nb_pop = np.einsum("ij,ij->i", nb_weights.astype(np.float64), pop[nb_rows])
             self._nb_f = np.zeros_like(self.item_factors)
-            for j in range(self.neighbor_rows.shape[1]):  # one neighbour rank at a time: an (I, k) temporary
-                self._nb_f += self.neighbor_weights[:, j, None] * self.item_factors[self.neighbor_rows[:, j]]
+            for j in range(nb_rows.shape[1]):  # one neighbour rank at a time: an (I, k) temporary
+                self._nb_f += nb_weights[:, j, None] * self.item_factors[nb_rows[:, j]]
 
     def rating_weights(self, ratings: np.ndarray) -> np.ndarray:
         """(n,) float64 weight of each input rating on this model's scale (parts.rating_weights)."""
@@ -157,9 +158,10 @@ class Ranker:
             coef["pop"] = float(w["popularity"])
             cov["pop", "pop"] = self._pop_var
         graph = None
-        if self.neighbor_rows is not None and w["graph"]:
-            neighbours = self.neighbor_rows[rows].ravel()  # (n N,): the only movies the graph part reaches
-            contrib = (self.neighbor_weights[rows] * weights[:, None]).ravel()
+        nb_rows, nb_weights = self.neighbor_rows, self.neighbor_weights
+        if nb_rows is not None and nb_weights is not None and w["graph"]:
+            neighbours = nb_rows[rows].ravel()  # (n N,): the only movies the graph part reaches
+            contrib = (nb_weights[rows] * weights[:, None]).ravel()
             graph = np.bincount(neighbours, contrib, n)  # (I,) float64
             mean = float(weights @ self._nb_sum[rows]) / n
             var = max(float(contrib @ graph[neighbours]) / n - mean * mean, 0.0)  # sum of g^2 over its support
@@ -178,7 +180,7 @@ class Ranker:
         content_scale = (1.0 - alpha) / content_std if content_std >= 1e-12 and alpha != 1.0 else 0.0
         mix = np.zeros(self._stacked.shape[1], dtype=np.float64)  # weights of [factors | genre units | popularity]
         k, g = self.item_factors.shape[1], self.genre_units.shape[1]
-        if "mf" in coef:
+        if p is not None and "mf" in coef:
             mix[:k] = cf_scale * coef["mf"] * p
         mix[k:k + g] = content_scale * profile
         mix[-1] = cf_scale * coef.get("pop", 0.0)
@@ -191,11 +193,11 @@ class Ranker:
     def _parts(self, s: _Scored, alpha: float, top: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """score, z(collaborative) and z(content) (k,) float32 of the movies at rows top (k,)."""
         cf = np.full(len(top), s.offset)
-        if "mf" in s.coef:
+        if s.p is not None and "mf" in s.coef:
             cf += s.coef["mf"] * (self.item_factors[top].astype(np.float64) @ s.p)
         if "pop" in s.coef:
             cf += s.coef["pop"] * self.popularity[top]
-        if "graph" in s.coef:
+        if s.graph is not None and "graph" in s.coef:
             cf += s.coef["graph"] * s.graph[top]
         cf_z = (cf - s.cf_mean) / s.cf_std if s.cf_std >= 1e-12 else np.zeros(len(top))
         content = self.genre_units[top].astype(np.float64) @ s.profile
@@ -229,14 +231,15 @@ class Ranker:
         if k == 0:  # filters or exclusions left no candidate: nothing to explain
             return ()
         contrib = np.zeros((n, k))
-        if self.neighbor_rows is not None and self.weights["graph"]:
+        nb_rows, nb_weights = self.neighbor_rows, self.neighbor_weights
+        if nb_rows is not None and nb_weights is not None and self.weights["graph"]:
             is_result = np.zeros(self.n_items, dtype=bool)
             is_result[top] = True
             position = np.empty(self.n_items, dtype=np.intp)  # read only where is_result
             position[top] = np.arange(k)
-            neighbours = self.neighbor_rows[rows]  # (n, N)
+            neighbours = nb_rows[rows]  # (n, N)
             i, j = np.nonzero(is_result[neighbours])  # input i's j-th neighbour is a result
-            contrib[i, position[neighbours[i, j]]] = weights[i] * self.neighbor_weights[rows[i], j]
+            contrib[i, position[neighbours[i, j]]] = weights[i] * nb_weights[rows[i], j]
         if self.weights["mf"]:
             mf = (self.item_factors[rows] @ self.item_factors[top].T) * weights[:, None]  # (n, k)
             graph_max = float(np.abs(contrib).max())

@@ -65,26 +65,23 @@ class ServiceClient:
         self._health = health_pb2_grpc.HealthStub(self.channel)
         self._rng = random.Random(seed)  # backoff jitter only
 
-    def _error(self, method: str, code: grpc.StatusCode, details: str, attempts: int) -> Exception:
-        """The exception a failed call raises; subclasses may raise their own type (the gateway does)."""
-        return CallError(self.service, method, code, details, attempts)
-
     async def call(self, method: str, rpc: Callable[..., Awaitable[Reply]], request: object, *,
                    timeout: float | None = None, request_id: str | None = None,
                    retry: RetryPolicy | None = None) -> Reply:
         """Runs one unary RPC of this client's stub under the policy (`retry`, else the client's; pass
-        NO_RETRY for a call that is not idempotent); a failure raises `_error(...)`."""
+        NO_RETRY for a call that is not idempotent); a failure raises CallError."""
         rid = request_id or current_request_id.get() or new_request_id()
         budget = capped(timeout or self.timeout)
         if budget <= 0:  # nothing left for this call: fail without sending it
-            raise self._error(method, grpc.StatusCode.DEADLINE_EXCEEDED,
-                              "the deadline of the work this call belongs to has passed; not sent", 0)
+            raise CallError(self.service, method, grpc.StatusCode.DEADLINE_EXCEEDED,
+                            "the deadline of the work this call belongs to has passed; not sent", 0)
         try:
             reply, _ = await call_with_retries(
                 rpc, request, timeout=budget, metadata=((METADATA_KEY, rid),), policy=retry or self.retry,
                 rng=self._rng)
         except AttemptsFailed as failed:
-            raise self._error(method, failed.error.code(), failed.error.details() or "", failed.attempts) from None
+            raise CallError(self.service, method, failed.error.code(), failed.error.details() or "",
+                            failed.attempts) from None
         return reply
 
     async def healthy(self, timeout: float | None = None) -> bool:

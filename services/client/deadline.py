@@ -24,9 +24,10 @@ def deadline(seconds: float) -> Iterator[float]:
         raise ValueError(f"a deadline must be > 0 seconds, got {seconds}")
     until = time.monotonic() + seconds
     outer = current_deadline.get()
-    token = current_deadline.set(until if outer is None else min(outer, until))
+    effective = until if outer is None else min(outer, until)
+    token = current_deadline.set(effective)
     try:
-        yield current_deadline.get()
+        yield effective
     finally:
         current_deadline.reset(token)
 

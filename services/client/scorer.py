@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from movierec.v1 import scorer_pb2, scorer_pb2_grpc
 from services.client.base import ServiceClient
 
 
-def recommend_request(movie_ids: Iterable[int], top_k: int = 0, alpha: float | None = None,
+def recommend_request(movie_ids: Iterable[int], *, top_k: int = 0, alpha: float | None = None,
                       ratings: Mapping[int, float] | None = None, genres: Iterable[str] = (),
                       year_min: int | None = None, year_max: int | None = None,
                       exclude: Iterable[int] = ()) -> scorer_pb2.RecommendRequest:
@@ -29,12 +30,11 @@ class ScorerClient(ServiceClient):
         super().__init__(address, **options)
         self.stub = scorer_pb2_grpc.ScorerStub(self.channel)
 
-    async def recommend(self, movie_ids: Iterable[int], top_k: int = 0, alpha: float | None = None,
-                        ratings: Mapping[int, float] | None = None, genres: Iterable[str] = (),
-                        year_min: int | None = None, year_max: int | None = None, exclude: Iterable[int] = (),
-                        *, request_id: str | None = None) -> scorer_pb2.RecommendResponse:
-        """Recommendations from liked (or rated) movie ids; the arguments are recommend_request's."""
-        request = recommend_request(movie_ids, top_k, alpha, ratings, genres, year_min, year_max, exclude)
+    async def recommend(self, movie_ids: Iterable[int], *, request_id: str | None = None,
+                        **options: Any) -> scorer_pb2.RecommendResponse:
+        """Recommendations from liked (or rated) movie ids; options are recommend_request's keywords
+        (top_k, alpha, ratings, genres, year_min, year_max, exclude)."""
+        request = recommend_request(movie_ids, **options)
         return await self.call("Recommend", self.stub.Recommend, request, request_id=request_id)
 
     async def recommend_batch(self, requests: Sequence[scorer_pb2.RecommendRequest], *,

@@ -51,12 +51,12 @@ def local_artifact_path(location: str | os.PathLike[str], cache_dir: Path | None
     try:
         latest = _get_text(client, s3, s3.key(LATEST), required=False)
         if latest is None:  # not a root, so it must name one version directory
-            return _fetch_version(client, s3, _get_text(client, s3, s3.key(MANIFEST_FILE), True), cache_dir)
+            return _fetch_version(client, s3, _manifest_text(client, s3), cache_dir)
         version = latest.strip()
         if not _SAFE_NAME.match(version):
             raise ArtifactError(f"{s3}/{LATEST} holds an invalid version name {version!r}")
         version_s3 = S3Location(s3.bucket, s3.key(version))
-        _fetch_version(client, version_s3, _get_text(client, version_s3, version_s3.key(MANIFEST_FILE), True),
+        _fetch_version(client, version_s3, _manifest_text(client, version_s3),
                        cache_dir)
     except ArtifactError:
         raise
@@ -120,6 +120,13 @@ def _get_text(client: Any, s3: S3Location, key: str, required: bool) -> str | No
             raise ArtifactError(f"s3://{s3.bucket}/{key} does not exist (neither LATEST nor {MANIFEST_FILE} "
                                 "is there; upload an artifact as deploy/README.md shows)") from None
         return None
+
+
+def _manifest_text(client: Any, s3: S3Location) -> str:
+    """The manifest.json under s3 (ArtifactError when it is missing)."""
+    text = _get_text(client, s3, s3.key(MANIFEST_FILE), required=True)
+    assert text is not None  # required: a missing object raised
+    return text
 
 
 def _fetch_version(client: Any, s3: S3Location, manifest_text: str, cache_dir: Path) -> Path:

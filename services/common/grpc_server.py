@@ -4,9 +4,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -108,7 +108,7 @@ class GrpcService:
             await self.stop()
 
 
-def run_main(settings_cls: type[S], serve: Callable[[S], Awaitable[None]]) -> int:
+def run_main(settings_cls: type[S], serve: Callable[[S], Coroutine[Any, Any, None]]) -> int:
     """The body of every gRPC service's `__main__`: settings → logging → serve → exit code.
 
     Bad settings, an unusable artifact or an address that cannot be bound log one clear JSON
@@ -134,7 +134,8 @@ def run_main(settings_cls: type[S], serve: Callable[[S], Awaitable[None]]) -> in
 
 
 async def serve_reloading(name: str, settings: GrpcServiceSettings, register: Callable[[grpc.aio.Server], None],
-                          version: str, load: Callable[[Path], tuple[str, T]], swap: Callable[[T], None]) -> None:
+                          version: str, load: Callable[[Path], tuple[str, T]],
+                          swap: Callable[[T], Awaitable[None] | None]) -> None:
     """Serves until SIGTERM or SIGINT while an ArtifactWatcher swaps in each new artifact version.
 
     `load(path) -> (version, thing)` builds what the servicer needs from a version directory (in a

@@ -26,7 +26,8 @@ def main(argv: list[str]) -> int:
         return 2
     values = [os.environ.get(name, "").strip() or None for name in ENV]
     try:
-        tls = client_tls(*(Path(v) if v else None for v in values[:3]), values[3], names=ENV)
+        ca, cert, key = (Path(v) if v else None for v in values[:3])
+        tls = client_tls(ca, cert, key, values[3], names=ENV)
     except ValueError as e:
         print(f"{argv[0]}: {e}", file=sys.stderr)
         return 2

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings
@@ -80,7 +80,7 @@ class SettingsError(ValueError):
 S = TypeVar("S", bound=BaseSettings)
 
 
-def load_settings(cls: type[S], **overrides: object) -> S:
+def load_settings(cls: type[S], **overrides: Any) -> S:
     """Reads the environment (plus overrides) or raises SettingsError with one line per bad value."""
     try:
         return cls(**overrides)

@@ -9,6 +9,7 @@ certificate means restarting the process (rolling restarts keep the service up).
 from __future__ import annotations
 
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,7 +133,8 @@ def aio_channel(address: str, tls: ClientTls | None, options: list[tuple[str, ob
     return grpc.aio.secure_channel(address, tls.credentials(), options=[*options, *tls.channel_options()])
 
 
-def blocking_channel(address: str, tls: ClientTls | None, options: list[tuple[str, object]] = ()) -> grpc.Channel:
+def blocking_channel(address: str, tls: ClientTls | None,
+                     options: Sequence[tuple[str, object]] = ()) -> grpc.Channel:
     """The same as aio_channel, for blocking code (health probe, reflection tool)."""
     if tls is None:
         return grpc.insecure_channel(address, options=list(options))

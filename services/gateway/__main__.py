@@ -5,6 +5,7 @@ import os
 import signal
 import sys
 import tempfile
+from typing import Any
 
 import uvicorn
 
@@ -27,9 +28,9 @@ def main() -> None:
         signal.signal(sig, lambda *_: None)
     # uvicorn stops accepting on SIGTERM, lets in-flight requests finish, then runs the lifespan
     # shutdown (channels and Redis closed). log_config=None keeps our JSON logging.
-    # No per-request access log: it cost a large share of a cached request's CPU (bench/load
-    # profiles); GET /metrics counts requests by route and status instead.
-    common = {"host": settings.host, "port": settings.port, "log_config": None, "access_log": False,
+    # No per-request access log: a line per request is a large share of a cached answer's CPU;
+    # GET /metrics counts requests by route and status instead.
+    common: dict[str, Any] = {"host": settings.host, "port": settings.port, "log_config": None, "access_log": False,
               "timeout_graceful_shutdown": 10, "server_header": False}
     if settings.workers == 1:
         uvicorn.run(create_app(settings), workers=1, **common)

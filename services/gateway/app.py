@@ -15,7 +15,6 @@ from services.common.gc_freeze import freeze_startup_heap
 from services.common.logs import configure_logging
 from services.common.metrics import ServiceMetrics
 from services.gateway.cache import ResponseCache
-from services.gateway.clients import Backends
 from services.gateway.dashboard import router as dashboard_router
 from services.gateway.errors import document_errors, install_error_handlers
 from services.gateway.middleware import (
@@ -31,7 +30,7 @@ from services.gateway.model_version import ModelVersion
 from services.gateway.request_id import RequestIdMiddleware
 from services.gateway.routes import router
 from services.gateway.settings import GatewaySettings, load_settings
-from services.gateway.state import GatewayState
+from services.gateway.state import Backends, GatewayState
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -67,8 +66,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     metrics = ServiceMetrics("gateway")
     # /docs and /redoc load scripts from a CDN, which the page's CSP forbids; /openapi.json stays.
-    # FastAPI's native OpenTelemetry hooks are off: metrics are Prometheus (/metrics), and checking
-    # for a configured OTel provider on every request cost a few percent of a cached request's CPU.
+    # FastAPI's OpenTelemetry hooks are off: metrics are Prometheus (/metrics), and the per-request
+    # provider check is CPU on every cached answer for nothing.
     app = FastAPI(title="movierec gateway", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
                   telemetry={"tracing": False, "metrics": False, "logs": False})
     app.state.metrics = metrics

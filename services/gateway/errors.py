@@ -13,21 +13,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.client import CallError
+
 log = logging.getLogger(__name__)
 
 # Seconds a client is asked to wait before retrying when a backend is unavailable.
 RETRY_AFTER_SECONDS = 3
-
-
-class BackendError(Exception):
-    """A call to the matcher or scorer failed; `service` says which ("matcher" / "scorer")."""
-
-    def __init__(self, service: str, method: str, code: grpc.StatusCode, details: str) -> None:
-        super().__init__(f"{service}.{method}: {code.name}: {details}")
-        self.service = service
-        self.method = method
-        self.code = code
-        self.details = details
 
 
 def http_status(code: grpc.StatusCode) -> int:
@@ -41,7 +32,7 @@ def http_status(code: grpc.StatusCode) -> int:
     return 502
 
 
-def error_detail(exc: BackendError) -> str:
+def error_detail(exc: CallError) -> str:
     """The client-facing message. Transport details (addresses, errno) stay in the log."""
     if exc.code == grpc.StatusCode.DEADLINE_EXCEEDED:
         return f"{exc.service} is unavailable (no answer within the deadline); try again in a few seconds"
@@ -52,14 +43,14 @@ def error_detail(exc: BackendError) -> str:
     return f"{exc.service} failed ({exc.code.name})"
 
 
-def error_response(exc: BackendError) -> JSONResponse:
+def error_response(exc: CallError) -> JSONResponse:
     status = http_status(exc.code)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
     return JSONResponse({"detail": error_detail(exc)}, status_code=status, headers=headers)
 
 
 async def _on_backend_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, BackendError)
+    assert isinstance(exc, CallError)
     level = logging.WARNING if http_status(exc.code) >= 500 else logging.INFO
     log.log(level, "backend call failed", extra={
         "service": exc.service, "method": exc.method, "code": exc.code.name, "details": exc.details,
@@ -142,6 +133,6 @@ def document_errors(app: FastAPI, prefixes: tuple[str, ...]) -> None:
 def install_error_handlers(app: FastAPI) -> None:
     """Registers the JSON handlers (FastAPI's own already answer HTTPException as JSON)."""
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(BackendError, _on_backend_error)
+    app.add_exception_handler(CallError, _on_backend_error)
     app.add_exception_handler(RequestValidationError, _on_invalid_request)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -5,8 +5,7 @@ import asyncio
 import logging
 import time
 
-from services.gateway.clients import ScorerClient
-from services.gateway.errors import BackendError
+from services.client import CallError, ScorerClient
 
 log = logging.getLogger(__name__)
 # Share of a version lease the gateway uses: counted from when it sent the request (before the scorer
@@ -45,7 +44,7 @@ class ModelVersion:
         sent = time.monotonic()
         try:
             info = await self._scorer.model_info()
-        except BackendError as exc:
+        except CallError as exc:
             if self._reachable:
                 log.warning("cannot read model info; keeping the last known version",
                             extra={"code": exc.code.name, "version": self.version or None})

@@ -6,10 +6,9 @@ from typing import Any
 import grpc
 
 from movierec.v1 import matcher_pb2
+from services.client import CallError
 from services.gateway import convert
 from services.gateway.cache import recommend_key
-from services.gateway.clients import MATCHER
-from services.gateway.errors import BackendError
 from services.gateway.schemas import RecommendRequest
 from services.gateway.state import GatewayState
 
@@ -22,7 +21,7 @@ VERSION_CHECK_SHARE = 0.25
 def _resolutions(queries: list[str], reply: matcher_pb2.ResolveResponse) -> list[dict[str, Any]]:
     """Per query, in order: {"match": candidate or None, "alternatives": [candidates]}."""
     if len(reply.results) != len(queries):
-        raise BackendError(MATCHER, "Resolve", grpc.StatusCode.INTERNAL,
+        raise CallError("matcher", "Resolve", grpc.StatusCode.INTERNAL,
                            f"{len(reply.results)} results for {len(queries)} queries")
     return [{"match": convert.candidate(r.best) if r.matched else None,
              "alternatives": [convert.candidate(c) for c in r.alternatives]} for r in reply.results]
@@ -46,7 +45,10 @@ def _response(queries: list[str], answer: dict[str, Any], cached: bool) -> dict[
     The cache key ignores case and spacing, so the answer stores resolutions by position and the
     query strings echoed back always come from the current request.
     """
-    resolved, missing, suggestions, titles = [], [], {}, {}
+    resolved: list[dict[str, Any]] = []
+    missing: list[str] = []
+    suggestions: dict[str, Any] = {}
+    titles: dict[int, str] = {}
     for query, resolution in zip(queries, answer["resolutions"], strict=True):
         match = resolution["match"]
         if match:
@@ -61,7 +63,7 @@ def _response(queries: list[str], answer: dict[str, Any], cached: bool) -> dict[
 
 
 async def recommend_titles(request: RecommendRequest, state: GatewayState) -> dict[str, Any]:
-    """The response body (see schemas.RecommendResponse); BackendError when a backend fails."""
+    """The response body (see schemas.RecommendResponse); CallError when a backend fails."""
     titles, options = request.titles(), request.options()
     known_version = await state.model.confirmed(state.settings.rpc_timeout_seconds * VERSION_CHECK_SHARE)
     if known_version:  # unknown version (scorer not answering): no entry can be trusted
@@ -77,18 +79,18 @@ async def recommend_titles(request: RecommendRequest, state: GatewayState) -> di
     ids, ratings = _liked(resolutions, request.ratings())
     if ids:
         scored = await state.backends.scorer.recommend(
-            ids, request.top_k, request.alpha, ratings, request.genres, request.year_min, request.year_max,
-            request.exclude_movie_ids)
+            ids, top_k=request.top_k, alpha=request.alpha, ratings=ratings, genres=request.genres,
+            year_min=request.year_min, year_max=request.year_max, exclude=request.exclude_movie_ids)
         state.model.observe(scored.model_version)
         alpha = float(scored.alpha)
         recommendations = [convert.scored_movie(s, alpha) for s in scored.recommendations]
-        answer = {"resolutions": resolutions, "recommendations": recommendations,
+        answer: dict[str, Any] = {"resolutions": resolutions, "recommendations": recommendations,
                   "model_version": scored.model_version, "alpha": round(float(scored.alpha), 4)}
     else:  # nothing to score: the missing titles and their did-you-mean lists are the answer
-        alpha = request.alpha if request.alpha is not None else state.model.default_alpha
-        answer = {"resolutions": resolutions, "recommendations": [], "model_version": known_version, "alpha": alpha}
+        answer = {"resolutions": resolutions, "recommendations": [], "model_version": known_version,
+                  "alpha": request.alpha if request.alpha is not None else state.model.default_alpha}
 
     if answer["model_version"]:
-        key = recommend_key(titles, request.top_k, request.alpha, answer["model_version"], options)
+        key = recommend_key(titles, request.top_k, request.alpha, str(answer["model_version"]), options)
         await state.cache.set(key, answer)
     return _response(titles, answer, cached=False)

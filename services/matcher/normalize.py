@@ -135,11 +135,6 @@ def words_to_key(text: str) -> str:
                     if not (w == "part" and i + 1 < len(words) and (words[i + 1] in NUMBERS or words[i + 1].isdigit())))
 
 
-def title_key(text: str) -> str:
-    """The matching key of a title with no year in it ("Star Trek VI: The Undiscovered Country" -> "star trek six the undiscovered country")."""
-    return words_to_key(drop_article(fold(text))[0])
-
-
 def normalize_title(text: str, extract_year: bool = True) -> NormalizedTitle:
     """Key, year and article of a title as a person types it or the catalog spells it.
 

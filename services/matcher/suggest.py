@@ -123,7 +123,8 @@ def _fuzzy(index: TitleIndex, typed: str, count: int, exclude: set[int]) -> list
     similarity = cdist([typed], heads, scorer=fuzz.ratio, dtype=np.float32)[0] / 100.0  # (C,)
     rows = index.entry_rows[entries]
     order = np.lexsort((index.popularity_rank[rows], -similarity))
-    out, seen = [], set(exclude)
+    out: list = []
+    seen = set(exclude)
     for i in order.tolist():
         movie = index.movies[int(rows[i])]
         if similarity[i] < SUGGEST_FUZZY_FLOOR or len(out) == count:

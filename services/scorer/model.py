@@ -57,7 +57,7 @@ class HybridModel(Ranker):
         Raises ValueError naming unknown genres. A year bound of 0 means no bound; with a bound,
         movies of unknown year are left out.
         """
-        mask = None
+        mask: np.ndarray | None = None
         if genres:
             unknown = [g for g in genres if g not in self.genre_names]
             if unknown:
@@ -65,9 +65,11 @@ class HybridModel(Ranker):
                 shown = [g[:40] for g in unknown[:5]] + (["..."] if len(unknown) > 5 else [])
                 raise ValueError(f"unknown genres {shown}; known: {list(self.genre_names)}")
             columns = [self.genre_names.index(g) for g in genres]
-            mask = self.genre_matrix[:, columns].any(axis=1)
+            mask = np.asarray(self.genre_matrix[:, columns].any(axis=1))
         if year_min or year_max:
-            years = (self.years > 0) & (self.years >= year_min) & ((self.years <= year_max) if year_max else True)
+            years = np.asarray((self.years > 0) & (self.years >= year_min))
+            if year_max:
+                years &= self.years <= year_max
             mask = years if mask is None else mask & years
         return mask
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.artifact import HISTORY, VERSION, XSS_TITLE
 from tests.browser.conftest import shot
+
+pytestmark = pytest.mark.integration  # real processes and servers on loopback
 
 CHARTS = ["chart-histogram", "chart-months", "chart-most", "chart-top", "chart-genres"]
 

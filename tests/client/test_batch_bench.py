@@ -5,9 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from scripts.stack import ROOT
 
 
+@pytest.mark.integration
 def test_bench_client_prints_every_mode_with_a_ratio(tiny_artifact_root: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "bench.client", "--artifact-dir", str(tiny_artifact_root),
                            "--people", "30", "--liked", "3", "--rounds", "1"],

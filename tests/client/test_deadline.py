@@ -13,6 +13,8 @@ from services.client import CallError, RetryPolicy, ScorerClient, deadline
 from services.client.deadline import capped, time_left
 from tests.sleepy_scorer import sleepy_scorer
 
+pytestmark = pytest.mark.integration  # gRPC servers and channels on loopback
+
 SLACK = 0.35  # scheduling on a shared 2-core machine
 
 

@@ -13,6 +13,8 @@ from services.matcher.settings import MatcherSettings
 from services.scorer.settings import ScorerSettings
 from testing.servers import grpc_service
 
+pytestmark = pytest.mark.integration  # gRPC servers and channels on loopback
+
 
 def test_the_setting_defaults_on_and_reads_false(monkeypatch) -> None:
     assert load_settings(MatcherSettings).reflection and load_settings(ScorerSettings).reflection

@@ -18,6 +18,8 @@ from services.gateway.app import create_app
 from services.gateway.request_id import RequestIdMiddleware
 from services.gateway.settings import GatewaySettings
 
+pytestmark = pytest.mark.integration  # gRPC servers and channels on loopback
+
 
 @pytest.fixture(scope="module")
 def debug_backends(tiny_artifact_root: Path, tmp_path_factory) -> Stack:

@@ -23,6 +23,7 @@ async def service(tiny_artifact_root):
         yield service
 
 
+@pytest.mark.integration
 async def test_each_method_is_wrapped_once_and_unknown_methods_are_not_kept(service) -> None:
     assert gc.get_freeze_count() > 0  # start() froze the heap before saying SERVING
     async with grpc.aio.insecure_channel(service.address) as channel:

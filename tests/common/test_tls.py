@@ -18,6 +18,8 @@ from services.common.settings import SettingsError, load_settings
 from services.matcher.settings import MatcherSettings
 from tests.tls_pki import Pki, client, make_pki, start_tls_service
 
+pytestmark = pytest.mark.integration  # gRPC servers and channels on loopback
+
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory) -> Pki:

@@ -17,6 +17,8 @@ from services.scorer.settings import ScorerSettings
 from testing.artifacts import build_tiny_artifact
 from tests.deploy.conftest import AWS_ENV, BUCKET
 
+pytestmark = pytest.mark.integration  # real processes and servers on loopback
+
 
 def _load_uploader():
     spec = importlib.util.spec_from_file_location("upload_artifact", ROOT / "deploy" / "upload_artifact.py")

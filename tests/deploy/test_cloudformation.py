@@ -10,6 +10,8 @@ import pytest
 from scripts.stack import ROOT
 from tests.deploy.deploy_files import AWS_DIR, SERVICES, ecs_container, ecs_template
 
+pytestmark = pytest.mark.integration  # runs the trainer, pip or linters as processes, or local HTTP servers
+
 TEMPLATES = sorted(AWS_DIR.glob("*.yaml"))
 
 

@@ -193,6 +193,7 @@ def _check_compose_schema(path) -> subprocess.CompletedProcess:
                            "vendor.compose-spec", str(path)], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.integration
 def test_compose_file_is_valid_under_the_compose_spec_schema(tmp_path):
     done = _check_compose_schema(COMPOSE_FILE)
     assert done.returncode == 0, done.stdout + done.stderr

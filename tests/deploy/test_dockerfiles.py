@@ -12,6 +12,8 @@ from scripts.stack import ROOT
 from tests.deploy.deploy_files import IMAGES, SERVICES, dockerfile, final_env
 from tests.deploy.image_tree import assemble_app, lock_pins, requirement_pins
 
+pytestmark = pytest.mark.integration  # runs the trainer, pip or linters as processes, or local HTTP servers
+
 PINNED_NODE = re.compile(r"^node:\d+\.\d+\.\d+-(bookworm|trixie)-slim$")
 PINNED_PYTHON = re.compile(r"^python:3\.11\.\d+-slim-(bookworm|trixie)(@sha256:[0-9a-f]{64})?$")
 LOCKS = {"matcher": "serving", "scorer": "serving", "gateway": "serving", "trainer": "trainer"}

@@ -13,6 +13,8 @@ from movierec.v1 import scorer_pb2, scorer_pb2_grpc
 from scripts.stack import Process, free_port, grpc_serving, spawn, wait_until
 from testing.artifacts import build_tiny_artifact
 
+pytestmark = pytest.mark.integration  # real processes and servers on loopback
+
 
 def _log_lines(proc: Process) -> list[dict]:
     return [json.loads(line) for line in proc.log_path.read_text().splitlines() if line.startswith("{")]

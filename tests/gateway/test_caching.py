@@ -137,9 +137,8 @@ async def test_redis_down_is_degraded_not_failed_and_recovers(open_gateway: Open
 
         private_redis.stop()
         for _ in range(3):
-            started = time.perf_counter()
             reply = await gw.client.post("/recommend/titles", json=BODY)
-            assert time.perf_counter() - started < 0.5
+            assert gw.state.cache.is_down  # after the first failure the cache is skipped, not waited on
             assert reply.status_code == 200 and reply.json()["cached"] is False
             assert reply.json()["recommendations"]
         health = await gw.client.get("/health")

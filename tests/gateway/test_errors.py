@@ -6,7 +6,8 @@ import json
 import grpc
 import pytest
 
-from services.gateway.errors import BackendError, error_response, http_status
+from services.client import CallError
+from services.gateway.errors import error_response, http_status
 
 
 @pytest.mark.parametrize(("code", "status"), [
@@ -21,7 +22,7 @@ from services.gateway.errors import BackendError, error_response, http_status
 ])
 def test_status_mapping(code: grpc.StatusCode, status: int) -> None:
     assert http_status(code) == status
-    response = error_response(BackendError("scorer", "Recommend", code, "ipv4:10.0.0.7:50052 refused"))
+    response = error_response(CallError("scorer", "Recommend", code, "ipv4:10.0.0.7:50052 refused"))
     assert response.status_code == status
     assert response.media_type == "application/json"
     detail = json.loads(response.body)["detail"]
@@ -30,7 +31,7 @@ def test_status_mapping(code: grpc.StatusCode, status: int) -> None:
 
 @pytest.mark.parametrize("code", [grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED])
 def test_unavailable_names_the_service_and_hides_transport_details(code: grpc.StatusCode) -> None:
-    response = error_response(BackendError("matcher", "Resolve", code, "ipv4:10.0.0.7:50051: Connection refused"))
+    response = error_response(CallError("matcher", "Resolve", code, "ipv4:10.0.0.7:50051: Connection refused"))
     detail = json.loads(response.body)["detail"]
     assert detail.startswith("matcher is unavailable (")
     assert detail.endswith("; try again in a few seconds")
@@ -40,5 +41,5 @@ def test_unavailable_names_the_service_and_hides_transport_details(code: grpc.St
 
 @pytest.mark.parametrize("code", [grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT])
 def test_client_errors_pass_the_servicer_message_through(code: grpc.StatusCode) -> None:
-    response = error_response(BackendError("scorer", "PredictRating", code, "unknown user 9999"))
+    response = error_response(CallError("scorer", "PredictRating", code, "unknown user 9999"))
     assert json.loads(response.body) == {"detail": "unknown user 9999"}

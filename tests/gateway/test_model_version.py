@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 
 from scripts.stack import Stack
-from services.gateway.clients import ScorerClient
+from services.client import ScorerClient
 from services.gateway.model_version import ModelVersion
 
 

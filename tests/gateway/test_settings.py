@@ -66,6 +66,7 @@ def test_settings_are_immutable() -> None:
         s.port = 1  # type: ignore[misc]
 
 
+@pytest.mark.integration
 def test_entry_point_fails_fast_on_bad_settings() -> None:
     env = {**os.environ, "GATEWAY_PORT": "-5"}
     done = subprocess.run([sys.executable, "-m", "services.gateway"], cwd=ROOT, env=env,

@@ -15,6 +15,8 @@ from services.matcher.index import MATCH_THRESHOLD, TitleIndex
 from services.matcher.server import MatcherServicer
 from testing.servers import serving as serving_service
 
+pytestmark = pytest.mark.integration  # gRPC servers and channels on loopback
+
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
 
 

@@ -42,6 +42,7 @@ def test_bad_values_are_refused_with_a_reason(field, value, fragment):
         MatcherSettings(**{field: value})
 
 
+@pytest.mark.integration
 def test_the_process_exits_2_with_a_clear_error_when_there_is_no_artifact(tmp_path):
     env = {"MATCHER_ARTIFACT_DIR": str(tmp_path / "missing"), "MATCHER_ADDRESS": "127.0.0.1:0", "PATH": ""}
     done = subprocess.run([sys.executable, "-m", "services.matcher"], cwd=ROOT, env=env,

@@ -14,6 +14,8 @@ from services.scorer.server import ScorerServicer
 from testing.servers import serving
 from tests.browser.artifact import build_browser_artifact
 
+pytestmark = pytest.mark.integration  # gRPC servers and channels on loopback
+
 
 async def _stats(root) -> pb.DatasetStats:
     async with serving(ScorerServicer(HybridModel(load_artifact(root)))) as service:

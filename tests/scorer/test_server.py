@@ -12,6 +12,8 @@ from services.scorer.model import HybridModel
 from services.scorer.server import ScorerServicer
 from testing.servers import serving
 
+pytestmark = pytest.mark.integration  # gRPC servers and channels on loopback
+
 
 @pytest.fixture
 async def channel(tiny_artifact_root):

@@ -103,6 +103,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
+@pytest.mark.integration
 def test_cli_trains_bpmf_by_default_sgd_by_its_options_and_refuses_a_mix(tmp_path):
     tiny = ["--dataset", "synthetic:60x40x1500", "--no-eval"]
     done = run("train", "--out", str(tmp_path / "b"), *tiny, "--samples", "4", "--burn-in", "2", "--factors", "3")

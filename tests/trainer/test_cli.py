@@ -11,6 +11,8 @@ from movierec.artifact import LATEST, load_artifact
 from testing.artifacts import build_tiny_artifact
 from trainer.tune_ranking import NEIGHBORS
 
+pytestmark = pytest.mark.integration  # runs the trainer, pip or linters as processes, or local HTTP servers
+
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -16,6 +16,8 @@ from tests.trainer.test_formats import write_csv, zip_folder
 from trainer.download import download_release
 from trainer.fetch import FetchError
 
+pytestmark = pytest.mark.integration  # runs the trainer, pip or linters as processes, or local HTTP servers
+
 REPO = Path(__file__).resolve().parents[2]
 
 

