@@ -58,7 +58,7 @@ class Figures:
     @property
     def ranking(self) -> float | None:
         """(NDCG@10 + Recall@10) / 2, the score the ranking blend is chosen by."""
-        return None if self.ndcg10 is None else (self.ndcg10 + self.recall10) / 2
+        return None if self.ndcg10 is None or self.recall10 is None else (self.ndcg10 + self.recall10) / 2
 
     def record(self) -> dict[str, Any]:
         return {k: (None if v is None else round(v, 5)) for k, v in asdict(self).items()} | {

@@ -103,7 +103,7 @@ def retrain(root: Path | str, base: Dataset, app: pd.DataFrame, offset: int, sou
         blend = Blend.of_serving(written.manifest["serving"])
         ranked = ranking_figures(dataset, Recipe(params, blend, dataset.rating_scale, parts.DEFAULT_FOLDIN_REG))
         cand_figures = Figures(**{**asdict(cand_figures), **dict(zip(("ndcg10", "recall10"), ranked or (None, None)))})
-        serving_figures = None
+        serving_figures: Figures | None = None
         if incumbent is not None:
             say(f"scoring the serving model {incumbent['version']} the same way")
             serving_figures, _ = figures(dataset, serving_recipe(incumbent, dataset, offset), app_rows)
@@ -121,7 +121,8 @@ def retrain(root: Path | str, base: Dataset, app: pd.DataFrame, offset: int, sou
             "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "version": written.version, "outcome": "promoted" if verdict.promote else "rejected",
             "reason": verdict.reason, "candidate": cand_figures.record(),
-            "serving": None if incumbent is None else {"version": incumbent["version"], **serving_figures.record()},
+            "serving": None if incumbent is None or serving_figures is None else {
+                "version": incumbent["version"], **serving_figures.record()},
             "data": {"dataset": dataset.name, "ratings": dataset.n_ratings, "app_accounts": added.accounts,
                      "app_ratings": added.ratings, "dropped_unknown_movies": added.dropped_unknown_movies},
             "tolerance": asdict(tolerance), "seconds": round(time.perf_counter() - started, 2),

@@ -24,6 +24,13 @@ def s3_client() -> Any:
     return boto3.client("s3")
 
 
+def _location(uri: str) -> S3Location:
+    s3 = parse_s3_uri(uri)
+    if s3 is None:
+        raise ArtifactError(f"{uri!r} is not an s3:// location")
+    return s3
+
+
 def _get(client: Any, s3: S3Location, *parts: str) -> bytes | None:
     try:
         return client.get_object(Bucket=s3.bucket, Key=s3.key(*parts))["Body"].read()
@@ -35,7 +42,7 @@ def _get(client: Any, s3: S3Location, *parts: str) -> bytes | None:
 
 def pull(uri: str, local: Path, client: Any) -> str | None:
     """Mirrors LATEST, its version's manifest and the history of the root at uri into local; the version."""
-    s3 = parse_s3_uri(uri)
+    s3 = _location(uri)
     local.mkdir(parents=True, exist_ok=True)
     history = _get(client, s3, HISTORY_FILE)
     if history is not None:
@@ -55,7 +62,7 @@ def pull(uri: str, local: Path, client: Any) -> str | None:
 
 def push(local: Path, uri: str, client: Any, version: str, promoted: bool) -> None:
     """Uploads the run's candidate version, the history, then (promoted) LATEST."""
-    s3 = parse_s3_uri(uri)
+    s3 = _location(uri)
     upload(local / version, uri, client, point_latest=False)
     try:
         client.upload_file(str(local / HISTORY_FILE), s3.bucket, s3.key(HISTORY_FILE))

@@ -235,9 +235,9 @@ def _figures(f: dict[str, Any] | None) -> scorer_pb2.GateFigures | None:
 
 
 def _run(entry: dict[str, Any]) -> scorer_pb2.RetrainRun:
-    """One retrain_history.jsonl entry (services/common/retrain_history.py) as a RetrainRun."""
-    data = entry.get("data") if isinstance(entry.get("data"), dict) else {}
-    serving = entry.get("serving") if isinstance(entry.get("serving"), dict) else None
+    """One retrain_history.jsonl entry (movierec/retrain_history.py) as a RetrainRun."""
+    data: dict[str, Any] = entry["data"] if isinstance(entry.get("data"), dict) else {}
+    serving: dict[str, Any] | None = entry["serving"] if isinstance(entry.get("serving"), dict) else None
 
     def count(key: str) -> int:
         value = data.get(key, 0)
