@@ -8,12 +8,16 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from movierec.artifact import LATEST
 from movierec.retrain_history import HISTORY_FILE
 from scripts.stack import ROOT
 from services.scorer.history import HistorySource
 from testing.app_store import fill_store
 from tests.deploy.conftest import BUCKET
+
+pytestmark = pytest.mark.integration  # the trainer as a process, moto's S3 server on loopback
 
 DATA = ["--dataset", "synthetic:300x100x12000", "--ranking", "defaults", "--factors", "3"]
 SMALL = [*DATA, "--samples", "10", "--burn-in", "5"]

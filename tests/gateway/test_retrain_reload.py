@@ -21,6 +21,8 @@ from trainer.bpmf import BPMFParams
 from trainer.sources import load_dataset
 from trainer.train import train_artifact
 
+pytestmark = pytest.mark.integration  # real processes and servers on loopback
+
 DATASET = "synthetic:300x100x12000"
 SMALL = ["--dataset", DATASET, "--ranking", "defaults", "--factors", "3", "--samples", "10", "--burn-in", "5"]
 

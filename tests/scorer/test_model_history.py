@@ -13,6 +13,8 @@ from services.scorer.model import HybridModel
 from services.scorer.server import MAX_HISTORY, ScorerServicer
 from testing.servers import serving
 
+pytestmark = pytest.mark.integration  # gRPC servers and channels on loopback
+
 
 def entry(n: int, promoted: bool) -> dict:
     figures = {"rmse": 0.9 + n / 1000, "rmse_base": 0.9, "rmse_app": None, "ndcg10": 0.5, "recall10": 0.45}

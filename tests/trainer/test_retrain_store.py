@@ -15,6 +15,8 @@ from movierec.store.training import APP_USER_ID_OFFSET
 from services.scorer.model import HybridModel, UnknownIdError
 from testing.app_store import fill_store
 
+pytestmark = pytest.mark.integration  # runs the trainer as a process, on SQLite and a private PostgreSQL
+
 REPO = Path(__file__).resolve().parents[2]
 DATASET = "synthetic:300x100x12000"
 SMALL = ["--dataset", DATASET, "--ranking", "defaults", "--factors", "3", "--samples", "10", "--burn-in", "5"]
