@@ -28,21 +28,13 @@ SMALL = ["--dataset", DATASET, "--ranking", "defaults", "--factors", "3", "--sam
 
 
 @pytest.fixture
-def serving_before_retrain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Stack, Path, str, list[int]]:
+def serving_before_retrain(tmp_path: Path, reloading_backends_on) -> tuple[Stack, Path, str, list[int]]:
     """Matcher and scorer polling an artifact root (every 0.1 s) that `train` wrote; a store with 5 accounts."""
     root = tmp_path / "artifacts"
     train_artifact(root, BPMFParams(factors=3, samples=10, burn_in=5), load_dataset(DATASET), ranking="defaults")
     url = f"sqlite:///{tmp_path / 'profiles.sqlite3'}"
     accounts = fill_store(url, range(1, 101), accounts=5)
-    monkeypatch.setenv("SCORER_RELOAD_SECONDS", "0.1")
-    monkeypatch.setenv("MATCHER_RELOAD_SECONDS", "0.1")
-    stack = Stack(artifact_dir=root, log_dir=tmp_path)
-    try:
-        stack.start_service("matcher")
-        stack.start_service("scorer")
-        yield stack, root, url, accounts
-    finally:
-        stack.stop()
+    return reloading_backends_on(root), root, url, accounts
 
 
 async def test_retrain_promotes_under_traffic_and_the_app_account_gets_predictions(
