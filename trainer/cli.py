@@ -266,7 +266,6 @@ def build_parser() -> argparse.ArgumentParser:
     retrain = commands.add_parser("retrain", help="train a candidate on the base dataset plus the app's stored "
                                                   "ratings; promote it only if the quality gate passes")
     add_retrain_options(retrain)
-    ranking_option(retrain)
     data_options(retrain)
     param_options(retrain)
     retrain.set_defaults(run=_retrain)

@@ -75,8 +75,31 @@ def _serving(root: Path) -> tuple[dict[str, Any] | None, str]:
         return None, f"the serving artifact cannot be read ({e})"
 
 
+RETRAIN_RANKING = ("serving", "tuned", "defaults", "off")
+
+
+def ranking_plan(ranking: str, serving: dict[str, Any] | None) -> tuple[str, tuple[Blend, str] | None]:
+    """train_artifact's ranking mode and kept blend for retrain's --ranking.
+
+    "serving" keeps the serving model's blend (the search is most of a run's time, and its optimum is
+    flat; the gate still scores the ranking): its graph is rebuilt on the new data with the same
+    parameters. With no model serving it searches ("tuned"); a serving model without an item graph
+    keeps none ("off"). The other values are train's modes.
+    """
+    if ranking not in RETRAIN_RANKING:
+        raise ValueError(f"ranking must be one of {', '.join(RETRAIN_RANKING)}, got {ranking!r}")
+    if ranking != "serving":
+        return ranking, None
+    if serving is None:
+        return "tuned", None
+    blend = Blend.of_serving(serving.get("serving", {}))
+    if blend is None:
+        return "off", None
+    return "defaults", (blend, f"kept from the serving model {serving['version']} (retrain --ranking serving)")
+
+
 def retrain(root: Path | str, base: Dataset, app: pd.DataFrame, offset: int, source: str,
-            params: Params | None = None, ranking: str = "tuned", tolerance: Tolerance | None = None,
+            params: Params | None = None, ranking: str = "serving", tolerance: Tolerance | None = None,
             now: datetime | None = None, on_progress: Callable[[str], None] | None = None) -> Outcome:
     """Trains a candidate on base + app ratings into root, gates it against LATEST, records the run.
 
@@ -97,7 +120,9 @@ def retrain(root: Path | str, base: Dataset, app: pd.DataFrame, offset: int, sou
         candidate = Recipe(params, None, dataset.rating_scale, parts.DEFAULT_FOLDIN_REG)
         cand_figures, evaluation = figures(dataset, candidate, app_rows)
         say(f"candidate RMSE {cand_figures.rmse:.4f}; training it on all ratings")
-        path = train_artifact(root, params, dataset, now=now, ranking=ranking, on_progress=say, evaluation=evaluation,
+        mode, kept = ranking_plan(ranking, incumbent)
+        path = train_artifact(root, params, dataset, now=now, ranking=mode, kept_blend=kept, on_progress=say,
+                              evaluation=evaluation,
                               extra={"app_data": added.manifest()}, promote=False)
         written = load_artifact(path)
         blend = Blend.of_serving(written.manifest["serving"])

@@ -17,7 +17,7 @@ from trainer.evaluate import Evaluation, evaluate_split
 from trainer.model import Params, default_params, fit_model
 from trainer.movielens import load_movielens
 from trainer.stats import dataset_stats
-from trainer.tune_ranking import RANKING_MODES, check_searchable, rank
+from trainer.tune_ranking import RANKING_MODES, Blend, check_searchable, rank
 
 DEFAULT_ALPHA = 0.7
 
@@ -35,7 +35,8 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
                    on_epoch: EpochCallback | None = None, now: datetime | None = None,
                    tuning: dict[str, Any] | None = None, evaluate: bool = True, ranking: str = "tuned",
                    on_progress: Callable[[str], None] | None = None, evaluation: Evaluation | None = None,
-                   extra: dict[str, Any] | None = None, promote: bool = True) -> Path:
+                   extra: dict[str, Any] | None = None, promote: bool = True,
+                   kept_blend: tuple[Blend, str] | None = None) -> Path:
     """Trains and writes one artifact version under out_root (LATEST then names it); returns its dir.
 
     params defaults to the default model's (trainer.model.DEFAULT_MODEL): TrainParams trains the SGD
@@ -51,7 +52,8 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
 
     `python -m trainer retrain` passes the evaluation its gate already ran on the same split (it is
     not run again), extra manifest blocks (`app_data`) and promote=False (LATEST left alone until
-    the gate has compared the written version with the serving one).
+    the gate has compared the written version with the serving one), and with kept_blend = (blend,
+    origin) the serving model's blend instead of a new search.
     """
     if ranking not in RANKING_MODES:
         raise ValueError(f"ranking must be one of {', '.join(RANKING_MODES)}, got {ranking!r}")
@@ -76,7 +78,7 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
                "rating_min": dataset.rating_scale[0], "rating_max": dataset.rating_scale[1]}
     graph: dict[str, np.ndarray] = {}
     if ranking != "off":
-        graph, blend = rank(dataset, params, ranking, parts.DEFAULT_FOLDIN_REG, on_progress)
+        graph, blend = rank(dataset, params, ranking, parts.DEFAULT_FOLDIN_REG, on_progress, kept_blend)
         serving.update(blend)
     arrays: dict[str, np.ndarray] = {
         "global_mean": np.asarray(model.global_mean, dtype=np.float32),

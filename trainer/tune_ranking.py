@@ -173,20 +173,27 @@ def check_searchable(n_items: int, mode: str) -> None:
 
 
 def rank(dataset: Dataset, params: Params, mode: str = "tuned", foldin_reg: float = parts.DEFAULT_FOLDIN_REG,
-         on_progress: Progress | None = None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+         on_progress: Progress | None = None, kept: tuple[Blend, str] | None = None
+         ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """The item graph arrays and manifest["serving"] entries for an artifact trained on dataset.
 
-    mode "tuned" searches the grid on validation users (tune_blend), "defaults" uses DEFAULT_BLEND.
+    mode "tuned" searches the grid on validation users (tune_blend), "defaults" uses DEFAULT_BLEND;
+    kept = (blend, where it comes from) uses a blend chosen before instead (retrain keeps the serving one).
     """
     if mode not in RANKING_MODES[:2]:
         raise ValueError(f"ranking mode must be one of {RANKING_MODES[:2]}, got {mode!r}")
-    check_searchable(len(dataset.movies), mode)
+    if kept is None:
+        check_searchable(len(dataset.movies), mode)
     started = time.perf_counter()
     users, items = dataset.indices()
     n_users, n_items = len(dataset.user_ids()), len(dataset.movies)
     item_graph.warm_up()
     serving: dict[str, Any]
-    if mode == "tuned":
+    if kept is not None:
+        blend = kept[0]
+        serving = {**blend.serving(), "tuned_by": {"method": kept[1]}}
+        serving.pop("validation_ndcg_recall10")
+    elif mode == "tuned":
         tried = tune_blend(users, items, dataset.rating, n_users, dataset.genre_matrix().astype(np.float64), params,
                            rating_scale=dataset.rating_scale, foldin_reg=foldin_reg, on_progress=on_progress)
         blend = tried[0]

@@ -16,9 +16,10 @@ from trainer.app_data import seen_by, with_app_ratings
 from trainer.bpmf import BPMFParams
 from trainer.gate import Figures, Tolerance, decide
 from trainer.movielens import DataError
-from trainer.retrain import LOCK_FILE, RetrainBusy, retrain, root_lock
+from trainer.retrain import LOCK_FILE, RetrainBusy, ranking_plan, retrain, root_lock
 from trainer.sgd import TrainParams
 from trainer.synthetic import make_synthetic
+from trainer.tune_ranking import DEFAULT_BLEND
 
 OFFSET = 1_000_000_000  # movierec.store.training.APP_USER_ID_OFFSET
 PARAMS = BPMFParams(factors=3, burn_in=5, samples=10, serve_factors=0, seed=2)
@@ -112,7 +113,7 @@ def runs(base, tmp_path_factory):
     app = app_frame(base, range(1, 21))
     first = retrain(root, base, app, OFFSET, "test", PARAMS, "defaults", now=when(1))
     history_after_first = (root / HISTORY_FILE).read_text()
-    same = retrain(root, base, app, OFFSET, "test", PARAMS, "defaults", now=when(2))
+    same = retrain(root, base, app, OFFSET, "test", PARAMS, "serving", now=when(2))  # keeps first's blend
     bad = retrain(root, base, app, OFFSET, "test", BAD, "defaults", now=when(3))
     return root, app, first, same, bad, history_after_first
 
@@ -132,6 +133,10 @@ def test_same_data_and_recipe_score_the_same_on_the_same_splits(runs):
     """The serving model saw every rating (app_data.until), so both sides are the same fit on the same split."""
     _, _, first, same, *_ = runs
     assert same.promoted and same.entry["serving"]["version"] == first.entry["version"]
+    kept, before = (load_artifact(o.path).manifest["serving"] for o in (same, first))
+    assert kept["tuned_by"]["method"].startswith(f"kept from the serving model {first.entry['version']}")
+    assert (kept["item_graph"], kept["weights"], kept["default_alpha"]) == (
+        before["item_graph"], before["weights"], before["default_alpha"])
     candidate, serving = same.entry["candidate"], same.entry["serving"]
     for figure in ("rmse", "rmse_base", "rmse_app", "ndcg10", "recall10"):
         assert candidate[figure] == serving[figure], figure
@@ -168,3 +173,13 @@ def test_a_second_retrain_on_the_same_root_is_refused_while_one_runs(tmp_path, b
         with pytest.raises(RetrainBusy, match=LOCK_FILE):
             retrain(tmp_path, base, app_frame(base, range(1, 3)), OFFSET, "test", PARAMS, "off")
     assert not (tmp_path / LATEST).exists()
+
+
+def test_ranking_serving_keeps_what_serves_and_searches_when_nothing_does():
+    assert ranking_plan("serving", None) == ("tuned", None)
+    assert ranking_plan("serving", {"version": "v1", "serving": {"default_alpha": 0.9}}) == ("off", None)
+    mode, (blend, origin) = ranking_plan("serving", {"version": "v1", "serving": DEFAULT_BLEND.serving()})
+    assert mode == "defaults" and blend.key() == DEFAULT_BLEND.key() and "v1" in origin
+    assert ranking_plan("tuned", None) == ("tuned", None)
+    with pytest.raises(ValueError, match="ranking must be one of"):
+        ranking_plan("best", None)
