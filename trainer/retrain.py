@@ -114,13 +114,13 @@ def retrain(root: Path | str, base: Dataset, app: pd.DataFrame, offset: int, sou
     started = time.perf_counter()
     with root_lock(root):
         incumbent, why_none = _serving(root)
+        mode, kept = ranking_plan(ranking, incumbent)
         dataset, added = with_app_ratings(base, app, offset, source)
         app_rows = dataset.user_id >= offset
         say(f"{dataset.name}: {dataset.n_ratings} ratings, {added.ratings} of them from {added.accounts} app accounts")
         candidate = Recipe(params, None, dataset.rating_scale, parts.DEFAULT_FOLDIN_REG)
         cand_figures, evaluation = figures(dataset, candidate, app_rows)
         say(f"candidate RMSE {cand_figures.rmse:.4f}; training it on all ratings")
-        mode, kept = ranking_plan(ranking, incumbent)
         path = train_artifact(root, params, dataset, now=now, ranking=mode, kept_blend=kept, on_progress=say,
                               evaluation=evaluation,
                               extra={"app_data": added.manifest()}, promote=False)
