@@ -56,7 +56,7 @@ def test_stack_has_every_piece_of_the_deployment():
                                                               for s in (*SERVICES, "retrain")}
     services = resources(t, "AWS::ECS::Service")
     assert set(services) == {f"{s.capitalize()}Service" for s in SERVICES}
-    for name, svc in services.items():
+    for svc in services.values():
         props = svc["Properties"]
         assert props["LaunchType"] == "FARGATE" and props["ServiceConnectConfiguration"]["Enabled"] is True
         assert props["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"
