@@ -17,35 +17,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
-from movierec.artifact import LATEST, MANIFEST_FILE, ArtifactError, load_artifact  # noqa: E402
-from services.common.artifact_source import parse_s3_uri  # noqa: E402
+from movierec.artifact import LATEST, ArtifactError  # noqa: E402
+from movierec.s3_artifacts import upload as upload_version  # noqa: E402
 
 
 def upload(local: Path, uri: str, client=None) -> str:
-    """Uploads the version at `local` (a root with LATEST or a version dir); returns its name."""
-    target = parse_s3_uri(uri)
-    if target is None:
-        raise ArtifactError(f"{uri!r} is not an s3:// URI")
-    artifact = load_artifact(local)
+    """Uploads the version at `local` (a root with LATEST or a version dir) and points LATEST at it."""
     if client is None:
         import boto3
         client = boto3.client("s3")
-    version = artifact.version
-    manifest = (artifact.path / MANIFEST_FILE).read_bytes()
-    manifest_key = target.key(version, MANIFEST_FILE)
-    try:
-        existing = client.get_object(Bucket=target.bucket, Key=manifest_key)["Body"].read()
-    except client.exceptions.NoSuchKey:
-        existing = None
-    if existing is not None and existing != manifest:
-        raise ArtifactError(f"s3://{target.bucket}/{manifest_key} exists with a different manifest; "
-                            "versions are immutable, train a new one")
-    names = sorted(artifact.manifest["files"])
-    for name in names:  # data first, manifest after it, LATEST last
-        client.upload_file(str(artifact.path / name), target.bucket, target.key(version, name))
-    client.put_object(Bucket=target.bucket, Key=manifest_key, Body=manifest)
-    client.put_object(Bucket=target.bucket, Key=target.key(LATEST), Body=(version + "\n").encode())
-    return version
+    return upload_version(local, uri, client)
+
+
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -112,12 +112,14 @@ def write_artifact(
     movies: list[CatalogMovie],
     manifest: dict[str, Any],
     stats: dict[str, Any] | None = None,
+    promote: bool = True,
 ) -> Path:
-    """Writes a complete artifact under root/version and then points root/LATEST at it.
+    """Writes a complete artifact under root/version and then (promote=True) points root/LATEST at it.
 
     `manifest` holds what the trainer knows (dataset, params, metrics, serving defaults);
     format, version and file checksums are added here. The directory is filled under a
-    temporary name and renamed, so a reader never sees a half-written version.
+    temporary name and renamed, so a reader never sees a half-written version. promote=False
+    keeps the version on disk without serving it (a candidate the retrain gate refused).
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
@@ -149,10 +151,19 @@ def write_artifact(
     full = {**manifest, "format": FORMAT, "version": version, "files": files}
     (tmp / MANIFEST_FILE).write_text(json.dumps(full, indent=2, sort_keys=True), encoding="utf-8")
     os.replace(tmp, final)
+    if promote:
+        set_latest(root, version)
+    return final
+
+
+def set_latest(root: Path | str, version: str) -> None:
+    """Points root/LATEST at an existing version in one rename (a reader sees the old or the new name)."""
+    root = Path(root)
+    if not (root / version / MANIFEST_FILE).is_file():
+        raise ArtifactError(f"{root / version} is not a complete artifact version; LATEST left as it was")
     latest_tmp = root / f".{LATEST}.tmp-{os.getpid()}"
     latest_tmp.write_text(version + "\n", encoding="utf-8")
     os.replace(latest_tmp, root / LATEST)
-    return final
 
 
 def resolve_version_dir(location: Path | str) -> Path:
@@ -178,6 +189,12 @@ def latest_version(location: Path | str) -> str | None:
         return resolve_version_dir(location).name
     except ArtifactError:
         return None
+
+
+def read_manifest(location: Path | str) -> dict[str, Any]:
+    """The manifest of a version dir, or of the version a root's LATEST names (checked for format, version
+    and files, the other files not read): what a model was made from, e.g. for the retrain gate."""
+    return _read_manifest(resolve_version_dir(location))
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:

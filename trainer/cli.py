@@ -1,4 +1,4 @@
-"""Command line: `python -m trainer fetch | train | tune | evaluate | synth | info`."""
+"""Command line: `python -m trainer fetch | train | retrain | tune | evaluate | synth | info`."""
 from __future__ import annotations
 
 import argparse
@@ -14,6 +14,7 @@ from trainer.download import download_release
 from trainer.fetch import FetchError, cache_dir, fetch_movielens
 from trainer.model import DEFAULT_MODEL, MODELS, Params
 from trainer.movielens import DataError
+from trainer.retrain_cli import add_retrain_options, run_retrain
 from trainer.sgd import TrainParams
 from trainer.sources import HELP as DATASET_HELP
 from trainer.sources import load_dataset
@@ -125,6 +126,15 @@ def _write(args: argparse.Namespace, params: Params, dataset, tuning: dict | Non
           f"(global mean RMSE {metrics['global_mean_rmse']:.4f}) | training took {metrics['train_seconds']:.2f} s "
           f"| {ranked}")
     return 0
+
+
+def _retrain(args: argparse.Namespace) -> int:
+    try:
+        params = _params(args)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return run_retrain(args, params)
 
 
 def _tune(args: argparse.Namespace) -> int:
@@ -252,6 +262,13 @@ def build_parser() -> argparse.ArgumentParser:
     data_options(train)
     param_options(train)
     train.set_defaults(run=_train)
+
+    retrain = commands.add_parser("retrain", help="train a candidate on the base dataset plus the app's stored "
+                                                  "ratings; promote it only if the quality gate passes")
+    add_retrain_options(retrain)
+    data_options(retrain)
+    param_options(retrain)
+    retrain.set_defaults(run=_retrain)
 
     tune = commands.add_parser("tune", help="random search with early stopping; prints a table, writes the best")
     tune.add_argument("--trials", type=int, default=40, help="configurations to try (default 40)")

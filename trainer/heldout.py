@@ -44,12 +44,16 @@ def split_users(dataset: Dataset, seed: int, holdout: float = 0.2) -> Split:
 
 
 def split_arrays(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, seed: int,
-                 holdout: float = 0.2) -> Split:
-    """As split_users, for ratings given as (N,) user index < n_users, item row and rating arrays."""
+                 holdout: float = 0.2, trained: np.ndarray | None = None) -> Split:
+    """As split_users, for ratings given as (N,) user index < n_users, item row and rating arrays.
+
+    trained, (N,) bool, keeps only those ratings of the training users for training (the queries
+    stay the same): the retrain gate scores a model that saw less data on the same split.
+    """
     rng = np.random.default_rng(seed)
     held = np.zeros(n_users, dtype=bool)
     held[rng.permutation(n_users)[: int(round(n_users * holdout))]] = True
-    train = ~held[users]
+    train = ~held[users] if trained is None else ~held[users] & trained
     kept = np.flatnonzero(~held)
     dense = np.full(n_users, -1, dtype=np.int32)
     dense[kept] = np.arange(len(kept), dtype=np.int32)

@@ -23,6 +23,13 @@ def default_params(model: str = DEFAULT_MODEL) -> Params:
     return BPMFParams() if model == "bpmf" else TrainParams()
 
 
+def params_from_manifest(recorded: dict) -> Params:
+    """The training params an artifact's manifest["params"] records (its "model" key picks the trainer;
+    SGD artifacts from before BPMF have none): the retrain gate refits the serving model's recipe."""
+    cls: type[Params] = BPMFParams if recorded.get("model") == "bpmf" else TrainParams
+    return cls(**{k: v for k, v in recorded.items() if k in cls.__dataclass_fields__})
+
+
 def fit_model(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, n_items: int,
               params: Params, on_epoch: Callable[[int, float], None] | None = None) -> MFModel:
     """A biased MF trained by the model params belong to (SGD epochs or Gibbs sweeps report to on_epoch)."""

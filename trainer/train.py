@@ -13,11 +13,11 @@ import numpy as np
 from movierec.artifact import write_artifact
 from movierec.ranking import parts
 from trainer.dataset import Dataset
-from trainer.evaluate import evaluate_split
+from trainer.evaluate import Evaluation, evaluate_split
 from trainer.model import Params, default_params, fit_model
 from trainer.movielens import load_movielens
 from trainer.stats import dataset_stats
-from trainer.tune_ranking import RANKING_MODES, check_searchable, rank
+from trainer.tune_ranking import RANKING_MODES, Blend, check_searchable, rank
 
 DEFAULT_ALPHA = 0.7
 
@@ -34,7 +34,9 @@ def version_name(dataset_sha256: str, params: Params, now: datetime) -> str:
 def train_artifact(out_root: Path | str, params: Params | None = None, dataset: Dataset | None = None,
                    on_epoch: EpochCallback | None = None, now: datetime | None = None,
                    tuning: dict[str, Any] | None = None, evaluate: bool = True, ranking: str = "tuned",
-                   on_progress: Callable[[str], None] | None = None) -> Path:
+                   on_progress: Callable[[str], None] | None = None, evaluation: Evaluation | None = None,
+                   extra: dict[str, Any] | None = None, promote: bool = True,
+                   kept_blend: tuple[Blend, str] | None = None) -> Path:
     """Trains and writes one artifact version under out_root (LATEST then names it); returns its dir.
 
     params defaults to the default model's (trainer.model.DEFAULT_MODEL): TrainParams trains the SGD
@@ -47,6 +49,11 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
     (trainer.tune_ranking; about 40 s on ML-100K), "defaults" adds the graph with the default blend
     (no search), "off" writes MF only (the scorer then falls back to MF + popularity).
     on_progress receives a line per ranking stage.
+
+    `python -m trainer retrain` passes the evaluation its gate already ran on the same split (it is
+    not run again), extra manifest blocks (`app_data`) and promote=False (LATEST left alone until
+    the gate has compared the written version with the serving one), and with kept_blend = (blend,
+    origin) the serving model's blend instead of a new search.
     """
     if ranking not in RANKING_MODES:
         raise ValueError(f"ranking must be one of {', '.join(RANKING_MODES)}, got {ranking!r}")
@@ -59,7 +66,9 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
         return None if on_epoch is None else (lambda epoch, loss: on_epoch(name, epoch, loss))
 
     metrics: dict[str, Any] = {"evaluated": False}
-    if evaluate:
+    if evaluation is not None:
+        metrics = evaluation.metrics()
+    elif evaluate:
         metrics = evaluate_split(dataset, params, on_epoch=stage("eval")).metrics()
     users, items = dataset.indices()
     user_ids, item_ids = dataset.user_ids(), dataset.item_ids()
@@ -69,7 +78,7 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
                "rating_min": dataset.rating_scale[0], "rating_max": dataset.rating_scale[1]}
     graph: dict[str, np.ndarray] = {}
     if ranking != "off":
-        graph, blend = rank(dataset, params, ranking, parts.DEFAULT_FOLDIN_REG, on_progress)
+        graph, blend = rank(dataset, params, ranking, parts.DEFAULT_FOLDIN_REG, on_progress, kept_blend)
         serving.update(blend)
     arrays: dict[str, np.ndarray] = {
         "global_mean": np.asarray(model.global_mean, dtype=np.float32),
@@ -94,5 +103,7 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
     }
     if tuning is not None:
         manifest["tuning"] = tuning
+    manifest.update(extra or {})
     return write_artifact(out_root, version_name(dataset.sha256, params, now), arrays, dataset.genre_matrix(),
-                          list(dataset.genre_names), list(dataset.movies), manifest, stats=dataset_stats(dataset))
+                          list(dataset.genre_names), list(dataset.movies), manifest, stats=dataset_stats(dataset),
+                          promote=promote)

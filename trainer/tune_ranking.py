@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -50,6 +50,15 @@ class Blend:
     alpha: float
     validation: float = float("nan")  # mean of (NDCG@10 + Recall@10) / 2 over the validation splits
 
+    @classmethod
+    def of_serving(cls, serving: dict[str, Any]) -> Blend | None:
+        """The blend an artifact manifest's `serving` block records; None when it has no item graph."""
+        graph, weights = serving.get("item_graph"), serving.get("weights")
+        if not graph or not weights:
+            return None
+        return cls(float(graph["low_rating_weight"]), float(graph["alpha"]), float(graph["beta"]),
+                   float(weights["mf"]), float(weights["popularity"]), float(serving["default_alpha"]))
+
     def key(self) -> tuple[float, ...]:
         return self.low_weight, self.rp3_alpha, self.rp3_beta, self.mf, self.popularity, self.alpha
 
@@ -70,9 +79,10 @@ class ValidationSplit:
     """One held-out-user split of the training ratings, with every blend part that does not depend on the grid."""
 
     def __init__(self, users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, genres: np.ndarray,
-                 params: Params, seed: int, rating_scale: tuple[float, float], foldin_reg: float) -> None:
+                 params: Params, seed: int, rating_scale: tuple[float, float], foldin_reg: float,
+                 trained: np.ndarray | None = None) -> None:
         n_items = genres.shape[0]
-        split = split_arrays(users, items, ratings, n_users, seed=seed)
+        split = split_arrays(users, items, ratings, n_users, seed=seed, trained=trained)
         if not split.queries:
             raise ValueError("choosing the ranking blend needs held-out users with at least "
                              f"{MIN_LIKED} liked movies, and a validation split of this dataset has none; "
@@ -86,19 +96,30 @@ class ValidationSplit:
         self.content = parts.zscore(parts.content_scores(parts.unit_rows(genres), self.rows, self.weights))
         self.popularity = parts.popularity(np.bincount(split.train_items, minlength=n_items))  # (I,)
 
-    def graph_parts(self) -> dict[tuple[float, float, float], np.ndarray]:
-        """z-scored graph scores (Q, I) per (low_weight, rp3_alpha, rp3_beta) of the grid."""
+    def graph_parts(self, lows: Sequence[float] = LOW_WEIGHTS, alphas: Sequence[float] = RP3_ALPHAS,
+                    betas: Sequence[float] = RP3_BETAS) -> dict[tuple[float, float, float], np.ndarray]:
+        """z-scored graph scores (Q, I) per (low_weight, rp3_alpha, rp3_beta), by default the grid's."""
         out = {}
-        for low in LOW_WEIGHTS:
+        for low in lows:
             inter = item_graph.interactions(*self.train, self.n_items, low)
-            for a in RP3_ALPHAS:
+            for a in alphas:
                 walk = item_graph.Walk(inter, a)
                 full = walk.block(0, self.n_items)
-                for b in RP3_BETAS:
+                for b in betas:
                     rows, weights = item_graph.prune(full / walk.damping(b), NEIGHBORS)
                     graph = parts.graph_scores(rows, weights, self.rows, self.weights, self.n_items)
                     out[low, a, b] = parts.zscore(graph)
         return out
+
+    def ndcg_recall(self, blend: Blend | None) -> tuple[float, float]:
+        """NDCG@10 and Recall@10 of one blend on this split; None = the scorer's blend without an item graph."""
+        if blend is None:
+            graph = np.zeros((len(self.rows), self.n_items))
+            fallback = parts.FALLBACK_WEIGHTS
+            return self.judge.ndcg_recall(self.score(graph, fallback["mf"], fallback["popularity"],
+                                                     parts.FALLBACK_ALPHA))
+        (graph,) = self.graph_parts([blend.low_weight], [blend.rp3_alpha], [blend.rp3_beta]).values()
+        return self.judge.ndcg_recall(self.score(graph, blend.mf, blend.popularity, blend.alpha))
 
     def score(self, graph: np.ndarray, mf: float, popularity: float, alpha: float) -> np.ndarray:
         """(Q, I) blend scores: the served blend (parts.blend) of this split's parts."""
@@ -152,20 +173,27 @@ def check_searchable(n_items: int, mode: str) -> None:
 
 
 def rank(dataset: Dataset, params: Params, mode: str = "tuned", foldin_reg: float = parts.DEFAULT_FOLDIN_REG,
-         on_progress: Progress | None = None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+         on_progress: Progress | None = None, kept: tuple[Blend, str] | None = None
+         ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """The item graph arrays and manifest["serving"] entries for an artifact trained on dataset.
 
-    mode "tuned" searches the grid on validation users (tune_blend), "defaults" uses DEFAULT_BLEND.
+    mode "tuned" searches the grid on validation users (tune_blend), "defaults" uses DEFAULT_BLEND;
+    kept = (blend, where it comes from) uses a blend chosen before instead (retrain keeps the serving one).
     """
     if mode not in RANKING_MODES[:2]:
         raise ValueError(f"ranking mode must be one of {RANKING_MODES[:2]}, got {mode!r}")
-    check_searchable(len(dataset.movies), mode)
+    if kept is None:
+        check_searchable(len(dataset.movies), mode)
     started = time.perf_counter()
     users, items = dataset.indices()
     n_users, n_items = len(dataset.user_ids()), len(dataset.movies)
     item_graph.warm_up()
     serving: dict[str, Any]
-    if mode == "tuned":
+    if kept is not None:
+        blend = kept[0]
+        serving = {**blend.serving(), "tuned_by": {"method": kept[1]}}
+        serving.pop("validation_ndcg_recall10")
+    elif mode == "tuned":
         tried = tune_blend(users, items, dataset.rating, n_users, dataset.genre_matrix().astype(np.float64), params,
                            rating_scale=dataset.rating_scale, foldin_reg=foldin_reg, on_progress=on_progress)
         blend = tried[0]

@@ -214,3 +214,57 @@ class GetMoviesResponse(_message.Message):
     movies: _containers.RepeatedCompositeFieldContainer[_common_pb2.Movie]
     model_version: str
     def __init__(self, movies: _Optional[_Iterable[_Union[_common_pb2.Movie, _Mapping]]] = ..., model_version: _Optional[str] = ...) -> None: ...
+
+class ModelHistoryRequest(_message.Message):
+    __slots__ = ("limit",)
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    def __init__(self, limit: _Optional[int] = ...) -> None: ...
+
+class GateFigures(_message.Message):
+    __slots__ = ("rmse", "rmse_base", "rmse_app", "ndcg10", "recall10")
+    RMSE_FIELD_NUMBER: _ClassVar[int]
+    RMSE_BASE_FIELD_NUMBER: _ClassVar[int]
+    RMSE_APP_FIELD_NUMBER: _ClassVar[int]
+    NDCG10_FIELD_NUMBER: _ClassVar[int]
+    RECALL10_FIELD_NUMBER: _ClassVar[int]
+    rmse: float
+    rmse_base: float
+    rmse_app: float
+    ndcg10: float
+    recall10: float
+    def __init__(self, rmse: _Optional[float] = ..., rmse_base: _Optional[float] = ..., rmse_app: _Optional[float] = ..., ndcg10: _Optional[float] = ..., recall10: _Optional[float] = ...) -> None: ...
+
+class RetrainRun(_message.Message):
+    __slots__ = ("time", "version", "promoted", "reason", "candidate", "serving_version", "serving", "ratings", "app_ratings", "app_accounts", "seconds")
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    PROMOTED_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATE_FIELD_NUMBER: _ClassVar[int]
+    SERVING_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SERVING_FIELD_NUMBER: _ClassVar[int]
+    RATINGS_FIELD_NUMBER: _ClassVar[int]
+    APP_RATINGS_FIELD_NUMBER: _ClassVar[int]
+    APP_ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
+    time: str
+    version: str
+    promoted: bool
+    reason: str
+    candidate: GateFigures
+    serving_version: str
+    serving: GateFigures
+    ratings: int
+    app_ratings: int
+    app_accounts: int
+    seconds: float
+    def __init__(self, time: _Optional[str] = ..., version: _Optional[str] = ..., promoted: _Optional[bool] = ..., reason: _Optional[str] = ..., candidate: _Optional[_Union[GateFigures, _Mapping]] = ..., serving_version: _Optional[str] = ..., serving: _Optional[_Union[GateFigures, _Mapping]] = ..., ratings: _Optional[int] = ..., app_ratings: _Optional[int] = ..., app_accounts: _Optional[int] = ..., seconds: _Optional[float] = ...) -> None: ...
+
+class ModelHistory(_message.Message):
+    __slots__ = ("runs", "model_version")
+    RUNS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    runs: _containers.RepeatedCompositeFieldContainer[RetrainRun]
+    model_version: str
+    def __init__(self, runs: _Optional[_Iterable[_Union[RetrainRun, _Mapping]]] = ..., model_version: _Optional[str] = ...) -> None: ...

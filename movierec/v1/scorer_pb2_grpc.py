@@ -70,6 +70,11 @@ class ScorerStub:
                 request_serializer=movierec_dot_v1_dot_scorer__pb2.GetMoviesRequest.SerializeToString,
                 response_deserializer=movierec_dot_v1_dot_scorer__pb2.GetMoviesResponse.FromString,
                 _registered_method=True)
+        self.GetModelHistory = channel.unary_unary(
+                '/movierec.v1.Scorer/GetModelHistory',
+                request_serializer=movierec_dot_v1_dot_scorer__pb2.ModelHistoryRequest.SerializeToString,
+                response_deserializer=movierec_dot_v1_dot_scorer__pb2.ModelHistory.FromString,
+                _registered_method=True)
 
 
 class ScorerServicer:
@@ -145,6 +150,18 @@ class ScorerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetModelHistory(self, request, context):
+        """The model versions `python -m trainer retrain` made, promoted or rejected, with the quality
+        gate's figures of each candidate and of the model it was compared with, oldest first: the
+        retrain_history.jsonl beside LATEST in the scorer's artifact root, read on each call (an
+        artifact location that is one version directory, or a root never retrained, has none).
+        Limits: limit 0..500 (0 = 100).
+        Errors: INVALID_ARGUMENT for a limit outside 0..500; UNAVAILABLE when an s3:// root cannot be read.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScorerServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -182,6 +199,11 @@ def add_ScorerServicer_to_server(servicer, server):
                     servicer.GetMovies,
                     request_deserializer=movierec_dot_v1_dot_scorer__pb2.GetMoviesRequest.FromString,
                     response_serializer=movierec_dot_v1_dot_scorer__pb2.GetMoviesResponse.SerializeToString,
+            ),
+            'GetModelHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetModelHistory,
+                    request_deserializer=movierec_dot_v1_dot_scorer__pb2.ModelHistoryRequest.FromString,
+                    response_serializer=movierec_dot_v1_dot_scorer__pb2.ModelHistory.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -374,6 +396,33 @@ class Scorer:
             '/movierec.v1.Scorer/GetMovies',
             movierec_dot_v1_dot_scorer__pb2.GetMoviesRequest.SerializeToString,
             movierec_dot_v1_dot_scorer__pb2.GetMoviesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetModelHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/movierec.v1.Scorer/GetModelHistory',
+            movierec_dot_v1_dot_scorer__pb2.ModelHistoryRequest.SerializeToString,
+            movierec_dot_v1_dot_scorer__pb2.ModelHistory.FromString,
             options,
             channel_credentials,
             insecure,

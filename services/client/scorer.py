@@ -70,3 +70,8 @@ class ScorerClient(ServiceClient):
         """The serving artifact's stats.json (NOT_FOUND when it has none)."""
         return await self.call("GetDatasetStats", self.stub.GetDatasetStats, scorer_pb2.DatasetStatsRequest(),
                                request_id=request_id)
+
+    async def model_history(self, limit: int = 0, *, request_id: str | None = None) -> scorer_pb2.ModelHistory:
+        """The retrain runs, promoted or rejected, with their gate figures (oldest first; 0 = 100 newest)."""
+        return await self.call("GetModelHistory", self.stub.GetModelHistory,
+                               scorer_pb2.ModelHistoryRequest(limit=limit), request_id=request_id)

@@ -19,40 +19,15 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from movierec.artifact import LATEST, MANIFEST_FILE, ArtifactError, sha256_file
+from movierec.s3_artifacts import S3Location, parse_s3_uri  # noqa: F401 (re-exported: the services' import path)
 
 log = logging.getLogger(__name__)
 
-# Settings hold the location as a Path, which folds "s3://b/k" into "s3:/b/k"; accept both spellings.
-_S3_URI = re.compile(r"^s3:/{1,2}(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(?P<prefix>.*))?$")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-@dataclass(frozen=True)
-class S3Location:
-    bucket: str
-    prefix: str  # no leading or trailing slash; "" is the bucket's top
-
-    def key(self, *parts: str) -> str:
-        return "/".join(p for p in (self.prefix, *parts) if p)
-
-    def __str__(self) -> str:
-        return f"s3://{self.bucket}/{self.prefix}"
-
-
-def parse_s3_uri(location: str | os.PathLike[str]) -> S3Location | None:
-    """The bucket and prefix of an s3:// location, or None for a local path."""
-    text = os.fspath(location)
-    if not text.startswith("s3:"):
-        return None
-    match = _S3_URI.match(text)
-    if not match:
-        raise ArtifactError(f"{text!r} is not a valid s3://bucket/prefix artifact location")
-    return S3Location(match["bucket"], (match["prefix"] or "").strip("/"))
 
 
 def default_cache_dir() -> Path:
@@ -109,6 +84,18 @@ def s3_latest_version(location: str | os.PathLike[str], client: Any) -> str | No
     if not _SAFE_NAME.match(version):
         raise ArtifactError(f"{s3}/{LATEST} holds an invalid version name {version!r}")
     return version
+
+
+def s3_text(location: str | os.PathLike[str], name: str, client: Any) -> str | None:
+    """The text of the object `name` under an s3:// location, None when it does not exist; ArtifactError
+    when S3 cannot be read."""
+    s3 = parse_s3_uri(location)
+    if s3 is None:
+        raise ArtifactError(f"{os.fspath(location)!r} is not an s3:// location")
+    try:
+        return _get_text(client, s3, s3.key(name), required=False)
+    except Exception as e:  # botocore's errors: endpoint down, no access, throttled
+        raise ArtifactError(f"cannot read {s3}/{name}: {type(e).__name__}: {e}") from None
 
 
 def s3_client() -> Any:

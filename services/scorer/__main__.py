@@ -16,6 +16,7 @@ from movierec.artifact import load_artifact  # noqa: E402
 from movierec.v1 import scorer_pb2_grpc  # noqa: E402
 from services.common.artifact_source import local_artifact_path  # noqa: E402
 from services.common.grpc_server import run_main, serve_reloading  # noqa: E402
+from services.scorer.history import HistorySource  # noqa: E402
 from services.scorer.lease import VersionLeases  # noqa: E402
 from services.scorer.model import HybridModel  # noqa: E402
 from services.scorer.server import ScorerServicer  # noqa: E402
@@ -37,7 +38,8 @@ def load_model(location: Path) -> tuple[str, HybridModel]:
 async def serve(settings: ScorerSettings) -> None:
     """Loads and verifies the artifact, then serves until SIGTERM or SIGINT, swapping in new versions."""
     version, model = load_model(local_artifact_path(settings.artifact_dir))
-    servicer = ScorerServicer(model, VersionLeases(settings.version_lease_seconds))
+    servicer = ScorerServicer(model, VersionLeases(settings.version_lease_seconds),
+                              HistorySource(settings.artifact_dir).read)
 
     async def swap(new: HybridModel) -> None:
         # A request reads servicer.model once, so it is answered wholly by the old or the new model;

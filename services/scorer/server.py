@@ -5,10 +5,13 @@ import asyncio
 import json
 import logging
 import math
+from collections.abc import Callable
+from typing import Any
 
 import grpc
 import numpy as np
 
+from movierec.artifact import ArtifactError
 from movierec.ranking.parts import DRIVER_GENRE, DRIVER_INPUTS, DRIVER_POPULARITY
 from movierec.v1 import common_pb2, scorer_pb2, scorer_pb2_grpc
 from services.common.validation import count_or_default
@@ -22,6 +25,8 @@ DEFAULT_K = 10
 MAX_EXCLUDE = 10_000
 MAX_GENRES = 50
 MAX_GET_MOVIES = 10_000
+MAX_HISTORY = 500  # GetModelHistory runs per call (the history reader keeps as many)
+DEFAULT_HISTORY = 100
 RATING_RANGE = (0.5, 5.0)
 YEAR_RANGE = (0, 3000)
 
@@ -66,9 +71,11 @@ def _alpha(request, default: float) -> float:
 class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
     """Serves one HybridModel; `self.model` is replaced whole, so a swap is atomic per request."""
 
-    def __init__(self, model: HybridModel, leases: VersionLeases | None = None) -> None:
+    def __init__(self, model: HybridModel, leases: VersionLeases | None = None,
+                 history: Callable[[int], list[dict[str, Any]]] | None = None) -> None:
         self.model = model
         self.leases = leases or VersionLeases(0.0)
+        self.history = history or (lambda limit: [])  # the retrain history's newest `limit` runs
         self._info: tuple[HybridModel, scorer_pb2.ModelInfo] | None = None  # built once per model
         self._movies: tuple[HybridModel | None, dict[int, common_pb2.Movie]] = (None, {})  # per model
 
@@ -229,3 +236,42 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
             results.append(result)
             await asyncio.sleep(0)  # let other calls in between items: a batch must not stall the server
         return scorer_pb2.RecommendBatchResponse(results=results, model_version=model.version)
+
+    async def GetModelHistory(self, request, context):
+        try:
+            limit = count_or_default(request.limit, "limit", MAX_HISTORY, DEFAULT_HISTORY)
+        except ValueError as e:
+            await context.abort(INVALID, str(e))
+        model = self.model
+        try:
+            runs = await asyncio.to_thread(self.history, limit)
+        except ArtifactError as e:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, f"the retrain history cannot be read: {e}")
+        return scorer_pb2.ModelHistory(runs=[_run(r) for r in runs], model_version=model.version)
+
+
+def _figures(f: dict[str, Any] | None) -> scorer_pb2.GateFigures | None:
+    """A history entry's figures block as GateFigures (None stays unset; a missing figure is absent)."""
+    if not isinstance(f, dict):
+        return None
+    number = {k: float(v) for k, v in f.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    return scorer_pb2.GateFigures(**{k: number[k] for k in scorer_pb2.GateFigures.DESCRIPTOR.fields_by_name
+                                     if k in number})
+
+
+def _run(entry: dict[str, Any]) -> scorer_pb2.RetrainRun:
+    """One retrain_history.jsonl entry (movierec/retrain_history.py) as a RetrainRun."""
+    data: dict[str, Any] = entry["data"] if isinstance(entry.get("data"), dict) else {}
+    serving: dict[str, Any] | None = entry["serving"] if isinstance(entry.get("serving"), dict) else None
+
+    def count(key: str) -> int:
+        value = data.get(key, 0)
+        return int(value) if isinstance(value, (int, float)) else 0
+
+    seconds = entry.get("seconds", 0.0)
+    return scorer_pb2.RetrainRun(
+        time=str(entry.get("time", "")), version=entry["version"], promoted=entry["outcome"] == "promoted",
+        reason=str(entry.get("reason", "")), candidate=_figures(entry.get("candidate")),
+        serving_version=str(serving.get("version", "")) if serving else "", serving=_figures(serving),
+        ratings=count("ratings"), app_ratings=count("app_ratings"), app_accounts=count("app_accounts"),
+        seconds=float(seconds) if isinstance(seconds, (int, float)) else 0.0)

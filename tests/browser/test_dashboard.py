@@ -7,7 +7,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.artifact import VERSION
+from tests.browser.artifact import HISTORY, VERSION, XSS_TITLE
 from tests.browser.conftest import shot
 
 pytestmark = pytest.mark.integration  # real processes and servers on loopback
@@ -67,4 +67,29 @@ def test_dashboard_with_the_backends_down_says_what_happened(orphan_gateway_url,
     page.goto(f"{orphan_gateway_url}/dashboard.html")
     expect(page.locator("#dashboard")).to_have_attribute("data-state", "error")
     expect(page.locator("#dash-status")).to_contain_text("scorer is unavailable")
+    problems.assert_none()
+
+
+def test_model_timeline_shows_each_retrain_run_with_its_outcome(browser_stack, desktop) -> None:
+    models = httpx.get(f"{browser_stack.gateway_url}/dashboard/stats").json()["models"]
+    assert [(m["version"], m["promoted"]) for m in models] == [(VERSION, True), ("v-browser-2", False)]
+    assert models[1]["serving"]["rmse"] == 0.9101 and models[1]["candidate"]["rmse_app"] == 1.01
+    assert models[0]["serving"] is None and models[0]["candidate"]["rmse_app"] is None
+    assert models[1]["app_accounts"] == 6 and models[1]["reason"] == HISTORY[1]["reason"]
+
+    page, problems = desktop
+    page.goto(f"{browser_stack.gateway_url}/dashboard.html")
+    expect(page.locator("#dashboard")).to_have_attribute("data-state", "ready")
+    series = page.evaluate("() => Chart.getChart('chart-models').data.datasets.map(d => d.data)")
+    assert series[0] == [0.9101, 0.93] and series[1] == [None, 0.9101]
+    assert [round(x, 4) for x in series[2]] == [0.5, 0.49]
+    rows = page.locator("#model-runs tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first.locator(".outcome")).to_have_text("rejected")  # newest first
+    expect(rows.first.locator(".reason")).to_have_text(HISTORY[1]["reason"])  # the HTML in it stays text
+    expect(rows.nth(1).locator(".outcome")).to_have_text("promoted")
+    expect(page.locator("#models-hint")).to_contain_text("2 retrain runs, 1 promoted and 1 rejected")
+    assert XSS_TITLE in rows.first.inner_text()
+    page.locator("#chart-models").scroll_into_view_if_needed()
+    shot(page, "07-model-timeline")
     problems.assert_none()

@@ -33,6 +33,7 @@ def test_the_comments_state_the_servers_constants() -> None:
     assert f"k 1..{s.MAX_K} (0 = {s.DEFAULT_K})" in comment("Scorer/SimilarMovies")
     assert f"1..{s.MAX_BATCH} items per call" in comment("Scorer/RecommendBatch")
     assert f"at most {s.MAX_GET_MOVIES:,} ids per call" in comment("Scorer/GetMovies")
+    assert f"limit 0..{s.MAX_HISTORY} (0 = {s.DEFAULT_HISTORY})" in comment("Scorer/GetModelHistory")
 
 
 def test_the_profiles_comments_state_the_servers_constants() -> None:

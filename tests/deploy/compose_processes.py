@@ -23,6 +23,11 @@ IMAGE_ONLY = {"PATH", "HOME"}  # the host's own values are kept for these
 POSTGRES_PORT = 5432  # the postgres image's
 
 
+def image_of(svc: dict[str, Any]) -> str:
+    """The Dockerfile a built service runs: deploy/docker/<image>.Dockerfile (the retrain loop runs the trainer's)."""
+    return Path(svc["build"]["dockerfile"]).name.removesuffix(".Dockerfile")
+
+
 @dataclass
 class Mapping:
     """Container world → this machine: host names, ports and mount points."""
@@ -57,9 +62,9 @@ class ComposeRun:
     def __post_init__(self) -> None:
         services = self.config["services"]
         listening: set[int] = set()
-        for name, svc in services.items():
+        for svc in services.values():
             if "build" in svc:
-                listening |= {int(p) for p in dockerfile(name).final.values("EXPOSE")}
+                listening |= {int(p) for p in dockerfile(image_of(svc)).final.values("EXPOSE")}
             command = svc.get("command", [])
             if "--port" in command:
                 listening.add(int(command[command.index("--port") + 1]))
@@ -89,12 +94,12 @@ class ComposeRun:
         svc, m = self.config["services"][name], self.mapping(name)
         env = {k: str(v) for k, v in svc.get("environment", {}).items()}
         if "build" in svc:
-            df = dockerfile(name)
+            df = dockerfile(image_of(svc))
             env = {**{k: v for k, v in final_env(df).items() if k not in IMAGE_ONLY}, **env}
             argv = df.exec_form("ENTRYPOINT") + (svc.get("command") or df.exec_form("CMD"))
             app_dir = self.root / "images" / name
             app_dir.mkdir(parents=True, exist_ok=True)
-            cwd = self.apps[name] = assemble_app(name, app_dir)  # the image's WORKDIR /app
+            cwd = self.apps[name] = assemble_app(image_of(svc), app_dir)  # the image's WORKDIR /app
             self.apps_at_start[name] = self.app_files(name)
         else:  # a stock image: only redis here, its binary from the machine; loopback only
             assert svc["command"][0] == "redis-server", f"no local stand-in for {svc['image']}"
@@ -112,7 +117,7 @@ class ComposeRun:
     def healthcheck(self, name: str) -> list[str]:
         """The compose health check (else the image's) as an argv mapped to this machine."""
         svc, m = self.config["services"][name], self.mapping(name)
-        test = svc["healthcheck"]["test"] if "healthcheck" in svc else dockerfile(name).healthcheck_cmd()
+        test = svc["healthcheck"]["test"] if "healthcheck" in svc else dockerfile(image_of(svc)).healthcheck_cmd()
         assert test and test[0] == "CMD", f"{name}: health check should be exec form ['CMD', ...]"
         argv = [m.text(a) for a in test[1:]]
         if argv[0] == "pg_isready":  # Debian keeps PostgreSQL's programs off PATH
@@ -155,6 +160,13 @@ class ComposeRun:
                 return
             time.sleep(0.3)
         raise AssertionError(f"{name} not healthy after {timeout:.0f}s ({probe}):\n{proc.log_tail()}")
+
+    def wait_for_log(self, name: str, text: str, timeout: float = 60.0) -> None:
+        proc = self.processes[name]
+        deadline = time.monotonic() + timeout
+        while text not in proc.log_tail(100_000):
+            assert time.monotonic() < deadline, f"{name} never logged {text!r}:\n{proc.log_tail()}"
+            time.sleep(0.3)
 
     def app_files(self, name: str) -> dict[str, int]:
         """relative path -> mtime_ns of every file in a service's /app (to show nothing writes there)."""

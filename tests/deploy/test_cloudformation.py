@@ -40,7 +40,9 @@ def test_no_account_ids_keys_or_secrets(path):
     text = path.read_text()
     assert not re.search(r"(?<![\d.])\d{12}(?![\d.])", text), "looks like an AWS account id"
     assert not re.search(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b", text), "looks like an access key"
-    assert not re.search(r"(?i)(password|secret)\s*[:=]\s*\S", text)
+    # A literal value is refused. Not literals: `ManageMasterUserPassword: true` (RDS keeps the password in
+    # Secrets Manager) and a Secrets Manager reference's JSON key (`<secret arn>:password::`).
+    assert not re.search(r"(?i)(?<!:)(password|secret)\s*[:=]\s*(?!true\b)\S", text)
 
 
 def resources(template, kind):
@@ -50,7 +52,8 @@ def resources(template, kind):
 def test_stack_has_every_piece_of_the_deployment():
     t = ecs_template()
     assert len(resources(t, "AWS::ECS::Cluster")) == 1
-    assert set(resources(t, "AWS::ECS::TaskDefinition")) == {f"{s.capitalize()}TaskDefinition" for s in ECS_SERVICES}
+    assert set(resources(t, "AWS::ECS::TaskDefinition")) == {f"{s.capitalize()}TaskDefinition"
+                                                              for s in (*ECS_SERVICES, "retrain")}
     services = resources(t, "AWS::ECS::Service")
     assert set(services) == {f"{s.capitalize()}Service" for s in ECS_SERVICES}
     for svc in services.values():
@@ -60,7 +63,7 @@ def test_stack_has_every_piece_of_the_deployment():
         assert props["DeploymentConfiguration"]["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
     assert len(resources(t, "AWS::ElastiCache::ReplicationGroup")) == 1
     assert len(resources(t, "AWS::S3::Bucket")) == 1
-    assert len(resources(t, "AWS::Logs::LogGroup")) == 3
+    assert len(resources(t, "AWS::Logs::LogGroup")) == 4  # the three services and the retrain task
     (tg,) = resources(t, "AWS::ElasticLoadBalancingV2::TargetGroup").values()
     assert tg["Properties"]["HealthCheckPath"] == "/health" and tg["Properties"]["TargetType"] == "ip"
     gateway_lb = services["GatewayService"]["Properties"]["LoadBalancers"]
@@ -102,3 +105,47 @@ def test_image_coordinates_are_parameters_without_defaults():
     params = ecs_template()["Parameters"]
     for name in ("ImageRepository", "ImageTag"):
         assert "Default" not in params[name], f"{name} must be given at deploy time (no account in the repo)"
+
+
+def test_profiles_store_is_private_encrypted_rds_postgresql_with_its_password_in_secrets_manager():
+    t = ecs_template()
+    (db,) = resources(t, "AWS::RDS::DBInstance").values()
+    props = db["Properties"]
+    assert props["Engine"] == "postgres" and props["StorageEncrypted"] is True and props["PubliclyAccessible"] is False
+    assert props["ManageMasterUserPassword"] is True and "MasterUserPassword" not in props
+    assert db["DeletionPolicy"] == "Snapshot" and props["DeletionProtection"] is True
+    ingress = t["Resources"]["DatabaseSecurityGroup"]["Properties"]["SecurityGroupIngress"]
+    assert {r["SourceSecurityGroupId"]["Ref"] for r in ingress} == {"RetrainSecurityGroup", "BackendSecurityGroup"}
+    assert {(r["FromPort"], r["ToPort"]) for r in ingress} == {(5432, 5432)}
+
+
+def test_retrain_runs_on_a_schedule_from_the_store_into_the_served_artifacts():
+    t = ecs_template()
+    task = t["Resources"]["RetrainTaskDefinition"]["Properties"]
+    (c,) = task["ContainerDefinitions"]
+    assert c["Image"]["Fn::Sub"] == "${ImageRepository}/movierec-trainer:${ImageTag}"
+    assert c["Command"][:1] == ["retrain"] and "--every" not in c["Command"]  # EventBridge is the loop
+    out = c["Command"][c["Command"].index("--out") + 1]
+    assert out == ecs_container(t, "scorer")["Environment"][1]["Value"]  # SCORER_ARTIFACT_DIR
+    env = {e["Name"]: e["Value"] for e in c["Environment"]}
+    assert "@${Database.Endpoint.Address}" in env["PROFILES_DATABASE_URL"]["Fn::Sub"]
+    assert ":" not in env["PROFILES_DATABASE_URL"]["Fn::Sub"].split("//")[1].split("@")[0]  # no password in it
+    (secret,) = c["Secrets"]
+    assert secret == {"Name": "PROFILES_DATABASE_PASSWORD",
+                      "ValueFrom": {"Fn::Sub": "${Database.MasterUserSecret.SecretArn}:password::"}}
+    assert c["ReadonlyRootFilesystem"] is True and task["TaskRoleArn"] == {"Fn::GetAtt": ["RetrainTaskRole", "Arn"]}
+    (rule,) = resources(t, "AWS::Events::Rule").values()
+    assert rule["Properties"]["ScheduleExpression"] == {"Ref": "RetrainSchedule"}
+    (target,) = rule["Properties"]["Targets"]
+    ecs = target["EcsParameters"]
+    assert ecs["TaskDefinitionArn"] == {"Ref": "RetrainTaskDefinition"} and ecs["LaunchType"] == "FARGATE"
+    assert ecs["NetworkConfiguration"]["AwsVpcConfiguration"]["AssignPublicIp"] == "DISABLED"
+    roles = t["Resources"]
+    writes = {a for p in roles["RetrainTaskRole"]["Properties"]["Policies"]
+              for st in p["PolicyDocument"]["Statement"] for a in ([st["Action"]] if isinstance(st["Action"], str)
+                                                                  else st["Action"])}
+    assert writes == {"s3:GetObject", "s3:PutObject", "s3:ListBucket"}
+    secret_readers = [st for p in roles["ExecutionRole"]["Properties"]["Policies"]
+                      for st in p["PolicyDocument"]["Statement"]]
+    assert secret_readers == [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                               "Resource": {"Fn::GetAtt": ["Database", "MasterUserSecret.SecretArn"]}}]

@@ -187,6 +187,18 @@ def test_profiles_finds_postgres_with_its_user_password_and_database():
     assert "pgdata:/var/lib/postgresql/data" in services["postgres"]["volumes"]
     check = services["postgres"]["healthcheck"]["test"]
     assert check[:2] == ["CMD", "pg_isready"] and check[check.index("-p") + 1] == "5432"
+def test_retrain_loop_writes_the_served_artifacts_from_the_profiles_store():
+    services = compose()["services"]
+    retrain, trainer = services["retrain"], services["trainer"]
+    assert retrain["build"] == trainer["build"] and retrain["image"] == trainer["image"]
+    command = retrain["command"]
+    assert command[:1] == ["retrain"] and float(command[command.index("--every") + 1]) > 0
+    out = command[command.index("--out") + 1]
+    assert f"artifacts:{out}" in retrain["volumes"] and out == trainer["command"][trainer["command"].index("--out") + 1]
+    assert retrain["environment"]["PROFILES_DATABASE_URL"] == compose_env("profiles")["PROFILES_DATABASE_URL"]
+    assert "internal" in retrain["networks"]
+    assert retrain["depends_on"] == {"trainer": {"condition": "service_completed_successfully"},
+                                     "postgres": {"condition": "service_healthy"}}
 
 
 def test_gateway_finds_redis_on_the_port_redis_listens_on():

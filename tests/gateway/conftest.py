@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,3 +105,24 @@ async def gateway_without_backends(gateway_redis_url: str) -> AsyncIterator[Gate
                                redis_url=gateway_redis_url)
     async with run_gateway(settings) as gateway:
         yield gateway
+
+
+@pytest.fixture
+def reloading_backends_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], Stack]]:
+    """`reloading_backends_on(root)`: matcher and scorer processes on an artifact root they poll every 0.1 s
+    (stopped after the test)."""
+    stacks: list[Stack] = []
+
+    def start(root: Path) -> Stack:
+        monkeypatch.setenv("SCORER_RELOAD_SECONDS", "0.1")
+        monkeypatch.setenv("MATCHER_RELOAD_SECONDS", "0.1")
+        stacks.append(Stack(artifact_dir=root, log_dir=tmp_path))
+        stacks[-1].start_service("matcher")
+        stacks[-1].start_service("scorer")
+        return stacks[-1]
+
+    try:
+        yield start
+    finally:
+        for stack in stacks:
+            stack.stop()

@@ -18,19 +18,11 @@ BODIES = [{"movies": ["Toy Story", "Heat"], "top_k": 4}, {"movies": ["Star Wars"
 
 
 @pytest.fixture
-def reloading_backends(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Stack, Path]:
+def reloading_backends(tmp_path: Path, reloading_backends_on) -> tuple[Stack, Path]:
     """Matcher and scorer processes on an artifact root they poll every 0.1 s."""
     root = tmp_path / "artifacts"
     build_graph_artifact(root, version="v-reload-1", seed=0)
-    monkeypatch.setenv("SCORER_RELOAD_SECONDS", "0.1")
-    monkeypatch.setenv("MATCHER_RELOAD_SECONDS", "0.1")
-    stack = Stack(artifact_dir=root, log_dir=tmp_path)
-    try:
-        stack.start_service("matcher")
-        stack.start_service("scorer")
-        yield stack, root
-    finally:
-        stack.stop()
+    return reloading_backends_on(root), root
 
 
 async def test_latest_flips_under_traffic_without_failures_or_stale_answers(

@@ -205,6 +205,7 @@ async function loadDashboard() {
   }
   chartDefaults();
   showStats(stats.body.stats);
+  showTimeline(stats.body.models, stats.body.models_error);
   setDashStatus(model.ok ? "" : model.error, model.ok ? "" : "error");
   main.dataset.state = "ready";
 }

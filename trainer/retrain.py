@@ -1,0 +1,157 @@
+"""`retrain`: a candidate from the base dataset plus the app's ratings, promoted only past the quality gate."""
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from movierec.artifact import ArtifactError, latest_version, load_artifact, read_manifest, set_latest
+from movierec.ranking import parts
+from movierec.retrain_history import append_entry
+from trainer.app_data import seen_by, with_app_ratings
+from trainer.dataset import Dataset
+from trainer.gate import Figures, Recipe, Tolerance, Verdict, decide, figures, ranking_figures
+from trainer.model import Params, default_params, params_from_manifest
+from trainer.train import train_artifact
+from trainer.tune_ranking import Blend
+
+LOCK_FILE = ".retrain.lock"
+
+
+class RetrainBusy(RuntimeError):
+    """Another retrain holds the artifact root's lock."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One run: the candidate's directory, whether it now serves, and the history line written."""
+
+    path: Path
+    promoted: bool
+    reason: str
+    entry: dict[str, Any]
+
+
+@contextmanager
+def root_lock(root: Path) -> Iterator[None]:
+    """Holds an exclusive lock on root/LOCK_FILE (released when the process dies); RetrainBusy if taken."""
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RetrainBusy(f"another retrain is running on {root} (it holds {root / LOCK_FILE})") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def serving_recipe(manifest: dict[str, Any], dataset: Dataset, offset: int) -> Recipe:
+    """How the serving artifact was made (its manifest), restricted to the ratings of dataset it saw (`app_data`)."""
+    serving = manifest.get("serving", {})
+    until = manifest.get("app_data", {}).get("until")
+    return Recipe(params_from_manifest(manifest.get("params", {})), Blend.of_serving(serving),
+                  (float(serving.get("rating_min", 1.0)), float(serving.get("rating_max", 5.0))),
+                  float(serving.get("foldin_reg", parts.DEFAULT_FOLDIN_REG)), seen_by(dataset, offset, until))
+
+
+def _serving(root: Path) -> tuple[dict[str, Any] | None, str]:
+    """The manifest of the version LATEST names (only the manifest: an S3 root's mirror holds no more),
+    or None and why there is none to compare with."""
+    try:
+        return read_manifest(root), ""
+    except ArtifactError as e:
+        if latest_version(root) is None:
+            return None, "no model is serving yet"
+        return None, f"the serving artifact cannot be read ({e})"
+
+
+RETRAIN_RANKING = ("serving", "tuned", "defaults", "off")
+
+
+def ranking_plan(ranking: str, serving: dict[str, Any] | None) -> tuple[str, tuple[Blend, str] | None]:
+    """train_artifact's ranking mode and kept blend for retrain's --ranking.
+
+    "serving" keeps the serving model's blend (the search is most of a run's time, and its optimum is
+    flat; the gate still scores the ranking): its graph is rebuilt on the new data with the same
+    parameters. With no model serving it searches ("tuned"); a serving model without an item graph
+    keeps none ("off"). The other values are train's modes.
+    """
+    if ranking not in RETRAIN_RANKING:
+        raise ValueError(f"ranking must be one of {', '.join(RETRAIN_RANKING)}, got {ranking!r}")
+    if ranking != "serving":
+        return ranking, None
+    if serving is None:
+        return "tuned", None
+    blend = Blend.of_serving(serving.get("serving", {}))
+    if blend is None:
+        return "off", None
+    return "defaults", (blend, f"kept from the serving model {serving['version']} (retrain --ranking serving)")
+
+
+def retrain(root: Path | str, base: Dataset, app: pd.DataFrame, offset: int, source: str,
+            params: Params | None = None, ranking: str = "serving", tolerance: Tolerance | None = None,
+            now: datetime | None = None, on_progress: Callable[[str], None] | None = None) -> Outcome:
+    """Trains a candidate on base + app ratings into root, gates it against LATEST, records the run.
+
+    app: the store's ratings (trainer.app_data.APP_COLUMNS, user_id = offset + account id). The
+    candidate is always written; LATEST moves to it only when the gate passes and LATEST still names
+    the model it was compared with. RetrainBusy when another retrain holds root's lock.
+    """
+    root = Path(root)
+    params = params or default_params()
+    tolerance = tolerance or Tolerance()
+    say = on_progress or (lambda line: None)
+    started = time.perf_counter()
+    with root_lock(root):
+        incumbent, why_none = _serving(root)
+        mode, kept = ranking_plan(ranking, incumbent)
+        dataset, added = with_app_ratings(base, app, offset, source)
+        app_rows = dataset.user_id >= offset
+        say(f"{dataset.name}: {dataset.n_ratings} ratings, {added.ratings} of them from {added.accounts} app accounts")
+        candidate = Recipe(params, None, dataset.rating_scale, parts.DEFAULT_FOLDIN_REG)
+        cand_figures, evaluation = figures(dataset, candidate, app_rows)
+        say(f"candidate RMSE {cand_figures.rmse:.4f}; training it on all ratings")
+        path = train_artifact(root, params, dataset, now=now, ranking=mode, kept_blend=kept, on_progress=say,
+                              evaluation=evaluation,
+                              extra={"app_data": added.manifest()}, promote=False)
+        written = load_artifact(path)
+        blend = Blend.of_serving(written.manifest["serving"])
+        ranked = ranking_figures(dataset, Recipe(params, blend, dataset.rating_scale, parts.DEFAULT_FOLDIN_REG))
+        cand_figures = Figures(**{**asdict(cand_figures), **dict(zip(("ndcg10", "recall10"), ranked or (None, None)))})
+        serving_figures: Figures | None = None
+        if incumbent is not None:
+            say(f"scoring the serving model {incumbent['version']} the same way")
+            serving_figures, _ = figures(dataset, serving_recipe(incumbent, dataset, offset), app_rows)
+            verdict = decide(cand_figures, serving_figures, tolerance)
+        else:
+            verdict = Verdict(True, why_none)
+        if verdict.promote:
+            current = latest_version(root)
+            if incumbent is not None and current != incumbent["version"]:
+                verdict = Verdict(False, f"LATEST changed during the run (to {current}); compared with "
+                                         f"{incumbent['version']}, so not promoted")
+            else:
+                set_latest(root, written.version)
+        entry = {
+            "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "version": written.version, "outcome": "promoted" if verdict.promote else "rejected",
+            "reason": verdict.reason, "candidate": cand_figures.record(),
+            "serving": None if incumbent is None or serving_figures is None else {
+                "version": incumbent["version"], **serving_figures.record()},
+            "data": {"dataset": dataset.name, "ratings": dataset.n_ratings, "app_accounts": added.accounts,
+                     "app_ratings": added.ratings, "dropped_unknown_movies": added.dropped_unknown_movies},
+            "tolerance": asdict(tolerance), "seconds": round(time.perf_counter() - started, 2),
+        }
+        append_entry(root, entry)
+        return Outcome(path, verdict.promote, verdict.reason, entry)
+
