@@ -16,7 +16,7 @@ class LikedMovie(_message.Message):
     def __init__(self, movie_id: _Optional[int] = ..., rating: _Optional[float] = ...) -> None: ...
 
 class RecommendRequest(_message.Message):
-    __slots__ = ("liked", "top_k", "alpha", "exclude_movie_ids", "genres", "year_min", "year_max")
+    __slots__ = ("liked", "top_k", "alpha", "exclude_movie_ids", "genres", "year_min", "year_max", "diversity")
     LIKED_FIELD_NUMBER: _ClassVar[int]
     TOP_K_FIELD_NUMBER: _ClassVar[int]
     ALPHA_FIELD_NUMBER: _ClassVar[int]
@@ -24,6 +24,7 @@ class RecommendRequest(_message.Message):
     GENRES_FIELD_NUMBER: _ClassVar[int]
     YEAR_MIN_FIELD_NUMBER: _ClassVar[int]
     YEAR_MAX_FIELD_NUMBER: _ClassVar[int]
+    DIVERSITY_FIELD_NUMBER: _ClassVar[int]
     liked: _containers.RepeatedCompositeFieldContainer[LikedMovie]
     top_k: int
     alpha: float
@@ -31,7 +32,8 @@ class RecommendRequest(_message.Message):
     genres: _containers.RepeatedScalarFieldContainer[str]
     year_min: int
     year_max: int
-    def __init__(self, liked: _Optional[_Iterable[_Union[LikedMovie, _Mapping]]] = ..., top_k: _Optional[int] = ..., alpha: _Optional[float] = ..., exclude_movie_ids: _Optional[_Iterable[int]] = ..., genres: _Optional[_Iterable[str]] = ..., year_min: _Optional[int] = ..., year_max: _Optional[int] = ...) -> None: ...
+    diversity: float
+    def __init__(self, liked: _Optional[_Iterable[_Union[LikedMovie, _Mapping]]] = ..., top_k: _Optional[int] = ..., alpha: _Optional[float] = ..., exclude_movie_ids: _Optional[_Iterable[int]] = ..., genres: _Optional[_Iterable[str]] = ..., year_min: _Optional[int] = ..., year_max: _Optional[int] = ..., diversity: _Optional[float] = ...) -> None: ...
 
 class Reason(_message.Message):
     __slots__ = ("movie_id", "title", "share")

@@ -46,6 +46,9 @@ async def test_recommend_default_top_k_is_ten(channel):
     ({"liked": [pb.LikedMovie(movie_id=1)], "top_k": -1}, "top_k"),
     ({"liked": [pb.LikedMovie(movie_id=1)], "alpha": 1.5}, "alpha"),
     ({"liked": [pb.LikedMovie(movie_id=1)], "alpha": float("nan")}, "alpha"),
+    ({"liked": [pb.LikedMovie(movie_id=1)], "diversity": 1.01}, "diversity"),
+    ({"liked": [pb.LikedMovie(movie_id=1)], "diversity": -0.5}, "diversity"),
+    ({"liked": [pb.LikedMovie(movie_id=1)], "diversity": float("nan")}, "diversity"),
     ({"liked": [pb.LikedMovie(movie_id=1, rating=9)]}, "rating"),
     ({"liked": [pb.LikedMovie(movie_id=1, rating=float("inf"))]}, "rating"),
 ])
@@ -144,3 +147,17 @@ async def test_many_long_unknown_genres_get_a_short_clear_error(channel):
             liked=[pb.LikedMovie(movie_id=1)], genres=["x" * 1000 + str(i) for i in range(20)]))
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "unknown genres" in err.value.details() and len(err.value.details()) < 1000
+
+
+async def test_diversity_zero_is_the_default_ranking_and_one_reorders(channel):
+    stub = scorer_pb2_grpc.ScorerStub(channel)
+    liked = [pb.LikedMovie(movie_id=1), pb.LikedMovie(movie_id=82)]
+
+    async def ids(**kwargs):
+        reply = await stub.Recommend(pb.RecommendRequest(liked=liked, top_k=5, **kwargs))
+        return [r.movie.movie_id for r in reply.recommendations]
+    default = await ids()
+    assert await ids(diversity=0.0) == default
+    varied = await ids(diversity=1.0)
+    assert len(varied) == 5 and varied[0] == default[0] and not {1, 82} & set(varied)
+    assert varied == await ids(diversity=1.0)
