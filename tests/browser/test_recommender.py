@@ -115,3 +115,30 @@ def test_backend_down_says_so_and_offers_a_retry(orphan_gateway_url, desktop) ->
     expect(page.locator("#results-section")).to_be_hidden()
     shot(page, "05-backend-down")
     problems.assert_none()
+
+
+def test_the_variety_slider_sends_diversity_and_reranks(browser_stack, desktop) -> None:
+    page, problems = desktop
+    page.goto(browser_stack.gateway_url)
+    slider = page.get_by_label("Variety")
+    expect(slider).to_have_value("0.2")  # the page's default, chosen on bench/ranking's numbers
+    expect(page.locator("#diversity-label")).to_contain_text("A little variety (20%)")
+    with page.expect_request(lambda r: r.url.endswith("/recommend/titles")) as first:
+        page.get_by_role("button", name="Toy Story").click()
+    assert first.value.post_data_json["diversity"] == 0.2
+    cards = page.locator("#results > li")
+    expect(cards).to_have_count(10)
+
+    with page.expect_response(lambda r: r.url.endswith("/recommend/titles")) as varied:
+        slider.fill("1")
+    assert varied.value.request.post_data_json["diversity"] == 1
+    assert varied.value.json()["diversity"] == 1.0
+    expect(page.locator("#diversity-label")).to_contain_text("As varied as the best matches allow (100%)")
+    expect(cards).to_have_count(10)
+    with page.expect_response(lambda r: r.url.endswith("/recommend/titles")) as plain:
+        slider.fill("0")
+    assert plain.value.json()["diversity"] == 0.0
+    ids = lambda reply: [m["movieId"] for m in reply.json()["recommendations"]]  # noqa: E731
+    assert ids(varied.value) != ids(plain.value) and ids(varied.value)[0] == ids(plain.value)[0]
+    expect(page.locator("#diversity-label")).to_contain_text("Ranked by score alone")
+    problems.assert_none()

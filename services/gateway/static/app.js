@@ -11,6 +11,9 @@ const input = $("title-input");
 const suggestList = $("suggest-list");
 const chips = $("chips");
 const alpha = $("alpha");
+const diversity = $("diversity");
+// The page's starting variety: the largest measured value that costs little accuracy (bench/ranking/RESULTS.md).
+const DEFAULT_DIVERSITY = 0.2;
 const status = $("status");
 const retry = $("retry");
 
@@ -197,6 +200,21 @@ function showAlpha() {
   alpha.setAttribute("aria-valuetext", words);
 }
 alpha.addEventListener("input", () => { showAlpha(); schedule(); });
+
+function describeDiversity(value) {
+  const percent = Math.round(value * 100);
+  if (percent === 0) return "Ranked by score alone: the closest matches, even when alike.";
+  if (percent <= 30) return `A little variety (${percent}%): near-copies of a movie above make way.`;
+  if (percent <= 60) return `Balanced (${percent}%): different kinds of movie among the best matches.`;
+  return `As varied as the best matches allow (${percent}%), at some cost in accuracy.`;
+}
+
+function showDiversity() {
+  const words = describeDiversity(Number(diversity.value));
+  $("diversity-label").textContent = words;
+  diversity.setAttribute("aria-valuetext", words);
+}
+diversity.addEventListener("input", () => { showDiversity(); schedule(); });
 $("top-k").addEventListener("change", () => schedule(0));
 
 // ---- live recommendations (POST /recommend/titles) ------------------------------------------
@@ -223,7 +241,7 @@ function clearResults() {
 
 function requestBody() {
   const movies = state.movies.map((m) => (m.rating === null ? m.title : { title: m.title, rating: m.rating }));
-  return { movies, top_k: Number($("top-k").value), alpha: Number(alpha.value) };
+  return { movies, top_k: Number($("top-k").value), alpha: Number(alpha.value), diversity: Number(diversity.value) };
 }
 
 async function recommend() {
@@ -377,6 +395,8 @@ async function loadModel() {
   showAlpha();
 }
 
+diversity.value = String(DEFAULT_DIVERSITY);
 showAlpha();
+showDiversity();
 renderChips();
 loadModel();
