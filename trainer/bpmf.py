@@ -187,7 +187,7 @@ def fit_bpmf(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users:
     if not (len(users) == len(items) == len(ratings)) or len(ratings) == 0:
         raise ValueError("users, items and ratings must be non-empty and of equal length")
     rng = np.random.default_rng(params.seed)
-    k, d, alpha = params.factors, params.factors + 1, float(params.precision)
+    k, alpha = params.factors, float(params.precision)
     mu = float(ratings.mean())
     # x[:, :k] = factors, x[:, k] = bias; start small so the first sweeps fit biases first
     x = np.concatenate([rng.normal(0, 0.1, (n_users, k)), np.zeros((n_users, 1))], axis=1)

@@ -80,8 +80,9 @@ async def test_json_numbers_of_either_kind_are_taken_where_a_number_is_expected(
 @pytest.mark.parametrize("field", ["alpha", "diversity"])
 async def test_unit_interval_ranges_are_in_the_openapi_schema(gw: Gateway, field: str) -> None:
     # Clients (and schemathesis) read the limits from the spec.
-    schema = (await gw.client.get("/openapi.json")).json()["components"]["schemas"]["RecommendRequest"]
-    assert {"type": "number", "minimum": 0.0, "maximum": 1.0}.items() <= schema["properties"][field]["anyOf"][0].items()
+    schemas = (await gw.client.get("/openapi.json")).json()["components"]["schemas"]
+    limits = schemas["RecommendRequest"]["properties"][field]
+    assert {"type": "number", "minimum": 0.0, "maximum": 1.0}.items() <= limits["anyOf"][0].items()
 
 
 @pytest.mark.parametrize("field", ["alpha", "diversity"])
