@@ -69,13 +69,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         x = np.concatenate([f.reshape(-1, len(FEATURES)) for _, f, _ in train])
         y = np.concatenate([lab.ravel() for _, _, lab in train])
         groups = [CANDIDATES] * sum(len(c) for c, _, _ in train)
-        ranker = lightgbm.LGBMRanker(objective="lambdarank", n_estimators=300, learning_rate=0.05, num_leaves=15,
-                                     min_child_samples=50, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
-                                     n_jobs=1, random_state=0, verbose=-1)
-        ranker.fit(x, y, group=groups)
+        booster = lightgbm.train(
+            {"objective": "lambdarank", "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 50,
+             "bagging_fraction": 0.8, "bagging_freq": 1, "feature_fraction": 0.8, "num_threads": 1, "seed": 0,
+             "verbosity": -1, "lambdarank_truncation_level": 20},
+            lightgbm.Dataset(x, y, group=groups, feature_name=list(FEATURES)), num_boost_round=300)
         cand, feats, _ = data[test]
         v = splits[test]
-        predicted = ranker.predict(feats.reshape(-1, len(FEATURES))).reshape(cand.shape)
+        predicted = booster.predict(feats.reshape(-1, len(FEATURES))).reshape(cand.shape)
         scores = np.full((len(cand), v.n_items), -np.inf)
         np.put_along_axis(scores, cand, predicted, axis=1)
         blend_scores = np.full_like(scores, -np.inf)
@@ -87,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     b, m = float(np.mean(blend_ndcg)), float(np.mean(ltr_ndcg))
     print(f"mean over the 4 splits (seed {args.seed}'s training users only): blend {b:.4f}, LambdaMART {m:.4f} "
           f"({100 * (m / b - 1):+.1f}%)")
-    importance = dict(zip(FEATURES, ranker.booster_.feature_importance("gain").round(1).tolist()))
+    importance = dict(zip(FEATURES, booster.feature_importance("gain").round(1).tolist()))
     print(f"feature gain (last fold): {importance}")
     return 0
 

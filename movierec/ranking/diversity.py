@@ -45,19 +45,17 @@ def mmr(relevance: np.ndarray, vectors: np.ndarray, k: int, diversity: float) ->
     span = float(rel.max() - rel.min())
     rel = (rel - rel.min()) / span if span > 0 else np.zeros(n)
     units = unit_vectors(vectors)
-    max_sim = np.full(n, -np.inf)  # largest cosine to a chosen movie; -inf before the first choice
-    free = np.ones(n, dtype=bool)
-    chosen = np.empty(k, dtype=np.int64)
-    for slot in range(k):
-        penalty = np.where(np.isfinite(max_sim), max_sim, 0.0)
-        gain = np.where(free, (1.0 - diversity) * rel - diversity * penalty, -np.inf)
-        if slot == 0:
-            gain = np.where(free, rel, -np.inf)  # nothing to differ from yet: the most relevant leads
+    sim = units @ units.T  # (n, n) cosines
+    chosen = [int(np.argmax(rel))]  # nothing to differ from yet: the most relevant leads (first of ties)
+    max_sim = sim[chosen[0]].copy()  # (n,) largest cosine to a chosen movie
+    base = (1.0 - diversity) * rel
+    for _ in range(k - 1):
+        gain = base - diversity * max_sim
+        gain[chosen] = -np.inf
         best = int(np.argmax(gain))  # first maximum: ties by position
-        chosen[slot] = best
-        free[best] = False
-        max_sim = np.maximum(max_sim, units @ units[best])
-    return chosen
+        chosen.append(best)
+        np.maximum(max_sim, sim[best], out=max_sim)
+    return np.asarray(chosen, dtype=np.int64)
 
 
 def intra_list_distance(vectors: np.ndarray) -> float:
