@@ -53,6 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0, help="the evaluation seed whose training users are used")
+    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--leaves", type=int, default=15)
+    parser.add_argument("--min-leaf", type=int, default=50, help="min_data_in_leaf")
     args = parser.parse_args(argv)
     dataset = load_movielens()
     params = default_params()
@@ -70,10 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         y = np.concatenate([lab.ravel() for _, _, lab in train])
         groups = [CANDIDATES] * sum(len(c) for c, _, _ in train)
         booster = lightgbm.train(
-            {"objective": "lambdarank", "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 50,
+            {"objective": "lambdarank", "learning_rate": 0.05, "num_leaves": args.leaves,
+             "min_data_in_leaf": args.min_leaf,
              "bagging_fraction": 0.8, "bagging_freq": 1, "feature_fraction": 0.8, "num_threads": 1, "seed": 0,
              "verbosity": -1, "lambdarank_truncation_level": 20},
-            lightgbm.Dataset(x, y, group=groups, feature_name=list(FEATURES)), num_boost_round=300)
+            lightgbm.Dataset(x, y, group=groups, feature_name=list(FEATURES)), num_boost_round=args.rounds)
         cand, feats, _ = data[test]
         v = splits[test]
         predicted = booster.predict(feats.reshape(-1, len(FEATURES))).reshape(cand.shape)
