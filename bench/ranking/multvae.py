@@ -20,7 +20,7 @@ CHECKPOINTS = (25, 50, 100)  # epochs at which a fit is scored: one training run
 # Liked-only input as in the paper (ratings >= 3.5 as positives): each training run costs about a minute
 # on this machine, so the grid is the epoch count only.
 VAE_GRID = grid(liked_only=(True,), beta_max=(0.2,), epochs=CHECKPOINTS)
-VAE_SPLITS = 2  # validation splits for its tuning (of the 4 the others use): training time
+VAE_SPLITS = 1  # validation splits for its tuning (of the 4 the others use): training time on the shared machine
 
 
 def multvae(train: Train, n_items: int, points: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], BatchScorer]]:
