@@ -17,19 +17,34 @@ from pydantic import (
 
 from services.gateway.cache import ALPHA_DECIMALS
 
-MAX_ID = 2**63 - 1  # ids travel as int64 in the gRPC contract
+# Ids travel as int64 in the gRPC contract, but JSON parsers (JavaScript, and fuzzers that read the
+# schema's maximum as a float) hold integers exactly only up to 2**53 - 1: that is the API's maximum.
+MAX_ID = 2**53 - 1
+# What Python's str.strip removes (the matcher strips with it), as a regex class that Python, pydantic's
+# Rust regex and JSON Schema (ECMA-262) read alike: a text must hold one character outside it.
+PYTHON_WHITESPACE = "".join(f"\\u{c:04x}" for c in range(0x3001) if chr(c).isspace())
+NOT_BLANK = f"[^{PYTHON_WHITESPACE}]"
+
+
+def not_blank(value: str) -> str:
+    """The value as it is, refused when Python's str.strip would leave nothing."""
+    _python_strip(value)
+    return value
 
 
 def _python_strip(value: str) -> str:
     """Strips what Python's str.strip does (the matcher's check): pydantic's strip keeps \x1c-\x1f."""
     stripped = value.strip()
     if not stripped:
-        raise ValueError("a title must not be empty or only whitespace")
+        raise ValueError("must not be empty or only whitespace")
     return stripped
 
 
+# The pattern is stated in the schema (for generated clients and fuzzers); _python_strip enforces it
+# with a message people can read.
+_STATES_NOT_BLANK = Field(json_schema_extra={"pattern": NOT_BLANK})
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-                  AfterValidator(_python_strip)]
+                  AfterValidator(_python_strip), _STATES_NOT_BLANK]
 
 
 def _json_number(kind: str):
@@ -57,7 +72,8 @@ Diversity = Alpha  # the same finite JSON number in [0, 1]
 DependencyState = Literal["ok", "down"]
 
 
-Genre = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Genre = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50),
+                  AfterValidator(_python_strip), _STATES_NOT_BLANK]
 Year = Annotated[StrictInt, Field(ge=1800, le=3000), _INTEGER]
 
 
@@ -124,11 +140,19 @@ class MovieOut(BaseModel):
 class Reason(BaseModel):
     movieId: int
     title: str
-    share: float = Field(description="This input's share of the collaborative evidence, 0..1.")
+    share: float = Field(description="This input's share of the recommendation's collaborative score (of its "
+                                     "positive parts: the input movies' terms and popularity's), 0.25..1.")
 
 
 class Explanation(BaseModel):
-    because_you_liked: list[Reason] = Field(description="Input movies that contributed most, largest first.")
+    because_you_liked: list[Reason] = Field(
+        description="Input movies that carried it (at least a quarter of the collaborative score each), at most "
+                    "3, largest first; empty unless driver is 'your movies'.")
+    driver: Literal["your movies", "genre", "popularity"] | None = Field(
+        None, description="What carried the score most: 'genre' or 'popularity' when that part is at least half "
+                          "of the score's positive parts, else 'your movies'; null when nothing was positive.")
+    genre_share: float = Field(0.0, description="The genre part's share of the score's positive parts, 0..1.")
+    popularity_share: float = Field(0.0, description="Popularity's share of the score's positive parts, 0..1.")
     collaborative: float = Field(description="alpha * the standardised collaborative score (part of score).")
     genre: float = Field(description="(1 - alpha) * the standardised genre-similarity score (the rest of score).")
 
