@@ -162,7 +162,8 @@ def test_cards_say_what_carried_each_recommendation(browser_stack, desktop) -> N
     # each card says what the API's explanation says: the inputs that carried it (at most three, each
     # at least a quarter of its collaborative score), or mostly genre, or mostly popularity
     body = page.request.post(f"{browser_stack.gateway_url}/recommend/titles", data={
-        "movies": ["Star Wars", "Toy Story"], "top_k": 10, "alpha": float(page.locator("#alpha").input_value())}).json()
+        "movies": ["Star Wars", "Toy Story"], "top_k": 10, "alpha": float(page.locator("#alpha").input_value()),
+        "diversity": float(page.locator("#diversity").input_value())}).json()
     for card, movie in zip(cards.all(), body["recommendations"]):
         why = movie["explanation"]
         expect(card.locator("h3")).to_contain_text(movie["title"])
