@@ -1,15 +1,12 @@
-"""Baseline recommenders for the held-out-user protocol: popularity, item-kNN cosine, EASE, naive hybrid."""
+"""Simple baseline recommenders for the held-out-user protocol: popularity, item-kNN cosine, naive hybrid
+(the strong ones, tuned on validation users, are in strong.py and multvae.py)."""
 from __future__ import annotations
 
 import numpy as np
 
 from bench.ranking.protocol import Recommender, top_k
 from movierec.ranking import parts
-from trainer.heldout import Judge, split_arrays
 from trainer.sgd import MFModel
-from trainer.tune_ranking import SPLIT_SEED, VALIDATION_SPLITS
-
-EASE_LAMBDAS = (800.0, 1600.0, 3200.0, 6400.0, 12800.0)
 
 
 def interactions(users: np.ndarray, items: np.ndarray, n_users: int, n_items: int) -> np.ndarray:
@@ -40,38 +37,6 @@ def item_knn(x: np.ndarray) -> Recommender:
 
     def rec(rows: np.ndarray, ratings: np.ndarray, k: int) -> np.ndarray:
         return top_k(sim[rows].sum(axis=0), rows, k)
-    return rec
-
-
-def ease_weights(x: np.ndarray, lam: float) -> np.ndarray:
-    """EASE (Steck 2019) weights B (I, I) float64 with a zero diagonal, from a 0/1 matrix x (U, I)."""
-    g = x.T @ x
-    g[np.diag_indices_from(g)] += lam
-    p = np.linalg.inv(g)
-    b = -p / np.diag(p)
-    np.fill_diagonal(b, 0.0)
-    return b
-
-
-def tune_ease(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, n_items: int,
-              seed: int) -> float:
-    """EASE's L2 with the best (NDCG@10 + Recall@10) / 2 on the validation splits the product is tuned on
-    (trainer.tune_ranking's seeds), from these training ratings only."""
-    scores: dict[float, list[float]] = {}
-    for s in range(VALIDATION_SPLITS):
-        split = split_arrays(users, items, ratings, n_users, seed=SPLIT_SEED * (s + 1) + seed)
-        judge = Judge(split.queries, n_items)
-        x = interactions(split.train_users, split.train_items, split.n_train_users, n_items)
-        for lam in EASE_LAMBDAS:
-            scores.setdefault(lam, []).append(
-                sum(judge.ndcg_recall(judge.inputs.astype(np.float64) @ ease_weights(x, lam))) / 2)
-    return max(scores, key=lambda lam: np.mean(scores[lam]))
-
-
-def ease(b: np.ndarray) -> Recommender:
-    """Score = sum of the input movies' rows of B."""
-    def rec(rows: np.ndarray, ratings: np.ndarray, k: int) -> np.ndarray:
-        return top_k(b[rows].sum(axis=0), rows, k)
     return rec
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from movierec.ranking.diversity import mmr, pool_size
 from movierec.ranking.parts import (
     DEFAULT_FOLDIN_REG,
     DEFAULT_RATING_SCALE,
@@ -269,13 +270,20 @@ class Ranker:
 
     def recommend(self, rows: np.ndarray, ratings: np.ndarray, k: int, alpha: float,
                   exclude_rows: np.ndarray | None = None, allowed: np.ndarray | None = None,
-                  explain: bool = True) -> Ranked:
-        """Top-k movies for a person who rated the movies at rows (n,) with ratings (n,) float32."""
+                  explain: bool = True, diversity: float = 0.0) -> Ranked:
+        """Top-k movies for a person who rated the movies at rows (n,) with ratings (n,) float32.
+
+        diversity in [0, 1]: 0 is the ranking by score; above 0 the best-scored candidates are
+        re-ranked by maximal marginal relevance over item factors (diversity.mmr), so the reported
+        scores need no longer fall down the list.
+        """
         weights = self.rating_weights(ratings)
         profile = weights @ self.genre_units[rows]  # (G,) float64: the rating-weighted genre profile
         scored = self._score(rows, weights, profile, alpha)
         banned = rows if exclude_rows is None else np.concatenate([rows, exclude_rows])
-        top = self._top(scored.score, banned, k, allowed)
+        top = self._top(scored.score, banned, pool_size(k, diversity), allowed)
+        if diversity > 0.0:
+            top = top[mmr(scored.score[top], self.item_factors[top], k, diversity)]
         ranked = Ranked(top, *self._parts(scored, alpha, top))
         return self._explained(ranked, scored, rows, weights, alpha) if explain else ranked
 

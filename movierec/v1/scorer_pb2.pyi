@@ -28,7 +28,7 @@ class LikedMovie(_message.Message):
     def __init__(self, movie_id: _Optional[int] = ..., rating: _Optional[float] = ...) -> None: ...
 
 class RecommendRequest(_message.Message):
-    __slots__ = ("liked", "top_k", "alpha", "exclude_movie_ids", "genres", "year_min", "year_max", "skip_unknown_liked")
+    __slots__ = ("liked", "top_k", "alpha", "exclude_movie_ids", "genres", "year_min", "year_max", "skip_unknown_liked", "diversity")
     LIKED_FIELD_NUMBER: _ClassVar[int]
     TOP_K_FIELD_NUMBER: _ClassVar[int]
     ALPHA_FIELD_NUMBER: _ClassVar[int]
@@ -37,6 +37,7 @@ class RecommendRequest(_message.Message):
     YEAR_MIN_FIELD_NUMBER: _ClassVar[int]
     YEAR_MAX_FIELD_NUMBER: _ClassVar[int]
     SKIP_UNKNOWN_LIKED_FIELD_NUMBER: _ClassVar[int]
+    DIVERSITY_FIELD_NUMBER: _ClassVar[int]
     liked: _containers.RepeatedCompositeFieldContainer[LikedMovie]
     top_k: int
     alpha: float
@@ -45,7 +46,8 @@ class RecommendRequest(_message.Message):
     year_min: int
     year_max: int
     skip_unknown_liked: bool
-    def __init__(self, liked: _Optional[_Iterable[_Union[LikedMovie, _Mapping]]] = ..., top_k: _Optional[int] = ..., alpha: _Optional[float] = ..., exclude_movie_ids: _Optional[_Iterable[int]] = ..., genres: _Optional[_Iterable[str]] = ..., year_min: _Optional[int] = ..., year_max: _Optional[int] = ..., skip_unknown_liked: _Optional[bool] = ...) -> None: ...
+    diversity: float
+    def __init__(self, liked: _Optional[_Iterable[_Union[LikedMovie, _Mapping]]] = ..., top_k: _Optional[int] = ..., alpha: _Optional[float] = ..., exclude_movie_ids: _Optional[_Iterable[int]] = ..., genres: _Optional[_Iterable[str]] = ..., year_min: _Optional[int] = ..., year_max: _Optional[int] = ..., skip_unknown_liked: _Optional[bool] = ..., diversity: _Optional[float] = ...) -> None: ...
 
 class Reason(_message.Message):
     __slots__ = ("movie_id", "title", "share")

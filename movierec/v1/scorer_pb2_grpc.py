@@ -86,7 +86,7 @@ class ScorerServicer:
         Limits: 1..100 liked movies, top_k 1..100 (0 = 10), at most 10,000 excluded ids, at most
         50 genres, years 0..3000.
         Errors: INVALID_ARGUMENT (no liked movies, more than 100, top_k outside 0..100,
-        alpha outside [0, 1] or not finite, rating outside [0.5, 5], more than 10,000 excluded
+        alpha or diversity outside [0, 1] or not finite, rating outside [0.5, 5], more than 10,000 excluded
         ids, more than 50 genres or an unknown genre, a year outside 0..3000, year_min after
         year_max); NOT_FOUND when a liked movie id is not in the model (the message lists the ids) and
         skip_unknown_liked is false.

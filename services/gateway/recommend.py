@@ -39,7 +39,7 @@ def _liked(resolutions: list[dict[str, Any]], ratings: list[float | None]) -> tu
     return list(dict.fromkeys(ids)), rated
 
 
-def _response(queries: list[str], answer: dict[str, Any], cached: bool) -> dict[str, Any]:
+def _response(queries: list[str], answer: dict[str, Any], cached: bool, diversity: float | None) -> dict[str, Any]:
     """The response body from an answer (fresh or cached) and the queries as this request spelled them.
 
     The cache key ignores case and spacing, so the answer stores resolutions by position and the
@@ -59,7 +59,8 @@ def _response(queries: list[str], answer: dict[str, Any], cached: bool) -> dict[
             suggestions[query] = resolution["alternatives"]
     return {"input_movies": list(titles.values()), "missing_movies": missing,
             "recommendations": answer["recommendations"], "resolved": resolved, "suggestions": suggestions,
-            "model_version": answer["model_version"], "alpha": answer["alpha"], "cached": cached}
+            "model_version": answer["model_version"], "alpha": answer["alpha"], "diversity": diversity or 0.0,
+            "cached": cached}
 
 
 async def recommend_titles(request: RecommendRequest, state: GatewayState) -> dict[str, Any]:
@@ -70,7 +71,7 @@ async def recommend_titles(request: RecommendRequest, state: GatewayState) -> di
         hit = await state.cache.get(recommend_key(titles, request.top_k, request.alpha, known_version, options))
         if hit is not None:
             try:
-                return _response(titles, hit, cached=True)
+                return _response(titles, hit, cached=True, diversity=request.diversity)
             except (KeyError, TypeError, ValueError):  # not an entry this code wrote: recompute
                 pass
 
@@ -80,7 +81,8 @@ async def recommend_titles(request: RecommendRequest, state: GatewayState) -> di
     if ids:
         scored = await state.backends.scorer.recommend(
             ids, top_k=request.top_k, alpha=request.alpha, ratings=ratings, genres=request.genres,
-            year_min=request.year_min, year_max=request.year_max, exclude=request.exclude_movie_ids)
+            year_min=request.year_min, year_max=request.year_max, exclude=request.exclude_movie_ids,
+            diversity=request.diversity)
         state.model.observe(scored.model_version)
         alpha = float(scored.alpha)
         recommendations = [convert.scored_movie(s, alpha) for s in scored.recommendations]
@@ -93,4 +95,4 @@ async def recommend_titles(request: RecommendRequest, state: GatewayState) -> di
     if answer["model_version"]:
         key = recommend_key(titles, request.top_k, request.alpha, str(answer["model_version"]), options)
         await state.cache.set(key, answer)
-    return _response(titles, answer, cached=False)
+    return _response(titles, answer, cached=False, diversity=request.diversity)

@@ -68,6 +68,7 @@ Number = Annotated[StrictFloat, _NUMBER]
 Integer = Annotated[StrictInt, _INTEGER]
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID), _INTEGER]
 Alpha = Annotated[StrictFloat, Field(ge=0.0, le=1.0, allow_inf_nan=False), _NUMBER]
+Diversity = Alpha  # the same finite JSON number in [0, 1]
 DependencyState = Literal["ok", "down"]
 
 
@@ -96,6 +97,10 @@ class RecommendRequest(BaseModel):
     year_max: Year | None = Field(None, description="Only movies released in or before this year.")
     exclude_movie_ids: list[Id] = Field(default_factory=list, max_length=1000,
                                         description="Movies never to recommend, e.g. already seen.")
+    diversity: Diversity | None = Field(
+        None, description="Variety of the list, 0..1: absent or 0 ranks by score alone; higher values re-rank "
+                          "the best candidates so that each differs from those above it (maximal marginal "
+                          "relevance), at some cost in accuracy (bench/ranking/RESULTS.md).")
 
     @model_validator(mode="after")
     def _years_in_order(self) -> "RecommendRequest":
@@ -114,10 +119,11 @@ class RecommendRequest(BaseModel):
         """Everything besides titles, top_k and alpha that changes the answer (empty when nothing does)."""
         options = {"ratings": self.ratings() if any(r is not None for r in self.ratings()) else None,
                    "genres": sorted(set(self.genres)) or None, "year_min": self.year_min, "year_max": self.year_max,
-                   "exclude": sorted(set(self.exclude_movie_ids)) or None}
+                   "exclude": sorted(set(self.exclude_movie_ids)) or None,
+                   "diversity": self.diversity or None}  # 0 ranks exactly as absent: one cache entry
         return {k: v for k, v in options.items() if v is not None}
 
-    @field_validator("alpha")
+    @field_validator("alpha", "diversity")
     @classmethod
     def _round_alpha(cls, value: float | None) -> float | None:
         # Applied and cached at this precision, so a cached answer is exactly what would be computed.
@@ -179,6 +185,7 @@ class RecommendResponse(BaseModel):
     suggestions: dict[str, list[Suggestion]] = Field(description="Missing query -> did-you-mean candidates.")
     model_version: str
     alpha: float | None = Field(description="The alpha applied (null only when unknown because nothing resolved).")
+    diversity: float = Field(0.0, description="The diversity applied (0 = ranked by score alone).")
     cached: bool
 
 

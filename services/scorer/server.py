@@ -59,13 +59,18 @@ def _filters(request) -> tuple[list[str], int, int]:
     return genres, lo, hi
 
 
-def _alpha(request, default: float) -> float:
-    if not request.HasField("alpha"):
+def _unit_interval(request, field: str, default: float) -> float:
+    """An optional [0, 1] field of a request, or default when absent; ValueError says what to fix."""
+    if not request.HasField(field):
         return default
-    alpha = request.alpha
-    if not math.isfinite(alpha) or not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"alpha must be a number between 0 and 1, got {alpha}")
-    return float(alpha)
+    value = getattr(request, field)
+    if not math.isfinite(value) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{field} must be a number between 0 and 1, got {value}")
+    return float(value)
+
+
+def _alpha(request, default: float) -> float:
+    return _unit_interval(request, "alpha", default)
 
 
 class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
@@ -128,6 +133,7 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
                 raise ValueError(f"rating of movie {liked.movie_id} must be in {RATING_RANGE}, got {rating}")
             ratings[liked.movie_id] = rating
         k, alpha = _k(request.top_k, "top_k"), _alpha(request, model.default_alpha)
+        diversity = _unit_interval(request, "diversity", 0.0)
         allowed = model.allowed(*_filters(request))
         if request.skip_unknown_liked:
             ratings = {m: r for m, r in ratings.items() if model.item_row(m) is not None}
@@ -137,7 +143,7 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
         exclude = [r for r in map(model.item_row, request.exclude_movie_ids) if r is not None]
         try:
             ranked = model.recommend(rows, np.fromiter(ratings.values(), np.float32, len(ratings)), k, alpha,
-                                     np.asarray(exclude, dtype=np.int64), allowed)
+                                     np.asarray(exclude, dtype=np.int64), allowed, diversity=diversity)
         except (ValueError, KeyError) as e:
             raise ModelFailure(f"{type(e).__name__}: {e}") from e
         response = scorer_pb2.RecommendResponse(model_version=model.version, alpha=alpha)

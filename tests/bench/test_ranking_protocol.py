@@ -17,3 +17,13 @@ def test_metrics_of_a_known_ranking():
     assert s.hr == 1.0 and s.recall == pytest.approx(2 / 3)
     assert s.ndcg == pytest.approx((1 + 1 / np.log2(4)) / ideal)
     assert s.coverage == pytest.approx(10 / 20) and s.pop_rank == pytest.approx(pop_rank[ranking].mean())
+
+
+def test_variety_of_a_known_list():
+    q = Query(0, np.array([0]), np.array([5.0], np.float32), np.array([1]))
+    genres = np.array([[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]])
+    same = score(lambda rows, ratings, k: np.array([0, 1]), [q], np.arange(1, 5.0), 4, k=2, genre_matrix=genres)
+    apart = score(lambda rows, ratings, k: np.array([2, 3]), [q], np.arange(1, 5.0), 4, k=2, genre_matrix=genres)
+    assert same.ild == pytest.approx(0.0) and same.genres == 1
+    assert apart.ild == pytest.approx(1.0) and apart.genres == 2
+    assert np.isnan(score(lambda rows, ratings, k: np.array([2, 3]), [q], np.arange(1, 5.0), 4, k=2).ild)

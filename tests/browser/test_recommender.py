@@ -120,6 +120,33 @@ def test_backend_down_says_so_and_offers_a_retry(orphan_gateway_url, desktop) ->
     problems.assert_none()
 
 
+def test_the_variety_slider_sends_diversity_and_reranks(browser_stack, desktop) -> None:
+    page, problems = desktop
+    page.goto(browser_stack.gateway_url)
+    slider = page.get_by_label("Variety")
+    expect(slider).to_have_value("0.2")  # the page's default, chosen on bench/ranking's numbers
+    expect(page.locator("#diversity-label")).to_contain_text("A little variety (20%)")
+    with page.expect_request(lambda r: r.url.endswith("/recommend/titles")) as first:
+        page.get_by_role("button", name="Toy Story").click()
+    assert first.value.post_data_json["diversity"] == 0.2
+    cards = page.locator("#results > li")
+    expect(cards).to_have_count(10)
+
+    with page.expect_response(lambda r: r.url.endswith("/recommend/titles")) as varied:
+        slider.fill("1")
+    assert varied.value.request.post_data_json["diversity"] == 1
+    assert varied.value.json()["diversity"] == 1.0
+    expect(page.locator("#diversity-label")).to_contain_text("As varied as the best matches allow (100%)")
+    expect(cards).to_have_count(10)
+    with page.expect_response(lambda r: r.url.endswith("/recommend/titles")) as plain:
+        slider.fill("0")
+    assert plain.value.json()["diversity"] == 0.0
+    ids = lambda reply: [m["movieId"] for m in reply.json()["recommendations"]]  # noqa: E731
+    assert ids(varied.value) != ids(plain.value) and ids(varied.value)[0] == ids(plain.value)[0]
+    expect(page.locator("#diversity-label")).to_contain_text("Ranked by score alone")
+    problems.assert_none()
+
+
 def test_cards_say_what_carried_each_recommendation(browser_stack, desktop) -> None:
     page, problems = desktop
     page.goto(browser_stack.gateway_url)
@@ -135,7 +162,8 @@ def test_cards_say_what_carried_each_recommendation(browser_stack, desktop) -> N
     # each card says what the API's explanation says: the inputs that carried it (at most three, each
     # at least a quarter of its collaborative score), or mostly genre, or mostly popularity
     body = page.request.post(f"{browser_stack.gateway_url}/recommend/titles", data={
-        "movies": ["Star Wars", "Toy Story"], "top_k": 10, "alpha": float(page.locator("#alpha").input_value())}).json()
+        "movies": ["Star Wars", "Toy Story"], "top_k": 10, "alpha": float(page.locator("#alpha").input_value()),
+        "diversity": float(page.locator("#diversity").input_value())}).json()
     for card, movie in zip(cards.all(), body["recommendations"]):
         why = movie["explanation"]
         expect(card.locator("h3")).to_contain_text(movie["title"])

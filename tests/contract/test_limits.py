@@ -82,6 +82,8 @@ async def test_scorer_limits(backends: Stack) -> None:
         await refused(scorer.recommend([1], genres=[f"g{i}" for i in range(s.MAX_GENRES + 1)]))
         await refused(scorer.recommend([1], year_min=s.YEAR_RANGE[1] + 1))
         await refused(scorer.recommend([1], alpha=1.5))
+        await scorer.recommend([1], diversity=1.0)
+        await refused(scorer.recommend([1], diversity=1.5))
         await scorer.similar_movies(50, k=s.MAX_K)
         await refused(scorer.similar_movies(50, k=s.MAX_K + 1))
         batch = await scorer.recommend_batch([recommend_request([1])] * s.MAX_BATCH)

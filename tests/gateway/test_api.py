@@ -47,7 +47,8 @@ async def test_recommend_happy_path(open_gateway: OpenGateway, backends: Stack, 
     assert reply.status_code == 200, reply.text
     body = reply.json()
     assert set(body) == {"input_movies", "missing_movies", "recommendations", "resolved", "suggestions",
-                         "model_version", "alpha", "cached"}
+                         "model_version", "alpha", "diversity", "cached"}
+    assert body["diversity"] == 0.0  # absent: ranked by score alone
     assert body["input_movies"] == ["Toy Story", "Usual Suspects, The", "Jurassic Park", "Heat"]
     assert body["missing_movies"] == [] and body["suggestions"] == {}
     assert [r["query"] for r in body["resolved"]] == movies

@@ -55,7 +55,8 @@ async def test_bad_options_are_422(open_gateway: OpenGateway) -> None:
     async with open_gateway() as gw:
         for extra in ({"year_min": 1999, "year_max": 1990}, {"genres": ["Western"]},
                       {"movies": [{"title": "Heat", "rating": 7}]}, {"movies": [{"rating": 4}]},
-                      {"exclude_movie_ids": [0]}):
+                      {"exclude_movie_ids": [0]}, {"diversity": 1.5}, {"diversity": -0.1},
+                      {"diversity": "0.5"}, {"diversity": True}):
             reply = await gw.client.post("/recommend/titles", json={"movies": ["Heat"], **extra})
             assert reply.status_code == 422, (extra, reply.text)
             assert reply.json()["detail"]
@@ -66,3 +67,22 @@ def test_options_enter_the_cache_key_only_when_given() -> None:
     assert recommend_key(["Heat"], 10, None, "v1", {}) == plain
     assert recommend_key(["Heat"], 10, None, "v1", {"ratings": [4.0]}) != plain
     assert recommend_key(["Heat"], 10, None, "v1", {"genres": ["Drama"]}) != plain
+
+
+async def test_diversity_zero_is_the_plain_answer_and_a_value_is_its_own_cache_entry(open_gateway: OpenGateway) -> None:
+    async with open_gateway() as gw:
+        post = lambda extra: gw.client.post("/recommend/titles", json={  # noqa: E731
+            "movies": ["Toy Story", "Godfather"], "top_k": 6, **extra})
+        plain = (await post({})).json()
+        zero = (await post({"diversity": 0})).json()
+        varied = (await post({"diversity": 1})).json()
+        varied_again = (await post({"diversity": 1.0})).json()
+    ids = lambda b: [r["movieId"] for r in b["recommendations"]]  # noqa: E731
+    assert zero["cached"] is True and ids(zero) == ids(plain) and zero["diversity"] == 0.0
+    assert varied["cached"] is False and varied["diversity"] == 1.0
+    assert ids(varied)[0] == ids(plain)[0] and len(ids(varied)) == 6
+    assert varied_again["cached"] is True and ids(varied_again) == ids(varied)
+
+
+def test_diversity_enters_the_cache_key() -> None:
+    assert recommend_key(["Heat"], 10, None, "v1", {"diversity": 0.5}) != recommend_key(["Heat"], 10, None, "v1")

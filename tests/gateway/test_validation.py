@@ -79,18 +79,20 @@ async def test_json_numbers_of_either_kind_are_taken_where_a_number_is_expected(
         assert (await gw.client.post("/recommend/titles", json=body)).status_code == 503
 
 
-async def test_alpha_range_is_in_the_openapi_schema(gw: Gateway) -> None:
+@pytest.mark.parametrize("field", ["alpha", "diversity"])
+async def test_unit_interval_ranges_are_in_the_openapi_schema(gw: Gateway, field: str) -> None:
     # Clients (and schemathesis) read the limits from the spec.
     schemas = (await gw.client.get("/openapi.json")).json()["components"]["schemas"]
-    alpha = schemas["RecommendRequest"]["properties"]["alpha"]
-    assert {"type": "number", "minimum": 0.0, "maximum": 1.0}.items() <= alpha["anyOf"][0].items()
+    limits = schemas["RecommendRequest"]["properties"][field]
+    assert {"type": "number", "minimum": 0.0, "maximum": 1.0}.items() <= limits["anyOf"][0].items()
 
 
+@pytest.mark.parametrize("field", ["alpha", "diversity"])
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
-async def test_alpha_must_be_finite(gw: Gateway, literal: str) -> None:
-    raw = '{"movies": ["Toy Story"], "alpha": %s}' % literal  # Python's JSON parser accepts these
+async def test_alpha_and_diversity_must_be_finite(gw: Gateway, literal: str, field: str) -> None:
+    raw = '{"movies": ["Toy Story"], "%s": %s}' % (field, literal)  # Python's JSON parser accepts these
     reply = await gw.client.post("/recommend/titles", content=raw, headers={"content-type": "application/json"})
-    assert_422(reply, "alpha")
+    assert_422(reply, field)
 
 
 @pytest.mark.parametrize(("content", "content_type"), [

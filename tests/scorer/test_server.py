@@ -47,6 +47,9 @@ async def test_recommend_default_top_k_is_ten(channel):
     ({"liked": [pb.LikedMovie(movie_id=1)], "top_k": -1}, "top_k"),
     ({"liked": [pb.LikedMovie(movie_id=1)], "alpha": 1.5}, "alpha"),
     ({"liked": [pb.LikedMovie(movie_id=1)], "alpha": float("nan")}, "alpha"),
+    ({"liked": [pb.LikedMovie(movie_id=1)], "diversity": 1.01}, "diversity"),
+    ({"liked": [pb.LikedMovie(movie_id=1)], "diversity": -0.5}, "diversity"),
+    ({"liked": [pb.LikedMovie(movie_id=1)], "diversity": float("nan")}, "diversity"),
     ({"liked": [pb.LikedMovie(movie_id=1, rating=9)]}, "rating"),
     ({"liked": [pb.LikedMovie(movie_id=1, rating=float("inf"))]}, "rating"),
 ])
@@ -160,3 +163,17 @@ async def test_skip_unknown_liked_leaves_unknown_movies_out(tiny_artifact_root):
         none_known = await scorer.recommend([99_999_999], top_k=3, skip_unknown=True)
         assert list(none_known.recommendations) == [] and none_known.model_version
         assert recommend_request([1]).skip_unknown_liked is False
+
+
+async def test_diversity_zero_is_the_default_ranking_and_one_reorders(channel):
+    stub = scorer_pb2_grpc.ScorerStub(channel)
+    liked = [pb.LikedMovie(movie_id=1), pb.LikedMovie(movie_id=82)]
+
+    async def ids(**kwargs):
+        reply = await stub.Recommend(pb.RecommendRequest(liked=liked, top_k=5, **kwargs))
+        return [r.movie.movie_id for r in reply.recommendations]
+    default = await ids()
+    assert await ids(diversity=0.0) == default
+    varied = await ids(diversity=1.0)
+    assert len(varied) == 5 and varied[0] == default[0] and not {1, 82} & set(varied)
+    assert varied == await ids(diversity=1.0)

@@ -18,6 +18,9 @@ const input = $("title-input");
 const suggestList = $("suggest-list");
 const chips = $("chips");
 const alpha = $("alpha");
+const diversity = $("diversity");
+// The page's starting variety: the largest measured value that costs little accuracy (bench/ranking/RESULTS.md).
+const DEFAULT_DIVERSITY = 0.2;
 const status = $("status");
 const retry = $("retry");
 
@@ -227,6 +230,21 @@ function showAlpha() {
   alpha.setAttribute("aria-valuetext", words);
 }
 alpha.addEventListener("input", () => { showAlpha(); schedule(); keepList(false); });
+
+function describeDiversity(value) {
+  const percent = Math.round(value * 100);
+  if (percent === 0) return "Ranked by score alone: the closest matches, even when alike.";
+  if (percent <= 30) return `A little variety (${percent}%): near-copies of a movie above make way.`;
+  if (percent <= 60) return `Balanced (${percent}%): different kinds of movie among the best matches.`;
+  return `As varied as the best matches allow (${percent}%), at some cost in accuracy.`;
+}
+
+function showDiversity() {
+  const words = describeDiversity(Number(diversity.value));
+  $("diversity-label").textContent = words;
+  diversity.setAttribute("aria-valuetext", words);
+}
+diversity.addEventListener("input", () => { showDiversity(); schedule(); });
 $("top-k").addEventListener("change", () => { schedule(0); keepList(false); });
 
 // ---- the list kept: localStorage and the address (savedList) --------------------------------
@@ -313,7 +331,7 @@ function clearResults() {
 
 function requestBody() {
   const movies = state.movies.map((m) => (m.rating === null ? m.title : { title: m.title, rating: m.rating }));
-  return { movies, top_k: Number($("top-k").value), alpha: Number(alpha.value) };
+  return { movies, top_k: Number($("top-k").value), alpha: Number(alpha.value), diversity: Number(diversity.value) };
 }
 
 async function recommend() {
@@ -485,7 +503,9 @@ async function loadModel() {
   showAlpha();
 }
 
+diversity.value = String(DEFAULT_DIVERSITY);
 showAlpha();
+showDiversity();
 if (savedList.fromSearch(location.search).items) applyAddress();
 else restoreList(savedList.load()); // no list in the address: this browser's own, put in the address below
 renderChips();

@@ -1,0 +1,46 @@
+"""bench/ranking/strong.py: the grid, the tuner and the numpy baselines on a tiny known dataset."""
+from __future__ import annotations
+
+import numpy as np
+
+from bench.ranking import strong
+from trainer.heldout import Judge, Query
+
+
+def tiny_train() -> strong.Train:
+    """Two taste groups of 20 users: movies 0-4 go together, and 5-9; every user rates all five of one group."""
+    users, items = [], []
+    for u in range(40):
+        group = range(5) if u < 20 else range(5, 10)
+        users += [u] * 5
+        items += list(group)
+    n = len(users)
+    return (np.array(users, np.int32), np.array(items, np.int32), np.full(n, 5.0, np.float32), 40)
+
+
+def test_grid_is_every_combination() -> None:
+    assert strong.grid(a=(1, 2), b=("x",)) == [{"a": 1, "b": "x"}, {"a": 2, "b": "x"}]
+
+
+def test_numpy_baselines_recommend_the_inputs_group() -> None:
+    train = tiny_train()
+    for family, params in ((strong.rp3beta, {"low": 0.0, "alpha": 0.5, "beta": 0.3, "neighbors": 4}),
+                           (strong.ease_family(liked_only=True), {"lam": 1.0}),
+                           (strong.ease_family(liked_only=False), {"lam": 1.0})):
+        rec = strong.fit(family, params, train, 10)
+        assert set(rec(np.array([0, 1]), np.full(2, 5.0), 3).tolist()) == {2, 3, 4}
+        assert set(rec(np.array([7]), np.full(1, 5.0), 4).tolist()) == {5, 6, 8, 9}
+
+
+def test_tune_picks_the_grid_point_that_scores_best_on_validation() -> None:
+    queries = [Query(0, np.array([0, 1]), np.full(2, 5.0, np.float32), np.array([2, 3, 4]))]
+    split = strong.Validation(tiny_train(), Judge(queries, 10, k=3), np.array([[0, 1]]), np.full((1, 2), 5.0))
+
+    def family(train, n_items, points):
+        for p in points:  # "good" ranks the group's movies first, "bad" the other group's
+            order = np.array([2, 3, 4, 5, 6, 7, 8, 9, 0, 1]) if p["which"] == "good" else np.arange(9, -1, -1)
+            scores = np.empty(n_items)
+            scores[order] = np.arange(n_items, 0, -1)
+            yield p, (lambda r, s, scores=scores: np.tile(scores, (len(r), 1)))
+    chosen, value = strong.tune(family, strong.grid(which=("bad", "good")), [split], 10)
+    assert chosen == {"which": "good"} and value == 1.0
