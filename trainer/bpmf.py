@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 import numba
 import numpy as np
 
+from trainer.implicit import IMPLICIT_MAX_FEATURES, Link
 from trainer.sgd import MFModel
 
 
@@ -27,10 +28,13 @@ class BPMFParams:
     beta0: float = 2.0  # strength of the hyperprior on the means
     serve_factors: int = 100  # export at most this many factors (exact low-rank compression); 0 = all k·S
     seed: int = 42
+    implicit: float = 0.0  # λ of the implicit-feedback link matrices (trainer/implicit.py); 0 = off
+
 
     def __post_init__(self) -> None:
         checks = {"factors": self.factors >= 1, "burn_in": self.burn_in >= 0, "samples": self.samples >= 1,
-                  "precision": self.precision > 0, "beta0": self.beta0 > 0, "serve_factors": self.serve_factors >= 0}
+                  "precision": self.precision > 0, "beta0": self.beta0 > 0, "serve_factors": self.serve_factors >= 0,
+                  "implicit": self.implicit >= 0}
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
             raise ValueError(f"invalid BPMF parameters: {', '.join(f'{n}={getattr(self, n)!r}' for n in bad)}")
@@ -56,7 +60,7 @@ def sample_rows(indptr, cols, targets, design, prior_prec, prior_rhs, alpha, noi
 
     CSR by row: row r's ratings are positions indptr[r]:indptr[r + 1] of cols (int32 columns)
     and targets (float64 residuals). design: (C, d) float64, one vector per column; prior_prec
-    (d, d) and prior_rhs (d,) = prior_prec @ prior_mean; noise: (R, d) standard normal draws.
+    (d, d) and prior_rhs (R, d) = row r's prior mean @ prior_prec; noise: (R, d) standard normal draws.
     Per row: Λ = prior_prec + alpha Σ v vᵀ, b = prior_rhs + alpha Σ t v, L Lᵀ = Λ (Cholesky),
     x = Λ⁻¹ b + L⁻ᵀ z. Returns (R, d) float64. Serial on purpose: on this shared 2-core machine a parallel loop
     measured 2.5× slower than one thread (bench/trainer/RESULTS.md).
@@ -65,7 +69,7 @@ def sample_rows(indptr, cols, targets, design, prior_prec, prior_rhs, alpha, noi
     out = np.empty((n_rows, d))
     for r in range(n_rows):
         lam = prior_prec.copy()
-        b = prior_rhs.copy()
+        b = prior_rhs[r].copy()
         for j in range(indptr[r], indptr[r + 1]):
             v = design[cols[j]]
             t = alpha * targets[j]
@@ -112,13 +116,18 @@ def residuals(cols, ratings, mu, bias_other):
     return out
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Side:
-    """One side's ratings in CSR order: indptr (R + 1,) int64, cols (N,) int32, ratings (N,) float64."""
+    """One side's ratings in CSR order: indptr (R + 1,) int64, cols (N,) int32, ratings (N,) float64.
+
+    link: the side's implicit features (None: plain BPMF), beta its current (C, d) draw.
+    """
 
     indptr: np.ndarray
     cols: np.ndarray
     ratings: np.ndarray
+    link: Link | None = None
+    beta: np.ndarray | None = None
 
     @classmethod
     def of(cls, rows: np.ndarray, cols: np.ndarray, ratings: np.ndarray, n_rows: int) -> "_Side":
@@ -127,14 +136,28 @@ class _Side:
         np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
         return cls(indptr, np.ascontiguousarray(cols[order]), np.ascontiguousarray(ratings[order]))
 
-    def sample(self, mu: float, other: np.ndarray, k: int, hyper: tuple[np.ndarray, np.ndarray], alpha: float,
+    def with_link(self, n_cols: int, lam: float, d: int) -> None:
+        """Turns on implicit features over the n_cols columns (β starts at 0)."""
+        self.link = Link.of(self.indptr, self.cols, n_cols, lam)
+        self.beta = np.zeros((n_cols, d))
+
+    def sample(self, mine: np.ndarray, mu: float, other: np.ndarray, k: int, beta0: float, alpha: float,
                rng: np.random.Generator) -> np.ndarray:
-        """(R, k + 1) rows drawn given the other side's (C, k + 1) vectors (factors, bias)."""
+        """(R, k + 1) rows drawn given this side's current rows `mine` and the other side's (C, k + 1)
+        vectors (factors, bias): hyperparameters, then the link β (with implicit features), then the rows."""
+        shift = 0.0 if self.link is None or self.beta is None else self.link.mean_shift(self.beta)
+        if self.link is None or self.beta is None:
+            mean, prec = _sample_hyper(mine, beta0, rng)
+        else:
+            mean, prec = _sample_hyper(mine - shift, beta0, rng, self.link.lam * self.beta.T @ self.beta,
+                                       len(self.beta))
+            self.beta = self.link.sample(mine, mean, prec, rng)
+            shift = self.link.mean_shift(self.beta)
         design = np.ascontiguousarray(np.concatenate([other[:, :k], np.ones((len(other), 1))], axis=1))
-        mean, prec = hyper
         noise = rng.standard_normal((len(self.indptr) - 1, k + 1))
+        prior_rhs = np.ascontiguousarray(np.broadcast_to(mean + shift, noise.shape) @ prec)
         return sample_rows(self.indptr, self.cols, residuals(self.cols, self.ratings, mu, other[:, k]), design,
-                           prec, prec @ mean, alpha, noise)
+                           prec, prior_rhs, alpha, noise)
 
 
 def _wishart(df: float, scale: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -150,18 +173,20 @@ def _wishart(df: float, scale: np.ndarray, rng: np.random.Generator) -> np.ndarr
     return la @ la.T
 
 
-def _sample_hyper(x: np.ndarray, beta0: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _sample_hyper(x: np.ndarray, beta0: float, rng: np.random.Generator, link_scatter: np.ndarray | float = 0.0,
+                  link_rows: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(mean (d,), precision (d, d)) drawn from the Normal-Wishart posterior given rows x (n, d).
 
-    Prior: mean 0, beta0, identity scale, d degrees of freedom.
+    Prior: mean 0, beta0, identity scale, d degrees of freedom. With implicit features x holds the
+    rows minus their βᵀf shift, and β's own prior adds λ βᵀβ (link_scatter) and C (link_rows) dof.
     """
     n, d = x.shape
     mean = x.mean(axis=0)
     scatter = (x - mean).T @ (x - mean)
     diff = mean[:, None]
-    w_inv = np.eye(d) + scatter + (beta0 * n / (beta0 + n)) * (diff @ diff.T)
+    w_inv = np.eye(d) + scatter + link_scatter + (beta0 * n / (beta0 + n)) * (diff @ diff.T)
     w = np.linalg.inv(w_inv)
-    precision = _wishart(d + n, (w + w.T) / 2, rng)
+    precision = _wishart(d + n + link_rows, (w + w.T) / 2, rng)
     mu_post = n * mean / (beta0 + n)
     # mean ~ N(mu_post, ((beta0 + n) precision)⁻¹) through the Cholesky factor of the covariance
     # (rng.multivariate_normal does an SVD per call, a large share of a sweep)
@@ -199,9 +224,13 @@ def fit_bpmf(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users:
     scale = 1.0 / np.sqrt(s_total)
     by_user = _Side.of(users, items, ratings, n_users)
     by_item = _Side.of(items, users, ratings, n_items)
+    if params.implicit > 0:  # each side's features are the other side's columns, when there are few enough
+        for side, n_cols in ((by_user, n_items), (by_item, n_users)):
+            if n_cols <= IMPLICIT_MAX_FEATURES:
+                side.with_link(n_cols, params.implicit, d)
     for sweep in range(params.burn_in + s_total):
-        x = by_user.sample(mu, y, k, _sample_hyper(x, params.beta0, rng), alpha, rng)
-        y = by_item.sample(mu, x, k, _sample_hyper(y, params.beta0, rng), alpha, rng)
+        x = by_user.sample(x, mu, y, k, params.beta0, alpha, rng)
+        y = by_item.sample(y, mu, x, k, params.beta0, alpha, rng)
         kept = sweep - params.burn_in
         if kept >= 0:
             user_factors[:, kept * k:(kept + 1) * k] = x[:, :k] * scale
