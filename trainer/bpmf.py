@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 import numba
 import numpy as np
 
-from trainer.implicit import IMPLICIT_MAX_FEATURES, Link
+from trainer.implicit import IMPLICIT_MAX_WIDTH, Link
 from trainer.sgd import MFModel
 
 
@@ -19,6 +19,7 @@ class BPMFParams:
     with Normal-Wishart hyperpriors (Salakhutdinov & Mnih 2008), so the biases get a learned
     Gaussian prior jointly with the factors. r ~ N(mu + b_u + b_i + p_u . q_i, 1 / precision), with
     mu the training mean (fixed). The first `burn_in` sweeps are dropped, the next `samples` kept.
+    With implicit > 0 each row's prior mean also moves with what it rated (trainer/implicit.py).
     """
 
     factors: int = 10
@@ -28,7 +29,9 @@ class BPMFParams:
     beta0: float = 2.0  # strength of the hyperprior on the means
     serve_factors: int = 100  # export at most this many factors (exact low-rank compression); 0 = all k·S
     seed: int = 42
-    implicit: float = 0.0  # λ of the implicit-feedback link matrices (trainer/implicit.py); 0 = off
+    # λ of the implicit-feedback link matrices (trainer/implicit.py), 0 = off: 0.5 was best of 0.1-100 on
+    # ML-100K validation (bench/trainer/RESULTS.md); sides wider than IMPLICIT_MAX_WIDTH skip it
+    implicit: float = 0.5
 
 
     def __post_init__(self) -> None:
@@ -54,7 +57,7 @@ class BPMFParams:
         return {"model": "bpmf", **asdict(self)}
 
 
-@numba.njit(cache=True, nogil=True, fastmath=True)
+@numba.njit(cache=True, nogil=True, fastmath=True, parallel=True)
 def sample_rows(indptr, cols, targets, design, prior_prec, prior_rhs, alpha, noise):
     """Draws every row's vector from its Gaussian conditional given the other side's design vectors.
 
@@ -62,12 +65,12 @@ def sample_rows(indptr, cols, targets, design, prior_prec, prior_rhs, alpha, noi
     and targets (float64 residuals). design: (C, d) float64, one vector per column; prior_prec
     (d, d) and prior_rhs (R, d) = row r's prior mean @ prior_prec; noise: (R, d) standard normal draws.
     Per row: Λ = prior_prec + alpha Σ v vᵀ, b = prior_rhs + alpha Σ t v, L Lᵀ = Λ (Cholesky),
-    x = Λ⁻¹ b + L⁻ᵀ z. Returns (R, d) float64. Serial on purpose: on this shared 2-core machine a parallel loop
-    measured 2.5× slower than one thread (bench/trainer/RESULTS.md).
+    x = Λ⁻¹ b + L⁻ᵀ z. Returns (R, d) float64. Rows are independent given the pre-drawn noise, so the
+    parallel loop gives the same draws on any number of threads.
     """
     n_rows, d = noise.shape
     out = np.empty((n_rows, d))
-    for r in range(n_rows):
+    for r in numba.prange(n_rows):
         lam = prior_prec.copy()
         b = prior_rhs[r].copy()
         for j in range(indptr[r], indptr[r + 1]):
@@ -136,26 +139,28 @@ class _Side:
         np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
         return cls(indptr, np.ascontiguousarray(cols[order]), np.ascontiguousarray(ratings[order]))
 
-    def with_link(self, n_cols: int, lam: float, d: int) -> None:
-        """Turns on implicit features over the n_cols columns (β starts at 0)."""
-        self.link = Link.of(self.indptr, self.cols, n_cols, lam)
+    shift: np.ndarray | float = 0.0  # (R, d) βᵀ f_r of the current beta
+
+    def with_link(self, other: "_Side", lam: float, d: int) -> None:
+        """Turns on implicit features over the other side's rows (β starts at 0)."""
+        n_cols = len(other.indptr) - 1
+        self.link = Link.of(self.indptr, self.cols, other.indptr, other.cols, n_cols, lam)
         self.beta = np.zeros((n_cols, d))
 
     def sample(self, mine: np.ndarray, mu: float, other: np.ndarray, k: int, beta0: float, alpha: float,
                rng: np.random.Generator) -> np.ndarray:
         """(R, k + 1) rows drawn given this side's current rows `mine` and the other side's (C, k + 1)
         vectors (factors, bias): hyperparameters, then the link β (with implicit features), then the rows."""
-        shift = 0.0 if self.link is None or self.beta is None else self.link.mean_shift(self.beta)
         if self.link is None or self.beta is None:
             mean, prec = _sample_hyper(mine, beta0, rng)
         else:
-            mean, prec = _sample_hyper(mine - shift, beta0, rng, self.link.lam * self.beta.T @ self.beta,
+            mean, prec = _sample_hyper(mine - self.shift, beta0, rng, self.link.lam * self.beta.T @ self.beta,
                                        len(self.beta))
             self.beta = self.link.sample(mine, mean, prec, rng)
-            shift = self.link.mean_shift(self.beta)
+            self.shift = self.link.mean_shift(self.beta)
         design = np.ascontiguousarray(np.concatenate([other[:, :k], np.ones((len(other), 1))], axis=1))
         noise = rng.standard_normal((len(self.indptr) - 1, k + 1))
-        prior_rhs = np.ascontiguousarray(np.broadcast_to(mean + shift, noise.shape) @ prec)
+        prior_rhs = np.ascontiguousarray(np.broadcast_to(mean + self.shift, noise.shape) @ prec)
         return sample_rows(self.indptr, self.cols, residuals(self.cols, self.ratings, mu, other[:, k]), design,
                            prec, prior_rhs, alpha, noise)
 
@@ -224,10 +229,10 @@ def fit_bpmf(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users:
     scale = 1.0 / np.sqrt(s_total)
     by_user = _Side.of(users, items, ratings, n_users)
     by_item = _Side.of(items, users, ratings, n_items)
-    if params.implicit > 0:  # each side's features are the other side's columns, when there are few enough
-        for side, n_cols in ((by_user, n_items), (by_item, n_users)):
-            if n_cols <= IMPLICIT_MAX_FEATURES:
-                side.with_link(n_cols, params.implicit, d)
+    if params.implicit > 0:  # each side's features are the other side's rows; see IMPLICIT_MAX_WIDTH
+        if min(n_users, n_items) <= IMPLICIT_MAX_WIDTH:
+            by_user.with_link(by_item, params.implicit, d)
+            by_item.with_link(by_user, params.implicit, d)
     for sweep in range(params.burn_in + s_total):
         x = by_user.sample(x, mu, y, k, params.beta0, alpha, rng)
         y = by_item.sample(y, mu, x, k, params.beta0, alpha, rng)

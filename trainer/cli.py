@@ -58,7 +58,7 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 SGD_ONLY = ("epochs", "lr", "reg", "conf_scale", "init_std", "lr_decay", "reg_bias")
-BPMF_ONLY = ("samples", "burn_in", "precision", "beta0", "serve_factors")
+BPMF_ONLY = ("samples", "burn_in", "precision", "beta0", "serve_factors", "implicit")
 
 
 def _params(args: argparse.Namespace) -> Params:
@@ -232,6 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
             ("precision", float, f"bpmf: 1 / rating noise variance (default {bpmf.precision})"),
             ("beta0", float, f"bpmf: strength of the hyperprior on the means (default {bpmf.beta0})"),
             ("serve_factors", int, f"bpmf: factors exported, 0 = all samples x factors (default {bpmf.serve_factors})"),
+            ("implicit", float, f"bpmf: prior strength of the implicit-feedback (who rated what) term, 0 = off "
+                                f"(default {bpmf.implicit})"),
         ]:
             p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, default=None, help=help_text)
 

@@ -16,7 +16,7 @@ from trainer.model import default_params
 from trainer.sgd import MFModel
 
 REPO = Path(__file__).resolve().parents[2]
-SMALL = BPMFParams(factors=4, burn_in=5, samples=10, serve_factors=0, seed=3)
+SMALL = BPMFParams(factors=4, burn_in=5, samples=10, serve_factors=0, seed=3, implicit=0.0)  # plain BPMF
 
 
 def test_a_draw_without_noise_is_the_ridge_solution():
@@ -30,8 +30,8 @@ def test_a_draw_without_noise_is_the_ridge_solution():
     prior_prec, prior_mean, alpha = a @ a.T + 4 * np.eye(4), rng.normal(size=4), 1.7
     bias = rng.normal(size=30)
     targets = residuals(side.cols, side.ratings, 3.5, bias)
-    got = sample_rows(side.indptr, side.cols, targets, design, prior_prec, prior_prec @ prior_mean, alpha,
-                      np.zeros((7, 4)))
+    got = sample_rows(side.indptr, side.cols, targets, design, prior_prec, np.tile(prior_prec @ prior_mean, (7, 1)),
+                      alpha, np.zeros((7, 4)))
     for r in range(7):
         mine = rows == r
         v, t = design[cols[mine]], ratings[mine] - 3.5 - bias[cols[mine]]
