@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from movierec.artifact import load_artifact
-from trainer.bpmf import BPMFParams, _Side, compress, fit_bpmf, residuals, sample_rows
+from trainer.bpmf import BPMFParams, _Side, compress, fit_bpmf, sample_rows, train_rmse
 from trainer.evaluate import random_split, rmse
 from trainer.model import default_params
 from trainer.sgd import MFModel
@@ -29,14 +29,14 @@ def test_a_draw_without_noise_is_the_ridge_solution():
     a = rng.normal(size=(4, 4))
     prior_prec, prior_mean, alpha = a @ a.T + 4 * np.eye(4), rng.normal(size=4), 1.7
     bias = rng.normal(size=30)
-    targets = residuals(side.cols, side.ratings, 3.5, bias)
-    got = sample_rows(side.indptr, side.cols, targets, design, prior_prec, np.tile(prior_prec @ prior_mean, (7, 1)),
-                      alpha, np.zeros((7, 4)))
+    prior_rhs = np.tile(prior_prec @ prior_mean, (7, 1))
+    got = sample_rows(side.indptr, side.cols, side.ratings, 3.5, bias, design, prior_prec, prior_rhs, alpha,
+                      np.zeros((7, 4)))
     for r in range(7):
         mine = rows == r
-        v, t = design[cols[mine]], ratings[mine] - 3.5 - bias[cols[mine]]
+        v, t = design[cols[mine]], ratings[mine].astype(np.float32) - 3.5 - bias[cols[mine]]
         want = np.linalg.solve(prior_prec + alpha * v.T @ v, prior_prec @ prior_mean + alpha * v.T @ t)
-        np.testing.assert_allclose(got[r], want, rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(got[r], want, rtol=1e-6, atol=1e-9)  # float32 ratings, fastmath
     np.testing.assert_allclose(got[6], prior_mean, rtol=1e-8)
 
 
@@ -118,3 +118,12 @@ def test_cli_trains_bpmf_by_default_sgd_by_its_options_and_refuses_a_mix(tmp_pat
     assert mixed.returncode == 2 and "not used by --model" in mixed.stderr and "--lr" in mixed.stderr
     explicit = run("train", "--out", str(tmp_path / "m"), *tiny, "--model", "sgd", "--samples", "4")
     assert explicit.returncode == 2 and "--samples not used by --model sgd" in explicit.stderr
+
+
+def test_train_rmse_kernel_matches_numpy():
+    rng = np.random.default_rng(4)
+    users, items = rng.integers(0, 9, 300).astype(np.int32), rng.integers(0, 14, 300).astype(np.int32)
+    ratings = rng.integers(1, 6, 300).astype(np.float32)
+    x, y = rng.normal(size=(9, 4)), rng.normal(size=(14, 4))  # 3 factors, then the bias
+    pred = 3.2 + x[users, 3] + y[items, 3] + np.einsum("nk,nk->n", x[users, :3], y[items, :3])
+    assert train_rmse(users, items, ratings, 3.2, x, y, 3) == pytest.approx(np.sqrt(np.mean((pred - ratings) ** 2)))
