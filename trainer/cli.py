@@ -17,6 +17,8 @@ from trainer.movielens import DataError
 from trainer.sgd import TrainParams
 from trainer.sources import HELP as DATASET_HELP
 from trainer.sources import load_dataset
+from trainer.sizing import choose
+from trainer.progress import peak_rss_gb, phase
 from trainer.train import train_artifact
 from trainer.tune_ranking import RANKING_MODES
 
@@ -101,22 +103,33 @@ def _train(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    dataset = load_dataset(args.dataset, args.download)
+    with phase("loading data"):
+        dataset = load_dataset(args.dataset, args.download)
     return _write(args, params, dataset, None)
 
 
-def _write(args: argparse.Namespace, params: Params, dataset, tuning: dict | None) -> int:
-    bars = EpochBars(params.epochs)
+def _given(args: argparse.Namespace) -> set[str]:
+    """The model parameters set on the command line."""
+    return {name for name in SGD_ONLY + BPMF_ONLY + ("factors", "seed") if getattr(args, name, None) is not None}
+
+
+def _write(args: argparse.Namespace, params: Params, dataset, tuning: dict | None,
+           given: set[str] | None = None) -> int:
+    sized = choose(len(dataset.user_ids()), len(dataset.movies), dataset.n_ratings, params,
+                   _given(args) if given is None else given, args.ranking)
+    print(f"sizing: {sized.note}", file=sys.stderr, flush=True)
+    bars = EpochBars(sized.params.epochs)
     try:
-        path = train_artifact(args.out, params, dataset, on_epoch=bars, tuning=tuning, evaluate=not args.no_eval,
-                              ranking=args.ranking, on_progress=lambda line: print(f"ranking: {line}", file=sys.stderr,
-                                                                                   flush=True))
+        path = train_artifact(args.out, sized.params, dataset, on_epoch=bars, tuning=tuning,
+                              evaluate=not args.no_eval, ranking=sized.ranking, sizing=sized.record,
+                              on_progress=lambda line: print(f"ranking: {line}", file=sys.stderr, flush=True))
     finally:
         bars.close()
+    print(f"peak memory {peak_rss_gb():.2f} GB", file=sys.stderr)
     manifest = load_artifact(path).manifest
     metrics, serving = manifest["metrics"], manifest["serving"]
     ranked = ("no ranking blend (--ranking off)" if "tuned_by" not in serving else
-              f"ranking blend ({args.ranking}) alpha {serving['default_alpha']}, weights {serving['weights']}, "
+              f"ranking blend ({sized.ranking}) alpha {serving['default_alpha']}, weights {serving['weights']}, "
               f"{serving['tuned_by']['seconds']:.1f} s")
     if not metrics.get("evaluated", True):
         print(f"wrote {path} | {dataset.name}: {dataset.n_ratings} ratings | not evaluated (--no-eval) | {ranked}")
@@ -144,7 +157,7 @@ def _tune(args: argparse.Namespace) -> int:
               "top": [t.row() for t in trials[:10]]}
     if args.out is None:
         return 0
-    return _write(args, best.params, dataset, tuning)
+    return _write(args, best.params, dataset, tuning, given=set(best.params.to_dict()))
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -238,9 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, default=None, help=help_text)
 
     def ranking_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--ranking", choices=RANKING_MODES, default="tuned",
-                       help="tuned (default): choose the serving blend on validation users and add the item graph "
-                            "(~40 s on ML-100K); defaults: the graph with the default blend, no search (big sets); "
+        p.add_argument("--ranking", choices=RANKING_MODES, default=None,
+                       help="tuned (default up to 12,000 movies): choose the serving blend on validation users and "
+                            "add the item graph (~40 s on ML-100K); defaults (default above): the graph with the "
+                            "default blend, no search; "
                             "off: MF only (quick runs; the scorer falls back to MF + popularity)")
 
     train = commands.add_parser("train", help="evaluate on an 80/20 split, train on all ratings, tune the ranking "

@@ -34,7 +34,7 @@ def version_name(dataset_sha256: str, params: Params, now: datetime) -> str:
 def train_artifact(out_root: Path | str, params: Params | None = None, dataset: Dataset | None = None,
                    on_epoch: EpochCallback | None = None, now: datetime | None = None,
                    tuning: dict[str, Any] | None = None, evaluate: bool = True, ranking: str = "tuned",
-                   on_progress: Callable[[str], None] | None = None) -> Path:
+                   on_progress: Callable[[str], None] | None = None, sizing: dict[str, Any] | None = None) -> Path:
     """Trains and writes one artifact version under out_root (LATEST then names it); returns its dir.
 
     params defaults to the default model's (trainer.model.DEFAULT_MODEL): TrainParams trains the SGD
@@ -46,7 +46,8 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
     ranking: "tuned" chooses the serving blend on validation users and adds the item graph
     (trainer.tune_ranking; about 40 s on ML-100K), "defaults" adds the graph with the default blend
     (no search), "off" writes MF only (the scorer then falls back to MF + popularity).
-    on_progress receives a line per ranking stage.
+    on_progress receives a line per ranking stage. sizing (trainer.sizing's record of the
+    size-dependent choices) is stored as the manifest's `sizing` block.
     """
     if ranking not in RANKING_MODES:
         raise ValueError(f"ranking must be one of {', '.join(RANKING_MODES)}, got {ranking!r}")
@@ -94,5 +95,7 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
     }
     if tuning is not None:
         manifest["tuning"] = tuning
+    if sizing is not None:
+        manifest["sizing"] = sizing
     return write_artifact(out_root, version_name(dataset.sha256, params, now), arrays, dataset.genre_matrix(),
                           list(dataset.genre_names), list(dataset.movies), manifest, stats=dataset_stats(dataset))
