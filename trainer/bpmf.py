@@ -209,8 +209,27 @@ def _sample_hyper(x: np.ndarray, beta0: float, rng: np.random.Generator, link_sc
     return mean_draw, np.ascontiguousarray(precision)
 
 
+@dataclass
+class Chain:
+    """The last state of a Gibbs chain, to start another fit on the same users and movies from.
+
+    x (U, k + 1), y (I, k + 1) float64 rows (factors, bias); betas: each side's link matrix or None.
+    The final fit starts from the evaluation fit's state, so it needs only WARM_BURN_IN sweeps.
+    """
+
+    x: np.ndarray | None = None
+    y: np.ndarray | None = None
+    betas: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
+
+
+# Sweeps dropped when a fit starts from another fit's chain on 80% of the same ratings: the state is
+# already a draw near this posterior (bench/trainer/RESULTS.md).
+WARM_BURN_IN = 2
+
+
 def fit_bpmf(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, n_items: int,
-             params: BPMFParams, on_sweep: Callable[[int, float], None] | None = None) -> MFModel:
+             params: BPMFParams, on_sweep: Callable[[int, float], None] | None = None,
+             chain: Chain | None = None) -> MFModel:
     """Gibbs-samples BPMF and returns the posterior-mean predictor as one biased MF.
 
     users, items: (N,) indices < n_users / n_items; ratings (N,) float. The S kept samples' factors
@@ -219,6 +238,8 @@ def fit_bpmf(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users:
     the average of the S sampled predictors exactly; then `compress` brings the factor count down
     to params.served_factors (exactly so if the average has no higher rank).
     on_sweep(sweep, train_rmse) is called after every sweep (burn-in included). Seeded.
+    chain: started from when it holds a state of the same shapes (burn-in then min(burn_in,
+    WARM_BURN_IN)); the final state is stored into it.
     """
     users = np.ascontiguousarray(users, dtype=np.int32)
     items = np.ascontiguousarray(items, dtype=np.int32)
@@ -242,10 +263,18 @@ def fit_bpmf(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users:
         if min(n_users, n_items) <= IMPLICIT_MAX_WIDTH:
             by_user.with_link(by_item, params.implicit, d)
             by_item.with_link(by_user, params.implicit, d)
-    for sweep in range(params.burn_in + s_total):
+    burn_in = params.burn_in
+    if chain is not None and chain.x is not None and chain.x.shape == x.shape and chain.y is not None \
+            and chain.y.shape == y.shape:
+        x, y, burn_in = chain.x, chain.y, min(burn_in, WARM_BURN_IN)
+        for side, beta in zip((by_user, by_item), chain.betas):
+            if side.link is not None and beta is not None and side.beta is not None \
+                    and beta.shape == side.beta.shape:
+                side.beta, side.shift = beta, side.link.mean_shift(beta)
+    for sweep in range(burn_in + s_total):
         x = by_user.sample(x, mu, y, k, params.beta0, alpha, rng)
         y = by_item.sample(y, mu, x, k, params.beta0, alpha, rng)
-        kept = sweep - params.burn_in
+        kept = sweep - burn_in
         if kept >= 0:
             user_factors[:, kept * k:(kept + 1) * k] = x[:, :k] * scale
             item_factors[:, kept * k:(kept + 1) * k] = y[:, :k] * scale
@@ -253,6 +282,8 @@ def fit_bpmf(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users:
             item_bias += y[:, k] / s_total
         if on_sweep is not None:
             on_sweep(sweep, float(train_rmse(users, items, ratings, mu, x, y, k)))
+    if chain is not None:
+        chain.x, chain.y, chain.betas = x, y, (by_user.beta, by_item.beta)
     model = MFModel(mu, user_factors, item_factors, user_bias.astype(np.float32), item_bias.astype(np.float32))
     return compress(model, params.served_factors, params.seed)
 

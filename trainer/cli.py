@@ -9,7 +9,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from movierec.artifact import ArtifactError, load_artifact
-from trainer.bpmf import BPMFParams
+from trainer.bpmf import WARM_BURN_IN, BPMFParams
 from trainer.download import download_release
 from trainer.fetch import FetchError, cache_dir, fetch_movielens
 from trainer.model import DEFAULT_MODEL, MODELS, Params
@@ -28,8 +28,9 @@ class EpochBars:
 
     LABELS = {"eval": "train 80% (eval)", "final": "train 100% (served)"}
 
-    def __init__(self, epochs: int) -> None:
+    def __init__(self, epochs: int, final_epochs: int | None = None) -> None:
         self.epochs = epochs
+        self.final_epochs = epochs if final_epochs is None else final_epochs  # a warm-started final fit is shorter
         self.stage: str | None = None
         self.bar: tqdm | None = None
 
@@ -38,7 +39,7 @@ class EpochBars:
             self.close()
             self.stage = stage
             # disable=None: no bar when stderr is not a terminal, so CI logs get only the summary.
-            self.bar = tqdm(total=self.epochs, desc=self.LABELS.get(stage, stage), unit="epoch",
+            self.bar = tqdm(total=self.final_epochs if stage == "final" else self.epochs, desc=self.LABELS.get(stage, stage), unit="epoch",
                             file=sys.stderr, leave=False, disable=None)
         assert self.bar is not None  # made just above for a new stage
         self.bar.update(1)
@@ -118,7 +119,9 @@ def _write(args: argparse.Namespace, params: Params, dataset, tuning: dict | Non
     sized = choose(len(dataset.user_ids()), len(dataset.movies), dataset.n_ratings, params,
                    _given(args) if given is None else given, args.ranking)
     print(f"sizing: {sized.note}", file=sys.stderr, flush=True)
-    bars = EpochBars(sized.params.epochs)
+    p = sized.params  # a BPMF final fit continues the evaluation fit's chain: fewer sweeps
+    final = min(p.burn_in, WARM_BURN_IN) + p.samples if isinstance(p, BPMFParams) and not args.no_eval else None
+    bars = EpochBars(p.epochs, final)
     try:
         path = train_artifact(args.out, sized.params, dataset, on_epoch=bars, tuning=tuning,
                               evaluate=not args.no_eval, ranking=sized.ranking, sizing=sized.record,

@@ -12,6 +12,7 @@ import numpy as np
 
 from movierec.artifact import write_artifact
 from movierec.ranking import parts
+from trainer.bpmf import Chain
 from trainer.dataset import Dataset
 from trainer.evaluate import evaluate_split
 from trainer.model import Params, default_params, fit_model
@@ -60,11 +61,12 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
         return None if on_epoch is None else (lambda epoch, loss: on_epoch(name, epoch, loss))
 
     metrics: dict[str, Any] = {"evaluated": False}
+    chain = Chain()  # the final BPMF fit starts where the evaluation fit's chain ended
     if evaluate:
-        metrics = evaluate_split(dataset, params, on_epoch=stage("eval")).metrics()
+        metrics = evaluate_split(dataset, params, on_epoch=stage("eval"), chain=chain).metrics()
     users, items = dataset.indices()
     user_ids, item_ids = dataset.user_ids(), dataset.item_ids()
-    model = fit_model(users, items, dataset.rating, len(user_ids), len(item_ids), params, stage("final"))
+    model = fit_model(users, items, dataset.rating, len(user_ids), len(item_ids), params, stage("final"), chain)
 
     serving = {"default_alpha": DEFAULT_ALPHA, "foldin_reg": parts.DEFAULT_FOLDIN_REG,
                "rating_min": dataset.rating_scale[0], "rating_max": dataset.rating_scale[1]}

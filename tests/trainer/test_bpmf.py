@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from movierec.artifact import load_artifact
-from trainer.bpmf import BPMFParams, _Side, compress, fit_bpmf, sample_rows, train_rmse
+from trainer.bpmf import WARM_BURN_IN, BPMFParams, Chain, _Side, compress, fit_bpmf, sample_rows, train_rmse
 from trainer.evaluate import random_split, rmse
 from trainer.model import default_params
 from trainer.sgd import MFModel
@@ -127,3 +127,27 @@ def test_train_rmse_kernel_matches_numpy():
     x, y = rng.normal(size=(9, 4)), rng.normal(size=(14, 4))  # 3 factors, then the bias
     pred = 3.2 + x[users, 3] + y[items, 3] + np.einsum("nk,nk->n", x[users, :3], y[items, :3])
     assert train_rmse(users, items, ratings, 3.2, x, y, 3) == pytest.approx(np.sqrt(np.mean((pred - ratings) ** 2)))
+
+
+def test_a_fit_continues_another_fits_chain(synthetic):
+    """The final fit starts from the evaluation fit's state: fewer burn-in sweeps, the state handed back."""
+    users, items = synthetic.indices()
+    n_users, n_items = len(synthetic.user_ids()), len(synthetic.movies)
+    train, _ = random_split(synthetic.n_ratings, 0.2, seed=1)
+    params = replace(SMALL, implicit=0.5)
+    chain = Chain()
+    fit_bpmf(users[train], items[train], synthetic.rating[train], n_users, n_items, params, chain=chain)
+    assert chain.x is not None and chain.x.shape == (n_users, params.factors + 1)
+    assert chain.betas[0] is not None and chain.betas[0].shape == (n_items, params.factors + 1)
+    started = chain.x.copy()
+    sweeps: list[float] = []
+    warm = fit_bpmf(users, items, synthetic.rating, n_users, n_items, params, lambda s, loss: sweeps.append(loss),
+                    chain=chain)
+    assert len(sweeps) == WARM_BURN_IN + params.samples < params.epochs
+    assert not np.array_equal(chain.x, started)  # the state moved on
+    cold = fit_bpmf(users, items, synthetic.rating, n_users, n_items, params)
+    actual = synthetic.rating
+    assert rmse(warm.predict(users, items), actual) < 1.1 * rmse(cold.predict(users, items), actual)
+    other = Chain(np.zeros((3, params.factors + 1)), np.zeros((4, params.factors + 1)))  # other shapes: cold start
+    again = fit_bpmf(users, items, synthetic.rating, n_users, n_items, params, chain=other)
+    np.testing.assert_array_equal(again.user_factors, cold.user_factors)
