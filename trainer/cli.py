@@ -14,11 +14,11 @@ from trainer.download import download_release
 from trainer.fetch import FetchError, cache_dir, fetch_movielens
 from trainer.model import DEFAULT_MODEL, MODELS, Params
 from trainer.movielens import DataError
+from trainer.progress import peak_rss_gb, phase
 from trainer.sgd import TrainParams
+from trainer.sizing import choose
 from trainer.sources import HELP as DATASET_HELP
 from trainer.sources import load_dataset
-from trainer.sizing import choose
-from trainer.progress import peak_rss_gb, phase
 from trainer.train import train_artifact
 from trainer.tune_ranking import RANKING_MODES
 
@@ -39,7 +39,8 @@ class EpochBars:
             self.close()
             self.stage = stage
             # disable=None: no bar when stderr is not a terminal, so CI logs get only the summary.
-            self.bar = tqdm(total=self.final_epochs if stage == "final" else self.epochs, desc=self.LABELS.get(stage, stage), unit="epoch",
+            total = self.final_epochs if stage == "final" else self.epochs
+            self.bar = tqdm(total=total, desc=self.LABELS.get(stage, stage), unit="epoch",
                             file=sys.stderr, leave=False, disable=None)
         assert self.bar is not None  # made just above for a new stage
         self.bar.update(1)

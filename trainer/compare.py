@@ -1,4 +1,4 @@
-"""`python -m trainer evaluate`: baselines, the reference, SGD MF, BPMF with and without implicit feedback, Surprise's SVD."""
+"""`python -m trainer evaluate`: baselines, reference, SGD MF, BPMF with and without implicit feedback, Surprise SVD."""
 from __future__ import annotations
 
 import time

@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from trainer.dataset import Dataset
 from trainer.bpmf import Chain
+from trainer.dataset import Dataset
 from trainer.model import Params, fit_model, warm_up_model
 from trainer.sgd import MFModel, TrainParams
 

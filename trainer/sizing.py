@@ -37,7 +37,8 @@ def choose(n_users: int, n_items: int, n_ratings: int, params: Params, given: se
     params: the model's parameters with the person's options applied; given: the names of the
     parameters they set; ranking: the mode they asked for, None for automatic.
     """
-    reasons, record = [], {"n_users": n_users, "n_items": n_items, "n_ratings": n_ratings}
+    reasons: list[str] = []
+    record: dict[str, Any] = {"n_users": n_users, "n_items": n_items, "n_ratings": n_ratings}
     if isinstance(params, BPMFParams):
         if n_ratings > LARGE_RATINGS and not given & set(LARGE_SWEEPS):
             params = replace(params, **LARGE_SWEEPS)
