@@ -189,7 +189,8 @@ def _read_manifest(path: Path) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError) as e:
         raise ArtifactError(f"{file} is not valid JSON: {e}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise ArtifactError(f"{file}: unknown format {manifest.get('format') if isinstance(manifest, dict) else None!r}, expected {FORMAT!r}")
+        raise ArtifactError(f"{file}: unknown format "
+                            f"{manifest.get('format') if isinstance(manifest, dict) else None!r}, expected {FORMAT!r}")
     for key in ("version", "files"):
         if key not in manifest:
             raise ArtifactError(f"{file} has no {key!r}")
@@ -207,7 +208,8 @@ def _check_files(path: Path, manifest: dict[str, Any], names: tuple[str, ...], h
         if not file.is_file():
             raise ArtifactError(f"{file} is missing")
         if file.stat().st_size != entry.get("bytes", file.stat().st_size):
-            raise ArtifactError(f"{file} is truncated or altered: {file.stat().st_size} bytes, manifest says {entry['bytes']}")
+            raise ArtifactError(f"{file} is truncated or altered: {file.stat().st_size} bytes, "
+                                f"manifest says {entry['bytes']}")
         if name in hashed and sha256_file(file) != entry["sha256"]:
             raise ArtifactError(f"{file} does not match its sha256 in the manifest (corrupt or edited)")
 

@@ -90,7 +90,8 @@ def breaking_changes(old: descriptor_pb2.FileDescriptorSet, new: descriptor_pb2.
                                     f"`reserved {field.number}; reserved \"{field.name}\";`")
             elif not _compatible_types(field, now):
                 problems.append(f"{name} field {field.number} changed type "
-                                f"({F.Type.Name(field.type)} {field.type_name} -> {F.Type.Name(now.type)} {now.type_name})")
+                                f"({F.Type.Name(field.type)} {field.type_name} -> "
+                                f"{F.Type.Name(now.type)} {now.type_name})")
             elif (field.label == F.LABEL_REPEATED) != (now.label == F.LABEL_REPEATED):
                 problems.append(f"{name} field {field.number} changed between repeated and singular")
             elif _in_real_oneof(field) != _in_real_oneof(now):
@@ -139,7 +140,8 @@ def main() -> int:
         problems = breaking_changes(compile_protos(Path(tmp)), compile_protos(PROTO_DIR))
     for p in problems:
         print(f"BREAKING: {p}")
-    print(f"compared protos/ with {base[:10]}: {'compatible' if not problems else f'{len(problems)} breaking change(s)'}")
+    verdict = "compatible" if not problems else f"{len(problems)} breaking change(s)"
+    print(f"compared protos/ with {base[:10]}: {verdict}")
     return 1 if problems else 0
 
 

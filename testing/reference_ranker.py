@@ -29,7 +29,8 @@ class ReferenceModel(HybridModel):
             graph = parts.zscore(parts.graph_scores(self.neighbor_rows, self.neighbor_weights, rows, weights,
                                                     self.n_items))
         mf = parts.zscore(parts.mf_scores(self.ref_factors, rows, weights, self.foldin_reg))
-        return {"graph": graph, "mf": mf, "pop": self.ref_popularity.astype(np.float64), "content": parts.zscore(content)}
+        return {"graph": graph, "mf": mf, "pop": self.ref_popularity.astype(np.float64),
+                "content": parts.zscore(content)}
 
     def _rank(self, p: dict, alpha: float, banned: np.ndarray, k: int, allowed: np.ndarray | None = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

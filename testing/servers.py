@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from movierec.v1 import matcher_pb2_grpc, scorer_pb2_grpc
@@ -19,7 +20,7 @@ def grpc_service(servicer: Any, grace: float = 0.5, **options: Any) -> GrpcServi
     """A GrpcService (not started) for servicer on 127.0.0.1, port chosen by the system; options go to GrpcService."""
     for base, (name, add) in _SERVICES.items():
         if isinstance(servicer, base):
-            return GrpcService(name, "127.0.0.1:0", lambda server: add(servicer, server), grace=grace, **options)
+            return GrpcService(name, "127.0.0.1:0", partial(add, servicer), grace=grace, **options)
     raise TypeError(f"no service known for {type(servicer).__name__}")
 
 

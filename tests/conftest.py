@@ -20,7 +20,8 @@ from scripts.stack import ROOT, Stack
 from testing.artifacts import build_tiny_artifact
 
 # Fixtures that start real processes (directly or through another fixture): their users are integration tests.
-PROCESS_FIXTURES = {"redis_stack", "redis_url", "backends", "ml100k_artifact_root", "ml100k_stack", "postgres_url"}
+PROCESS_FIXTURES = {"redis_stack", "redis_url", "backends", "ml100k_artifact_root", "ml100k_stack", "postgres_url",
+                    "browser_stack", "orphan_gateway_url", "browser"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -45,7 +45,8 @@ class Trial:
 
 def draw(rng: np.random.Generator, base: TrainParams) -> TrainParams:
     """One random configuration from SPACE, stopping early on the validation slice."""
-    values = {name: type(getattr(base, name))(choices[int(rng.integers(len(choices)))]) for name, choices in SPACE.items()}
+    values = {name: type(getattr(base, name))(choices[int(rng.integers(len(choices)))])
+              for name, choices in SPACE.items()}
     return replace(base, epochs=MAX_EPOCHS, patience=PATIENCE, **values)
 
 

@@ -89,7 +89,8 @@ async def measure(address: str, requests, modes: dict[str, Mode], rounds: int) -
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.client", description=__doc__.splitlines()[0])
-    parser.add_argument("--artifact-dir", type=Path, default=ROOT / "artifacts", help="artifact root (default artifacts/)")
+    parser.add_argument("--artifact-dir", type=Path, default=ROOT / "artifacts",
+                        help="artifact root (default artifacts/)")
     parser.add_argument("--synthetic-62k", action="store_true",
                         help="use bench/load's 62,000-movie random artifact (built once into .cache/) instead")
     parser.add_argument("--people", type=int, default=1000)
@@ -116,9 +117,11 @@ def main(argv: list[str] | None = None) -> int:
             rates = asyncio.run(measure(stack.scorer_address, requests, modes, args.rounds))
         finally:
             stack.stop()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
     base = statistics.median(rates[next(iter(modes))])
-    print(f"{args.artifact_dir.name}: commit {commit}, {platform.machine()}, {args.people} people x {args.liked} liked, top_k {args.top_k}, "
+    print(f"{args.artifact_dir.name}: commit {commit}, {platform.machine()}, "
+          f"{args.people} people x {args.liked} liked, top_k {args.top_k}, "
           f"{args.rounds} rounds, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("| mode | people/s (median) | min..max | vs one call per person |")
     print("|---|---|---|---|")

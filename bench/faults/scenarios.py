@@ -68,7 +68,6 @@ async def redis_outage(stack: Stack, load: Load, before: float, during: float, a
     """Stops Redis under load, checks /health says degraded, restarts it and waits for caching to resume."""
     b0, b1 = await _phase(before)
     await asyncio.to_thread(running(stack, "redis").stop)
-    d0 = time.monotonic()
     await asyncio.sleep(during / 2)
     health_during = await asyncio.to_thread(health, stack)
     await asyncio.sleep(during / 2)
@@ -96,7 +95,6 @@ async def backend_kill(stack: Stack, name: str, load: Load, before: float, durin
     proc = running(stack, name)
     proc.popen.kill()
     await asyncio.to_thread(proc.popen.wait)
-    d0 = time.monotonic()
     await asyncio.sleep(during)
     health_during = await asyncio.to_thread(health, stack)
     restart0 = time.monotonic()

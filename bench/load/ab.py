@@ -1,4 +1,4 @@
-"""`python -m bench.load.ab --baseline COMMIT`: this tree's stack against a baseline commit's, uncached, runs alternating.
+"""`python -m bench.load.ab --baseline COMMIT`: this tree's stack vs a baseline commit's, uncached, runs alternating.
 
 Both stacks (Redis, matcher, scorer, gateway) run at once from the same artifact, the baseline's
 services from a `git archive` of COMMIT; wrk drives one, then the other, round after round, so
@@ -92,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
                            for name, p in processes.items()}
                     runs[label].append({"rps": load.throughput, "p50": load.p50_ms, "p99": load.p99_ms,
                                         "cpu": sum(cpu.values()), "errors": load.error_count})
-                    print(f"{label:24} {load.throughput:7.1f} req/s  p50 {load.p50_ms:6.2f}  p99 {load.p99_ms:6.2f} ms  "
+                    print(f"{label:24} {load.throughput:7.1f} req/s  "
+                          f"p50 {load.p50_ms:6.2f}  p99 {load.p99_ms:6.2f} ms  "
                           f"errors {load.error_count}  CPU ms/request " +
                           " ".join(f"{k} {v:.2f}" for k, v in cpu.items()), flush=True)
         finally:
@@ -104,9 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nmedians of {args.rounds} runs, {args.connections} connections, uncached "
           f"(fixed CPU task {speed[0]:.0f} ms before, {speed[1]:.0f} ms after):")
     for label, m in medians.items():
-        print(f"{label:24} {m['rps']:7.1f} req/s  p50 {m['p50']:6.2f}  p99 {m['p99']:6.2f} ms  CPU {m['cpu']:.2f} ms/request")
+        print(f"{label:24} {m['rps']:7.1f} req/s  p50 {m['p50']:6.2f}  p99 {m['p99']:6.2f} ms  "
+              f"CPU {m['cpu']:.2f} ms/request")
     a, b = medians.values()
-    print(f"B/A: throughput {b['rps'] / a['rps']:.3f}x, p99 {b['p99'] / a['p99']:.3f}x, CPU per request {b['cpu'] / a['cpu']:.3f}x")
+    print(f"B/A: throughput {b['rps'] / a['rps']:.3f}x, p99 {b['p99'] / a['p99']:.3f}x, "
+          f"CPU per request {b['cpu'] / a['cpu']:.3f}x")
     return 1 if any(run["errors"] for r in runs.values() for run in r) else 0
 
 

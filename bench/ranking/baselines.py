@@ -63,7 +63,8 @@ def tune_ease(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users
         judge = Judge(split.queries, n_items)
         x = interactions(split.train_users, split.train_items, split.n_train_users, n_items)
         for lam in EASE_LAMBDAS:
-            scores.setdefault(lam, []).append(sum(judge.ndcg_recall(judge.inputs.astype(np.float64) @ ease_weights(x, lam))) / 2)
+            scores.setdefault(lam, []).append(
+                sum(judge.ndcg_recall(judge.inputs.astype(np.float64) @ ease_weights(x, lam))) / 2)
     return max(scores, key=lambda lam: np.mean(scores[lam]))
 
 

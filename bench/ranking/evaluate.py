@@ -48,7 +48,8 @@ def run_seed(dataset, seed: int, params) -> tuple[dict[str, Scores], dict]:
     n_items = len(dataset.movies)
     genres = dataset.genre_matrix()
     train = (split.train_users, split.train_items, split.train_ratings, split.n_train_users)
-    blend = tune_blend(*train, genres.astype(np.float64), params, seed, dataset.rating_scale, parts.DEFAULT_FOLDIN_REG)[0]
+    blend = tune_blend(*train, genres.astype(np.float64), params, seed, dataset.rating_scale,
+                       parts.DEFAULT_FOLDIN_REG)[0]
     lam = baselines.tune_ease(*train, n_items, seed)
     mf = fit_model(*train, n_items, params)
     counts = np.bincount(split.train_items, minlength=n_items)

@@ -107,13 +107,14 @@ def _p(x: np.ndarray, q: float) -> float:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--artifact", type=Path, default=Path("artifacts"),
-                        help="the 1,682-movie artifact (as `python -m trainer train` writes it); a synthetic one if missing")
+                        help="the 1,682-movie artifact (as `python -m trainer train` writes it); "
+                             "a synthetic one if missing")
     parser.add_argument("--artifact-62k", type=Path, default=None,
                         help="a ~62,000-movie artifact, e.g. from `python -m trainer train --dataset synthetic:ml-25m "
                              "--no-eval --factors 50 --epochs 20 --ranking defaults`; random arrays if not given")
     parser.add_argument("--calls", type=int, default=3000)
     parser.add_argument("--before", action="store_true",
-                        help="serve the model code this one replaced (bench/ranking/reference_model.py), to compare")
+                        help="serve the model code this one replaced (testing/reference_ranker.py), to compare")
     args = parser.parse_args(argv)
     limits = {1682: 1.0, 62000: 10.0}  # ML-100K size (1,681 after the trainer drops one) and ML-25M size
     ok = True

@@ -1,7 +1,7 @@
-"""`python -m bench.ranking.model_ab`: CPU time of one Recommend in the scorer's model against the version it replaced.
+"""`python -m bench.ranking.model_ab`: CPU time of one Recommend in the scorer's model against the plain reference.
 
-Both models (services/scorer/model.py HybridModel and bench/ranking/reference_model.py, the plain
-code of commit 2c7212e) serve the same artifact in this process; calls alternate between them in
+Both models (services/scorer/model.py HybridModel and testing/reference_ranker.py, the ranking core's
+plain definitions) serve the same artifact in this process; calls alternate between them in
 rounds of 100 (5 rated movies, top 10, explanations on), so load from other jobs hits both alike.
 CPU time of the calling thread, not wall time: what a call costs, not how long it waited.
 """
@@ -20,9 +20,9 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from bench.ranking.latency import synthetic_artifact  # noqa: E402
 from movierec.artifact import load_artifact  # noqa: E402
 from services.scorer.model import HybridModel  # noqa: E402
+from testing.artifacts import synthetic_graph_artifact  # noqa: E402
 from testing.reference_ranker import ReferenceModel  # noqa: E402
 
 
@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        paths = args.artifacts or [synthetic_artifact(Path(tmp), 62000)]
+        paths = args.artifacts or [synthetic_graph_artifact(Path(tmp), 62000)]
         for path in paths:
             art = load_artifact(path)
             r = compare(art, args.rounds)

@@ -32,7 +32,8 @@ def one(spec: str, epochs: int, factors: int) -> dict:
     warm_up()
     start = time.perf_counter()
     users, items = data.indices()
-    fit(users, items, data.rating, len(data.user_ids()), len(data.movies), replace(TrainParams(), epochs=epochs, factors=factors))
+    fit(users, items, data.rating, len(data.user_ids()), len(data.movies),
+        replace(TrainParams(), epochs=epochs, factors=factors))
     seconds = time.perf_counter() - start
     return {"size": spec, "ratings": data.n_ratings, "users": len(data.user_ids()), "movies": len(data.movies),
             "generate_s": round(made, 1), "train_s": round(seconds, 2),

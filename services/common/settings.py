@@ -49,7 +49,8 @@ class GrpcServiceSettings(BaseSettings):
     grace_seconds: float = Field(5.0, ge=0, le=120, allow_inf_nan=False,
                                  description="time in-flight calls get after SIGTERM")
     reload_seconds: float = Field(1.0, ge=0, le=3600, allow_inf_nan=False,
-                                  description="how often LATEST is checked for a new model version (hot reload); 0 = never")
+                                  description="how often LATEST is checked for a new model version (hot reload); "
+                                              "0 = never")
     # Server reflection lets grpcurl-style tools list and call the RPCs without the .proto files;
     # it exposes nothing the contract does not already publish, but can be turned off.
     reflection: bool = Field(True, description="serve grpc.reflection.v1alpha.ServerReflection")

@@ -8,7 +8,8 @@ FEW_POSTINGS = 4096
 
 
 def trigrams(key: str) -> set[str]:
-    """The distinct 3-character windows of " key ", so short keys and word edges count: "jaws" -> {" ja", "jaw", "aws", "ws "}."""
+    """The distinct 3-character windows of " key ", so short keys and word edges count:
+    "jaws" -> {" ja", "jaw", "aws", "ws "}."""
     padded = f" {key} "
     return {padded[i:i + 3] for i in range(len(padded) - 2)}
 

@@ -174,7 +174,8 @@ class TitleIndex:
             year_factor = np.where(diff == 0, 1.0, np.where(diff == 1, YEAR_OFF_BY_ONE, YEAR_MISMATCH))
             factor *= np.where(years == 0, YEAR_UNKNOWN, year_factor).astype(np.float32)
         if variant.article is not None:
-            factor *= np.where(self._entry_articles[entries] == variant.article, 1.0, ARTICLE_MISMATCH).astype(np.float32)
+            same_article = self._entry_articles[entries] == variant.article
+            factor *= np.where(same_article, 1.0, ARTICLE_MISMATCH).astype(np.float32)
         return factor
 
     def _similarity(self, query_keys: list[str], entries: np.ndarray, keys: list[str]) -> np.ndarray:

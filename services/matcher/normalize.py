@@ -25,7 +25,8 @@ _PLAIN_YEAR = re.compile(r"^(?P<text>.*?[^\s,:\-])\s*[,:\-]?\s*(?<!\d)(?P<year>\
 # A parenthesised alternate title at the end: "Seven (Se7en)", "Nikita (La Femme Nikita)".
 _ALTERNATE = re.compile(r"^(?P<main>[^()]*?\S)\s*\((?P<alt>[^()]*\w[^()]*)\)\s*$")
 _TRAILING_ARTICLE = re.compile(rf"^(?P<text>.*\S)\s*,\s*(?P<article>{'|'.join(MOVED_ARTICLES)}|l\s*')$")
-_LEADING_ARTICLE = re.compile(rf"^(?P<article>{'|'.join(LEADING_ARTICLES)})\s+(?P<text>\w.*)$|^(?P<l>l)\s*'\s*(?P<ltext>\w.*)$")
+_LEADING_ARTICLE = re.compile(rf"^(?P<article>{'|'.join(LEADING_ARTICLES)})\s+(?P<text>\w.*)$"
+                              r"|^(?P<l>l)\s*'\s*(?P<ltext>\w.*)$")
 _GLUE = re.compile(r"(?<=\w)[.*](?=\w)")  # "E.T." -> "ET", "M*A*S*H" -> "MASH", "L.A." -> "LA"
 _INNER_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")  # "Schindler's" -> "Schindlers"
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")  # "20,000 Leagues" -> "20000 Leagues"
@@ -94,7 +95,8 @@ def _year(digits: str) -> int:
 
 
 def split_year(text: str) -> tuple[str, int | None]:
-    """Splits a trailing year off: "Heat (1995)", "heat 1995", "Heat, 1995", "Heat - 1995", "heat '95" -> ("Heat", 1995).
+    """Splits a trailing year off:
+    "Heat (1995)", "heat 1995", "Heat, 1995", "Heat - 1995", "heat '95" -> ("Heat", 1995).
 
     A number outside MIN_YEAR..MAX_YEAR, or one that is the whole title ("1941"), is not a year.
     """
@@ -129,7 +131,8 @@ def drop_article(folded: str) -> tuple[str, str | None]:
 
 
 def words_to_key(text: str) -> str:
-    """Folded text as key words: punctuation gone, numbers and abbreviations in one spelling, "part" before a number dropped."""
+    """Folded text as key words: punctuation gone, numbers and abbreviations in one spelling,
+    "part" before a number dropped."""
     words = [WORD_FORMS.get(w, w) for w in punctuation_to_spaces(text).split()]
     return " ".join(w for i, w in enumerate(words)
                     if not (w == "part" and i + 1 < len(words) and (words[i + 1] in NUMBERS or words[i + 1].isdigit())))

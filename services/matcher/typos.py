@@ -69,7 +69,8 @@ def numbers_agree(query: str, key: str) -> bool:
 
 
 def has_foreign_word(query: str, key: str) -> bool:
-    """Whether, word for word (stop words aside), some typed word is no typo of its title word ("holy story" / "toy story")."""
+    """Whether, word for word (stop words aside), some typed word is no typo of its title word
+    ("holy story" / "toy story")."""
     typed = [w for w in query.split() if w not in STOP_WORDS] or query.split()
     words = [w for w in key.split() if w not in STOP_WORDS] or key.split()
     if len(typed) != len(words) or len(words) < 2 or "".join(typed) == "".join(words):

@@ -91,7 +91,8 @@ def test_similar_movies_from_a_card(browser_stack, desktop) -> None:
     first.get_by_role("button", name=re.compile("^Movies similar to")).click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
-    expect(dialog.get_by_role("heading", level=2)).to_have_text(re.compile(f"^Similar to {re.escape(title)} \\(\\d{{4}}\\)$"))
+    expect(dialog.get_by_role("heading", level=2)).to_have_text(
+        re.compile(f"^Similar to {re.escape(title)} \\(\\d{{4}}\\)$"))
     similar = dialog.locator("#similar-list > li")
     expect(similar).to_have_count(8)
     shot(page, "04-similar", full_page=False)

@@ -12,7 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from scripts.stack import Stack
-from services.client import MatcherClient, ScorerClient
+from services.client import CallError, MatcherClient, ScorerClient
 from services.common.request_id import RequestIdLogFilter, current_request_id
 from services.gateway.app import create_app
 from services.gateway.request_id import RequestIdMiddleware
@@ -97,7 +97,7 @@ async def test_a_batch_job_tags_both_services_with_its_own_id(debug_backends: St
 
 async def test_a_refused_call_is_logged_with_its_code(debug_backends: Stack) -> None:
     async with ScorerClient(debug_backends.scorer_address) as scorer:
-        with pytest.raises(Exception):
+        with pytest.raises(CallError, match="NOT_FOUND"):
             await scorer.recommend([99999], request_id="refused-1")
     for _ in range(50):  # the status goes out at abort(), the log line right after: wait for it
         line = [r for r in access_lines(debug_backends, "scorer") if r.get("request_id") == "refused-1"]

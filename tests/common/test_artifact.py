@@ -81,7 +81,8 @@ def test_object_arrays_are_never_unpickled(root):
         genre = npz["genre_matrix"]
     np.savez(d / "genres.npz", genre_matrix=np.array([genre, "x"], dtype=object))
     manifest = json.loads((d / "manifest.json").read_text())
-    manifest["files"]["genres.npz"] = {"sha256": sha256_file(d / "genres.npz"), "bytes": (d / "genres.npz").stat().st_size}
+    manifest["files"]["genres.npz"] = {"sha256": sha256_file(d / "genres.npz"),
+                                       "bytes": (d / "genres.npz").stat().st_size}
     (d / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ArtifactError, match="cannot be read as plain arrays"):
         load_artifact(root)

@@ -55,7 +55,8 @@ async def test_matcher_limits(backends: Stack) -> None:
 async def test_scorer_limits(backends: Stack) -> None:
     s = scorer_server
     async with ScorerClient(backends.scorer_address) as scorer:
-        await scorer.recommend([1] * s.MAX_LIKED, top_k=s.MAX_K, exclude=range(10**6, 10**6 + s.MAX_EXCLUDE), year_max=s.YEAR_RANGE[1])
+        await scorer.recommend([1] * s.MAX_LIKED, top_k=s.MAX_K, exclude=range(10**6, 10**6 + s.MAX_EXCLUDE),
+                               year_max=s.YEAR_RANGE[1])
         await refused(scorer.recommend([1] * (s.MAX_LIKED + 1)))
         await refused(scorer.recommend([1], top_k=s.MAX_K + 1))
         await refused(scorer.recommend([1], exclude=range(s.MAX_EXCLUDE + 1)))

@@ -53,7 +53,7 @@ def test_stack_has_every_piece_of_the_deployment():
     assert set(resources(t, "AWS::ECS::TaskDefinition")) == {f"{s.capitalize()}TaskDefinition" for s in SERVICES}
     services = resources(t, "AWS::ECS::Service")
     assert set(services) == {f"{s.capitalize()}Service" for s in SERVICES}
-    for name, svc in services.items():
+    for svc in services.values():
         props = svc["Properties"]
         assert props["LaunchType"] == "FARGATE" and props["ServiceConnectConfiguration"]["Enabled"] is True
         assert props["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"

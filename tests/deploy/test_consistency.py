@@ -75,7 +75,7 @@ def test_every_variable_set_is_one_the_service_reads(service):
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_settings_accept_every_configuration(service, monkeypatch):
-    for where, env in envs(service).items():
+    for env in envs(service).values():
         for name in settings_names(service):
             monkeypatch.delenv(name, raising=False)
         for name, value in env.items():

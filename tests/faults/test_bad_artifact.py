@@ -35,7 +35,8 @@ def test_a_damaged_artifact_is_refused_at_start(service: str, damage: str, named
         catalog.write_text(catalog.read_text().replace("Toy Story", "Toy Storm"))
     prefix = service.upper()
     proc = spawn(service, [sys.executable, "-m", f"services.{service}"],
-                 {f"{prefix}_ADDRESS": f"127.0.0.1:{free_port()}", f"{prefix}_ARTIFACT_DIR": str(tmp_path / "artifacts")},
+                 {f"{prefix}_ADDRESS": f"127.0.0.1:{free_port()}",
+                  f"{prefix}_ARTIFACT_DIR": str(tmp_path / "artifacts")},
                  tmp_path)
     assert proc.popen.wait(60) == 2
     errors = [line for line in _log_lines(proc) if line["level"].upper() == "ERROR"]

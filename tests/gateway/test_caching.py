@@ -48,7 +48,8 @@ async def test_repeat_is_a_cache_hit(open_gateway: OpenGateway, gateway_redis_ur
 async def test_cache_hit_echoes_the_queries_as_this_request_spelled_them(open_gateway: OpenGateway) -> None:
     async with open_gateway() as gw:
         first = (await gw.client.post("/recommend/titles", json={"movies": ["Toy Story", "qwertyuiop zxcvb"]})).json()
-        second = (await gw.client.post("/recommend/titles", json={"movies": ["toy   STORY", "QWERTYUIOP zxcvb"]})).json()
+        second = (await gw.client.post("/recommend/titles",
+                                       json={"movies": ["toy   STORY", "QWERTYUIOP zxcvb"]})).json()
     assert (first["cached"], second["cached"]) == (False, True)
     assert [r["query"] for r in second["resolved"]] == ["toy   STORY"]
     assert second["missing_movies"] == ["QWERTYUIOP zxcvb"] and list(second["suggestions"]) == ["QWERTYUIOP zxcvb"]

@@ -7,7 +7,8 @@ from tests.gateway.conftest import OpenGateway
 
 async def test_explanations_name_input_movies_with_shares(open_gateway: OpenGateway) -> None:
     async with open_gateway() as gw:
-        body = (await gw.client.post("/recommend/titles", json={"movies": ["Toy Story", "Godfather"], "top_k": 6})).json()
+        body = (await gw.client.post("/recommend/titles",
+                                     json={"movies": ["Toy Story", "Godfather"], "top_k": 6})).json()
     assert body["recommendations"]
     explained = [r["explanation"]["because_you_liked"] for r in body["recommendations"]]
     assert any(explained)

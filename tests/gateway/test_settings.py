@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from pydantic import ValidationError
 
 from scripts.stack import ROOT
 from services.gateway.settings import GatewaySettings, SettingsError, load_settings
@@ -62,7 +63,7 @@ def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, field: st
 
 def test_settings_are_immutable() -> None:
     s = GatewaySettings()
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         s.port = 1  # type: ignore[misc]
 
 

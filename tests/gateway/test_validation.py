@@ -79,7 +79,8 @@ async def test_json_numbers_of_either_kind_are_taken_where_a_number_is_expected(
 
 async def test_alpha_range_is_in_the_openapi_schema(gw: Gateway) -> None:
     # Clients (and schemathesis) read the limits from the spec.
-    alpha = (await gw.client.get("/openapi.json")).json()["components"]["schemas"]["RecommendRequest"]["properties"]["alpha"]
+    schemas = (await gw.client.get("/openapi.json")).json()["components"]["schemas"]
+    alpha = schemas["RecommendRequest"]["properties"]["alpha"]
     assert {"type": "number", "minimum": 0.0, "maximum": 1.0}.items() <= alpha["anyOf"][0].items()
 
 

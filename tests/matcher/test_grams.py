@@ -45,7 +45,8 @@ def test_top_is_the_dice_ranking(few_postings, keys, query, k):
 def test_top_on_many_similar_keys(few_postings, k):
     rng = np.random.default_rng(4)
     syllables = ["ka", "lo", "mi", "ran", "del", "sol", "ber", "nos"]
-    keys = [" ".join("".join(rng.choice(syllables, size=int(rng.integers(1, 4)))) for _ in range(int(rng.integers(1, 4))))
+    keys = [" ".join("".join(rng.choice(syllables, size=int(rng.integers(1, 4))))
+                     for _ in range(int(rng.integers(1, 4))))
             for _ in range(3000)]
     index = TrigramIndex(keys)
     for query in ("kalomi ranber", "solnos", "delkaa mi", "bernoslo kami sol", "zz"):

@@ -120,7 +120,8 @@ def test_one_typo_in_a_title_of_ten_or_more_characters_is_forgiven(index):
 
 
 def test_the_key_table_gives_the_full_scoring_answer_on_the_real_catalog(index):
-    """A third of the catalog's titles typed six ways: resolve's answer (mostly from the key table) is full scoring's."""
+    """A third of the catalog's titles typed six ways: resolve's answer (mostly from the key table) is
+    full scoring's."""
     from tests.matcher.test_index import assert_key_table_agrees_with_full_scoring, typed_forms
     queries = [q for m in index.movies[::3] for q in typed_forms(m)]
     assert assert_key_table_agrees_with_full_scoring(index, queries) >= 0.6 * len(queries)

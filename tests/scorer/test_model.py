@@ -97,7 +97,7 @@ def test_reasons_name_the_inputs_that_contributed_most(graph_model):
     rows, ratings = np.array([0, 3]), np.array([5.0, 5.0], dtype=np.float32)
     ranked = m.recommend(rows, ratings, k=4, alpha=0.8)
     assert len(ranked.reasons) == len(ranked.rows)
-    for target, reasons in zip(ranked.rows, ranked.reasons):
+    for reasons in ranked.reasons:
         assert reasons, "every result has at least one reason here"
         assert {r for r, _ in reasons} <= {0, 3}
         shares = [s for _, s in reasons]

@@ -1,7 +1,7 @@
-"""The optimised HybridModel ranks, scores and explains exactly as the plain version it replaced.
+"""The served Ranker ranks, scores and explains exactly as the plain definitions of the ranking core.
 
-bench/ranking/reference_model.py is the ranking code of commit 2c7212e (every part z-scored over the
-catalog with numpy, one array at a time). On fixed inputs — the real ML-100K artifact, a synthetic
+testing/reference_ranker.py computes every part from movierec/ranking/parts.py over the whole catalog
+and z-scores it with numpy, one array at a time. On fixed inputs — the real ML-100K artifact, a synthetic
 artifact of 3,000 movies and the tiny ones, with ratings, exclusions, filters and several alphas —
 both must give the same movies in the same order, the same score parts and the same reasons.
 """
@@ -66,7 +66,8 @@ def _assert_same(model: HybridModel, reference: ReferenceModel, n: int, seed: in
                 assert [r for r, _ in g] == [r for r, _ in w] and np.allclose([s for _, s in g], [s for _, s in w])
     assert identical >= 0.8 * n  # ties decide only a few (genre-only alpha 0 on 0/1 genre vectors)
     for row in np.random.default_rng(seed).choice(model.n_items, min(20, model.n_items), replace=False):
-        got, want = model.similar(int(row), 10, model.default_alpha), reference.similar(int(row), 10, model.default_alpha)
+        got = model.similar(int(row), 10, model.default_alpha)
+        want = reference.similar(int(row), 10, model.default_alpha)
         _assert_same_ranking(got, want, reference.similar(int(row), model.n_items, model.default_alpha))
 
 
