@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,7 +25,8 @@ from trainer.tune_ranking import RANKING_MODES
 
 
 class EpochBars:
-    """One tqdm bar on stderr per training stage, fed by train_artifact's epoch callback."""
+    """Progress of each training stage on stderr, fed by train_artifact's epoch callback: a tqdm bar on a
+    terminal; otherwise (logs, CI) a line at each quarter of the fit with its seconds and ETA."""
 
     LABELS = {"eval": "train 80% (eval)", "final": "train 100% (served)"}
 
@@ -33,18 +35,26 @@ class EpochBars:
         self.final_epochs = epochs if final_epochs is None else final_epochs  # a warm-started final fit is shorter
         self.stage: str | None = None
         self.bar: tqdm | None = None
+        self.done, self.total, self.started = 0, 0, 0.0
 
     def __call__(self, stage: str, epoch: int, train_rmse: float) -> None:
         if stage != self.stage:
             self.close()
             self.stage = stage
-            # disable=None: no bar when stderr is not a terminal, so CI logs get only the summary.
-            total = self.final_epochs if stage == "final" else self.epochs
-            self.bar = tqdm(total=total, desc=self.LABELS.get(stage, stage), unit="epoch",
+            self.total = self.final_epochs if stage == "final" else self.epochs
+            self.done, self.started = 0, time.perf_counter()
+            # disable=None: no bar when stderr is not a terminal; the quarter lines below stand in for it.
+            self.bar = tqdm(total=self.total, desc=self.LABELS.get(stage, stage), unit="epoch",
                             file=sys.stderr, leave=False, disable=None)
         assert self.bar is not None  # made just above for a new stage
         self.bar.update(1)
         self.bar.set_postfix(train_rmse=f"{train_rmse:.4f}")
+        self.done += 1
+        if self.bar.disable and self.done in {max(1, self.total * q // 4) for q in (1, 2, 3, 4)}:
+            elapsed = time.perf_counter() - self.started
+            eta = elapsed / self.done * max(0, self.total - self.done)
+            print(f"{self.LABELS.get(stage, stage)}: {self.done}/{self.total} sweeps/epochs, {elapsed:.0f} s, "
+                  f"ETA {eta:.0f} s, train RMSE {train_rmse:.4f}", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self.bar is not None:

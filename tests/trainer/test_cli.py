@@ -92,6 +92,7 @@ def test_train_explains_its_sizing_and_reports_peak_memory(tmp_path):
     sizing_lines = [line for line in done.stderr.splitlines() if line.startswith("sizing: ")]
     assert len(sizing_lines) == 1 and "12,000 ratings" in sizing_lines[0]
     assert "peak memory" in done.stderr and "loading data:" in done.stderr
+    assert "train 100% (served): 5/5 sweeps/epochs" in done.stderr and "ETA 0 s" in done.stderr  # no terminal
     manifest = load_artifact(tmp_path).manifest
     assert manifest["sizing"]["params"]["samples"] == 3 and manifest["params"]["burn_in"] == 2
     assert manifest["sizing"]["ranking"] == "off"
