@@ -76,13 +76,12 @@ def sample_rows(indptr, cols, ratings, mu, bias_other, design, prior_prec, prior
         b = prior_rhs[r].copy()
         for j in range(indptr[r], indptr[r + 1]):
             c = cols[j]
-            v = design[c]
             t = alpha * (ratings[j] - mu - bias_other[c])
             for a in range(d):
-                va = alpha * v[a]
-                b[a] += t * v[a]
-                for e in range(d):  # the whole square vectorises; the triangle alone measured no faster
-                    lam[a, e] += va * v[e]
+                va = alpha * design[c, a]
+                b[a] += t * design[c, a]
+                for e in range(a + 1):  # the lower triangle is all the Cholesky reads
+                    lam[a, e] += va * design[c, e]
         # Cholesky, in place into the lower triangle of lam
         for a in range(d):
             s = lam[a, a]
