@@ -218,6 +218,8 @@ def _info(args: argparse.Namespace) -> int:
         t = serving["tuned_by"]
         print(f"ranking      {t.get('method')}; validation (NDCG@10 + Recall@10) / 2 "
               f"{serving.get('validation_ndcg_recall10', 'n/a')}; {t.get('seconds')} s")
+    if "sizing" in m:
+        print("sizing       " + ("; ".join(m["sizing"].get("reasons", [])) or "the defaults as they are"))
     if "tuning" in m:
         print(f"tuning       {m['tuning'].get('method')}; best validation RMSE {m['tuning']['best']['valid_rmse']}")
     if art.stats is not None:

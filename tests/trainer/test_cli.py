@@ -96,6 +96,8 @@ def test_train_explains_its_sizing_and_reports_peak_memory(tmp_path):
     manifest = load_artifact(tmp_path).manifest
     assert manifest["sizing"]["params"]["samples"] == 3 and manifest["params"]["burn_in"] == 2
     assert manifest["sizing"]["ranking"] == "off"
+    info = run("info", "--artifact", str(tmp_path))
+    assert info.returncode == 0 and "sizing       the defaults as they are" in info.stdout
 
 
 def test_evaluate_reads_a_csv_release_directory(tmp_path):
