@@ -15,7 +15,7 @@ from services.scorer.model import HybridModel
 
 
 class ReferenceModel(HybridModel):
-    """HybridModel whose recommend, similar and reasons are computed plainly from parts.py."""
+    """HybridModel whose recommend, similar and explanations are computed plainly from parts.py."""
 
     def __init__(self, artifact: Artifact) -> None:
         super().__init__(artifact)
@@ -49,32 +49,29 @@ class ReferenceModel(HybridModel):
         return (top.astype(np.int64), score[top].astype(np.float32), cf_z[top].astype(np.float32),
                 p["content"][top].astype(np.float32))
 
-    def reasons(self, rows: np.ndarray, weights: np.ndarray, top: np.ndarray) -> tuple:
-        """Per result in top (k,): up to N_REASONS (input row, share) with the largest positive contribution.
-
-        A contribution is the input's graph weight to the result plus its MF term, scaled so the largest
-        MF term matches the largest graph weight; shares are of the positive contributions' sum.
-        """
-        n, k = len(rows), len(top)
-        if k == 0:
-            return ()
-        contrib = np.zeros((n, k))
+    def contributions(self, rows: np.ndarray, weights: np.ndarray, top: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each input's term (n, k) of z(collaborative) at top (k,), and popularity's (k,), from each input's own
+        graph and MF scores over the whole catalog: z(sum of parts) with each part's terms taken apart."""
+        n = len(rows)
+        terms = np.zeros((n, self.n_items))
+        pop = self.weights["popularity"] * self.ref_popularity.astype(np.float64)
         if self.neighbor_rows is not None and self.weights["graph"]:
-            for i, row in enumerate(rows):
-                for neighbour, w in zip(self.neighbor_rows[row], self.neighbor_weights[row]):
-                    for j in np.flatnonzero(top == neighbour):
-                        contrib[i, j] = weights[i] * w
+            own = np.stack([parts.graph_scores(self.neighbor_rows, self.neighbor_weights, rows[i:i + 1],
+                                               weights[i:i + 1], self.n_items) for i in range(n)])  # (n, I)
+            std = own.sum(axis=0).std()
+            if std >= 1e-12:
+                terms += self.weights["graph"] * (own - own.mean(axis=1, keepdims=True)) / std
         if self.weights["mf"]:
-            mf = (self.ref_factors[rows] @ self.ref_factors[top].T) * weights[:, None]  # (n, k)
-            scale = max(float(np.abs(contrib).max()), 1e-12) / max(float(np.abs(mf).max()), 1e-12)
-            contrib += self.weights["mf"] / max(self.weights["graph"], 1.0) * mf * (scale if contrib.any() else 1.0)
-        out = []
-        for col in contrib.T:
-            positive = np.clip(col, 0.0, None)
-            total = positive.sum()
-            best = np.argsort(-positive, kind="stable")[:parts.N_REASONS]
-            out.append(tuple((int(rows[b]), float(positive[b] / total)) for b in best if positive[b] > 0))
-        return tuple(out)
+            c = parts.fold_in_coefficients(self.ref_factors, rows, weights, self.foldin_reg)
+            own = c[:, None] * (self.ref_factors[rows].astype(np.float64) @ self.ref_factors.T.astype(np.float64))
+            std = own.sum(axis=0).std()
+            if std >= 1e-12:
+                terms += self.weights["mf"] * (own - own.mean(axis=1, keepdims=True)) / std
+        cf = terms.sum(axis=0) + pop
+        std = cf.std()
+        if std < 1e-12:
+            return np.zeros((n, len(top))), np.zeros(len(top))
+        return terms[:, top] / std, (pop[top] - pop.mean()) / std
 
     def recommend(self, rows: np.ndarray, ratings: np.ndarray, k: int, alpha: float,
                   exclude_rows: np.ndarray | None = None, allowed: np.ndarray | None = None,
@@ -83,7 +80,13 @@ class ReferenceModel(HybridModel):
         content = parts.content_scores(self.ref_genre_units, rows, weights)
         banned = rows if exclude_rows is None else np.concatenate([rows, exclude_rows])
         top, score, cf_z, content_z = self._rank(self._parts(rows, weights, content), alpha, banned, k, allowed)
-        return Ranked(top, score, cf_z, content_z, self.reasons(rows, weights, top) if explain else ())
+        if not explain or len(top) == 0:
+            return Ranked(top, score, cf_z, content_z)
+        inputs, pop = self.contributions(rows, weights, top)
+        named, drivers, genre_share, pop_share = parts.explanations(inputs, pop, content_z.astype(np.float64), alpha)
+        reasons = tuple(tuple((int(rows[i]), share) for i, share in why) for why in named)
+        return Ranked(top, score, cf_z, content_z, reasons, tuple(drivers), genre_share.astype(np.float32),
+                      pop_share.astype(np.float32))
 
     def similar(self, row: int, k: int, alpha: float) -> Ranked:
         rows, weights = np.array([row], dtype=np.int64), np.ones(1)

@@ -10,7 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 LIKED_RATING = 5.0  # a movie someone "likes" without giving a rating
-N_REASONS = 3  # input movies named per recommendation ("because you liked ...")
+N_REASONS = 3  # at most this many input movies named per recommendation ("because you liked ...")
+# An input is named only when it carries at least this share of the recommendation's collaborative score
+# (its positive parts: the inputs' and popularity's): a reason that explains a fifth of it or less is noise.
+REASON_MIN_SHARE = 0.25
+# "Mostly genre" / "mostly popularity": that part is at least this share of the score's positive parts.
+MOSTLY_SHARE = 0.5
+DRIVER_INPUTS, DRIVER_GENRE, DRIVER_POPULARITY = "inputs", "genre", "popularity"
 # Ridge of the fold-in: lowest RMSE on held-out users' other ratings for 3-20 folded-in ratings, SGD and BPMF
 # models alike (bench/trainer/foldin.py). Written into every manifest as serving.foldin_reg.
 DEFAULT_FOLDIN_REG = 3.0
@@ -49,6 +55,12 @@ def rating_weights(ratings: np.ndarray, scale: tuple[float, float] = DEFAULT_RAT
     return (np.asarray(ratings, dtype=np.float64) - midpoint) / (high - midpoint)
 
 
+def fold_in_coefficients(item_factors: np.ndarray, rows: np.ndarray, weights: np.ndarray, reg: float) -> np.ndarray:
+    """c (n,) float64 with fold_in's p = Q^T c: each input movie's coefficient, so q_j . p = sum_i c_i q_i . q_j."""
+    q = item_factors[rows].astype(np.float64)  # (n, k)
+    return np.linalg.solve(q @ q.T + reg * np.eye(len(rows)), np.asarray(weights, dtype=np.float64))
+
+
 def fold_in(item_factors: np.ndarray, rows: np.ndarray, weights: np.ndarray, reg: float) -> np.ndarray:
     """A new user's factors p (k,) float32 by regularised least squares against the input movies' factors.
 
@@ -58,8 +70,7 @@ def fold_in(item_factors: np.ndarray, rows: np.ndarray, weights: np.ndarray, reg
     correlated inputs do not count twice; as reg grows the answer tends to the weighted mean direction.
     """
     q = item_factors[rows].astype(np.float64)  # (n, k)
-    gram = q @ q.T + reg * np.eye(len(rows))
-    return (q.T @ np.linalg.solve(gram, np.asarray(weights, dtype=np.float64))).astype(np.float32)
+    return (q.T @ fold_in_coefficients(item_factors, rows, weights, reg)).astype(np.float32)
 
 
 def graph_scores(neighbor_rows: np.ndarray, neighbor_weights: np.ndarray, input_rows: np.ndarray,
@@ -112,3 +123,42 @@ def blend(graph_z: np.ndarray | None, mf_z: np.ndarray | None, pop_z: np.ndarray
     if mf_z is not None and weights["mf"]:
         cf = cf + weights["mf"] * mf_z
     return alpha * zscore(cf) + (1.0 - alpha) * content_z
+
+
+def explanations(inputs: np.ndarray, pop: np.ndarray, content_z: np.ndarray, alpha: float
+                 ) -> tuple[list[list[tuple[int, float]]], list[str], np.ndarray, np.ndarray]:
+    """What carried each of k recommendations, from the parts of its score.
+
+    inputs (n, k) float64: each input movie's term of the result's z(collaborative) (they sum, with
+    pop (k,), to it: Ranker.contributions); content_z (k,): its z(genre similarity). Returns per result
+    its driver: DRIVER_GENRE or DRIVER_POPULARITY when that part is at least MOSTLY_SHARE of the score's
+    positive parts (alpha * collaborative terms, (1 - alpha) * genre), else DRIVER_INPUTS ("" when
+    nothing is positive); when it is the inputs, the ones named as reasons, [(input index, share)]
+    largest first: at most N_REASONS, each with at least REASON_MIN_SHARE of the collaborative score's
+    positive parts (the inputs' and popularity's); and the genre and popularity shares of the score's
+    positive parts (k,) float64.
+    """
+    own = np.maximum(inputs, 0.0)  # (n, k)
+    pop_plus = np.maximum(pop, 0.0)  # (k,)
+    cf_total = own.sum(axis=0) + pop_plus
+    share = own / np.where(cf_total > 0, cf_total, 1.0)  # (n, k)
+    genre = (1.0 - alpha) * np.maximum(content_z, 0.0)
+    total = alpha * cf_total + genre
+    safe = np.where(total > 0, total, 1.0)
+    genre_share, pop_share = np.where(total > 0, genre / safe, 0.0), np.where(total > 0, alpha * pop_plus / safe, 0.0)
+    reasons, drivers = [], []
+    for j in range(inputs.shape[1]):
+        if total[j] <= 0:
+            drivers.append("")
+        elif genre_share[j] >= MOSTLY_SHARE:
+            drivers.append(DRIVER_GENRE)
+        elif pop_share[j] >= MOSTLY_SHARE:
+            drivers.append(DRIVER_POPULARITY)
+        else:
+            drivers.append(DRIVER_INPUTS)
+        named: list[tuple[int, float]] = []
+        if drivers[-1] == DRIVER_INPUTS:
+            order = np.argsort(-share[:, j], kind="stable")[:N_REASONS]
+            named = [(int(i), float(share[i, j])) for i in order if share[i, j] >= REASON_MIN_SHARE]
+        reasons.append(named)
+    return reasons, drivers, genre_share, pop_share

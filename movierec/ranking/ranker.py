@@ -18,8 +18,9 @@ from movierec.ranking.parts import (
     DEFAULT_RATING_SCALE,
     FALLBACK_ALPHA,
     FALLBACK_WEIGHTS,
-    N_REASONS,
+    explanations,
     fold_in,
+    fold_in_coefficients,
     popularity,
     rating_weights,
     unit_rows,
@@ -50,8 +51,10 @@ class _Scored:
 class Ranked:
     """Top-k result: catalog rows (k,) int64, hybrid score and its two standardised parts (k,) float32.
 
-    reasons[j] lists (input row, share) for the input movies that contributed most to result j's
-    collaborative score, largest first; shares of one result sum to at most 1.
+    With explanations (parts.explanations): reasons[j] lists (input row, share) for the input movies that
+    carried result j's collaborative score, largest first (shares of one result sum to at most 1);
+    drivers[j] says what carried its score ("inputs", "genre", "popularity"); genre_share and
+    popularity_share (k,) float32 are those parts' shares of its score's positive parts.
     """
 
     rows: np.ndarray
@@ -59,6 +62,9 @@ class Ranked:
     collaborative: np.ndarray
     content: np.ndarray
     reasons: tuple[tuple[tuple[int, float], ...], ...] = ()
+    drivers: tuple[str, ...] = ()
+    genre_share: np.ndarray | None = None
+    popularity_share: np.ndarray | None = None
 
 
 class Ranker:
@@ -221,37 +227,45 @@ class Ranker:
         top = np.argpartition(-score, k - 1)[:k]
         return top[np.argsort(-score[top], kind="stable")].astype(np.int64)
 
-    def reasons(self, rows: np.ndarray, weights: np.ndarray, top: np.ndarray) -> tuple:
-        """Per result in top (k,): up to N_REASONS (input row, share) with the largest positive contribution.
+    def contributions(self, s: _Scored, rows: np.ndarray, weights: np.ndarray,
+                      top: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each input movie's term (n, k) float64 of z(collaborative) at the results top (k,), and popularity's (k,).
 
-        A contribution is the input's graph weight to the result plus its MF term, each scaled as
-        in the collaborative part; shares are of the positive contributions' sum.
+        z(cf) is linear in the parts: graph_j = sum_i w_i W_ij and mf_j = sum_i c_i q_i . q_j
+        (parts.fold_in_coefficients), so input i's term is its own part of each, less its catalog mean,
+        scaled as in the score; the terms and popularity's sum to the results' z(collaborative).
         """
         n, k = len(rows), len(top)
-        if k == 0:  # filters or exclusions left no candidate: nothing to explain
-            return ()
-        contrib = np.zeros((n, k))
+        inputs = np.zeros((n, k))
+        if s.cf_std < 1e-12:
+            return inputs, np.zeros(k)
         nb_rows, nb_weights = self.neighbor_rows, self.neighbor_weights
-        if nb_rows is not None and nb_weights is not None and self.weights["graph"]:
+        if "graph" in s.coef and nb_rows is not None and nb_weights is not None:
+            graph = np.zeros((n, k))  # W[i, j]: input i's graph weight to result j
             is_result = np.zeros(self.n_items, dtype=bool)
             is_result[top] = True
             position = np.empty(self.n_items, dtype=np.intp)  # read only where is_result
             position[top] = np.arange(k)
             neighbours = nb_rows[rows]  # (n, N)
             i, j = np.nonzero(is_result[neighbours])  # input i's j-th neighbour is a result
-            contrib[i, position[neighbours[i, j]]] = weights[i] * nb_weights[rows[i], j]
-        if self.weights["mf"]:
-            mf = (self.item_factors[rows] @ self.item_factors[top].T) * weights[:, None]  # (n, k)
-            graph_max = float(np.abs(contrib).max())
-            scale = max(graph_max, 1e-12) / max(float(np.abs(mf).max()), 1e-12) if graph_max > 0 else 1.0
-            contrib += self.weights["mf"] / max(self.weights["graph"], 1.0) * scale * mf
-        positive = np.maximum(contrib, 0.0)  # (n, k)
-        best = np.argsort(-positive, axis=0, kind="stable")[:N_REASONS]  # (<= N_REASONS, k)
-        total = positive.sum(axis=0)
-        total[total == 0] = 1.0  # no positive contribution: every share is 0, and dropped below
-        shares = (positive[best, np.arange(k)] / total).T.tolist()
-        inputs = rows[best].T.tolist()
-        return tuple(tuple((r, s) for r, s in zip(rs, ss) if s > 0) for rs, ss in zip(inputs, shares))
+            np.add.at(graph, (i, position[neighbours[i, j]]), nb_weights[rows[i], j])  # a neighbour may repeat
+            inputs += s.coef["graph"] * weights[:, None] * (graph - self._nb_sum[rows, None] / self.n_items)
+        if "mf" in s.coef:
+            c = fold_in_coefficients(self.item_factors, rows, weights, self.foldin_reg)  # (n,)
+            centred = self.item_factors[top].astype(np.float64) - self._f_mean  # (k, f)
+            inputs += s.coef["mf"] * c[:, None] * (self.item_factors[rows].astype(np.float64) @ centred.T)
+        pop = s.coef.get("pop", 0.0) * (self.popularity[top].astype(np.float64) - self._pop_mean)
+        return inputs / s.cf_std, pop / s.cf_std
+
+    def _explained(self, ranked: Ranked, s: _Scored, rows: np.ndarray, weights: np.ndarray, alpha: float) -> Ranked:
+        """ranked with its reasons, drivers and shares (parts.explanations of its score's terms)."""
+        if len(ranked.rows) == 0:  # filters or exclusions left no candidate: nothing to explain
+            return ranked
+        inputs, pop = self.contributions(s, rows, weights, ranked.rows)
+        named, drivers, genre_share, pop_share = explanations(inputs, pop, ranked.content.astype(np.float64), alpha)
+        reasons = tuple(tuple((int(rows[i]), share) for i, share in why) for why in named)
+        return Ranked(ranked.rows, ranked.score, ranked.collaborative, ranked.content, reasons, tuple(drivers),
+                      genre_share.astype(np.float32), pop_share.astype(np.float32))
 
     def recommend(self, rows: np.ndarray, ratings: np.ndarray, k: int, alpha: float,
                   exclude_rows: np.ndarray | None = None, allowed: np.ndarray | None = None,
@@ -262,8 +276,8 @@ class Ranker:
         scored = self._score(rows, weights, profile, alpha)
         banned = rows if exclude_rows is None else np.concatenate([rows, exclude_rows])
         top = self._top(scored.score, banned, k, allowed)
-        reasons = self.reasons(rows, weights, top) if explain else ()
-        return Ranked(top, *self._parts(scored, alpha, top), reasons)
+        ranked = Ranked(top, *self._parts(scored, alpha, top))
+        return self._explained(ranked, scored, rows, weights, alpha) if explain else ranked
 
     def similar(self, row: int, k: int, alpha: float) -> Ranked:
         """Movies closest to one movie: the collaborative part for it alone, blended with genre cosine."""

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from movierec.v1 import common_pb2 as movierec_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18movierec/v1/scorer.proto\x12\x0bmovierec.v1\x1a\x18movierec/v1/common.proto\">\n\nLikedMovie\x12\x10\n\x08movie_id\x18\x01 \x01(\x03\x12\x13\n\x06rating\x18\x02 \x01(\x02H\x00\x88\x01\x01\x42\t\n\x07_rating\"\xb6\x01\n\x10RecommendRequest\x12&\n\x05liked\x18\x01 \x03(\x0b\x32\x17.movierec.v1.LikedMovie\x12\r\n\x05top_k\x18\x02 \x01(\x05\x12\x12\n\x05\x61lpha\x18\x03 \x01(\x02H\x00\x88\x01\x01\x12\x19\n\x11\x65xclude_movie_ids\x18\x04 \x03(\x03\x12\x0e\n\x06genres\x18\x05 \x03(\t\x12\x10\n\x08year_min\x18\x06 \x01(\x05\x12\x10\n\x08year_max\x18\x07 \x01(\x05\x42\x08\n\x06_alpha\"8\n\x06Reason\x12\x10\n\x08movie_id\x18\x01 \x01(\x03\x12\r\n\x05title\x18\x02 \x01(\t\x12\r\n\x05share\x18\x03 \x01(\x02\"\x8d\x01\n\x0bScoredMovie\x12!\n\x05movie\x18\x01 \x01(\x0b\x32\x12.movierec.v1.Movie\x12\r\n\x05score\x18\x02 \x01(\x02\x12\x15\n\rcollaborative\x18\x03 \x01(\x02\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\x02\x12$\n\x07\x62\x65\x63\x61use\x18\x05 \x03(\x0b\x32\x13.movierec.v1.Reason\"l\n\x11RecommendResponse\x12\x31\n\x0frecommendations\x18\x01 \x03(\x0b\x32\x18.movierec.v1.ScoredMovie\x12\x15\n\rmodel_version\x18\x02 \x01(\t\x12\r\n\x05\x61lpha\x18\x03 \x01(\x02\"9\n\x14PredictRatingRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\x10\n\x08movie_id\x18\x02 \x01(\x03\"H\n\x15PredictRatingResponse\x12\x18\n\x10predicted_rating\x18\x01 \x01(\x02\x12\x15\n\rmodel_version\x18\x02 \x01(\t\"Q\n\x14SimilarMoviesRequest\x12\x10\n\x08movie_id\x18\x01 \x01(\x03\x12\t\n\x01k\x18\x02 \x01(\x05\x12\x12\n\x05\x61lpha\x18\x03 \x01(\x02H\x00\x88\x01\x01\x42\x08\n\x06_alpha\"|\n\x15SimilarMoviesResponse\x12!\n\x05movie\x18\x01 \x01(\x0b\x32\x12.movierec.v1.Movie\x12)\n\x07similar\x18\x02 \x03(\x0b\x32\x18.movierec.v1.ScoredMovie\x12\x15\n\rmodel_version\x18\x03 \x01(\t\"\x12\n\x10ModelInfoRequest\"\xf7\x02\n\tModelInfo\x12\x15\n\rmodel_version\x18\x01 \x01(\t\x12\x0f\n\x07\x64\x61taset\x18\x02 \x01(\t\x12\x12\n\ntrained_at\x18\x03 \x01(\t\x12\x34\n\x07metrics\x18\x04 \x03(\x0b\x32#.movierec.v1.ModelInfo.MetricsEntry\x12\x32\n\x06params\x18\x05 \x03(\x0b\x32\".movierec.v1.ModelInfo.ParamsEntry\x12\x0f\n\x07n_users\x18\x06 \x01(\x03\x12\x10\n\x08n_movies\x18\x07 \x01(\x03\x12\x11\n\tn_ratings\x18\x08 \x01(\x03\x12\x15\n\rdefault_alpha\x18\t \x01(\x02\x12\x18\n\x10version_lease_ms\x18\n \x01(\r\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x1a-\n\x0bParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x15\n\x13\x44\x61tasetStatsRequest\"9\n\x0c\x44\x61tasetStats\x12\x15\n\rmodel_version\x18\x01 \x01(\t\x12\x12\n\nstats_json\x18\x02 \x01(\t\"H\n\x15RecommendBatchRequest\x12/\n\x08requests\x18\x01 \x03(\x0b\x32\x1d.movierec.v1.RecommendRequest\"e\n\x14RecommendBatchResult\x12\x30\n\x08response\x18\x01 \x01(\x0b\x32\x1e.movierec.v1.RecommendResponse\x12\x0c\n\x04\x63ode\x18\x02 \x01(\x05\x12\r\n\x05\x65rror\x18\x03 \x01(\t\"c\n\x16RecommendBatchResponse\x12\x32\n\x07results\x18\x01 \x03(\x0b\x32!.movierec.v1.RecommendBatchResult\x12\x15\n\rmodel_version\x18\x02 \x01(\t2\xf6\x03\n\x06Scorer\x12J\n\tRecommend\x12\x1d.movierec.v1.RecommendRequest\x1a\x1e.movierec.v1.RecommendResponse\x12V\n\rPredictRating\x12!.movierec.v1.PredictRatingRequest\x1a\".movierec.v1.PredictRatingResponse\x12V\n\rSimilarMovies\x12!.movierec.v1.SimilarMoviesRequest\x1a\".movierec.v1.SimilarMoviesResponse\x12\x45\n\x0cGetModelInfo\x12\x1d.movierec.v1.ModelInfoRequest\x1a\x16.movierec.v1.ModelInfo\x12N\n\x0fGetDatasetStats\x12 .movierec.v1.DatasetStatsRequest\x1a\x19.movierec.v1.DatasetStats\x12Y\n\x0eRecommendBatch\x12\".movierec.v1.RecommendBatchRequest\x1a#.movierec.v1.RecommendBatchResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18movierec/v1/scorer.proto\x12\x0bmovierec.v1\x1a\x18movierec/v1/common.proto\">\n\nLikedMovie\x12\x10\n\x08movie_id\x18\x01 \x01(\x03\x12\x13\n\x06rating\x18\x02 \x01(\x02H\x00\x88\x01\x01\x42\t\n\x07_rating\"\xb6\x01\n\x10RecommendRequest\x12&\n\x05liked\x18\x01 \x03(\x0b\x32\x17.movierec.v1.LikedMovie\x12\r\n\x05top_k\x18\x02 \x01(\x05\x12\x12\n\x05\x61lpha\x18\x03 \x01(\x02H\x00\x88\x01\x01\x12\x19\n\x11\x65xclude_movie_ids\x18\x04 \x03(\x03\x12\x0e\n\x06genres\x18\x05 \x03(\t\x12\x10\n\x08year_min\x18\x06 \x01(\x05\x12\x10\n\x08year_max\x18\x07 \x01(\x05\x42\x08\n\x06_alpha\"8\n\x06Reason\x12\x10\n\x08movie_id\x18\x01 \x01(\x03\x12\r\n\x05title\x18\x02 \x01(\t\x12\r\n\x05share\x18\x03 \x01(\x02\"\xe1\x01\n\x0bScoredMovie\x12!\n\x05movie\x18\x01 \x01(\x0b\x32\x12.movierec.v1.Movie\x12\r\n\x05score\x18\x02 \x01(\x02\x12\x15\n\rcollaborative\x18\x03 \x01(\x02\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\x02\x12$\n\x07\x62\x65\x63\x61use\x18\x05 \x03(\x0b\x32\x13.movierec.v1.Reason\x12#\n\x06\x64river\x18\x06 \x01(\x0e\x32\x13.movierec.v1.Driver\x12\x13\n\x0bgenre_share\x18\x07 \x01(\x02\x12\x18\n\x10popularity_share\x18\x08 \x01(\x02\"l\n\x11RecommendResponse\x12\x31\n\x0frecommendations\x18\x01 \x03(\x0b\x32\x18.movierec.v1.ScoredMovie\x12\x15\n\rmodel_version\x18\x02 \x01(\t\x12\r\n\x05\x61lpha\x18\x03 \x01(\x02\"9\n\x14PredictRatingRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\x10\n\x08movie_id\x18\x02 \x01(\x03\"H\n\x15PredictRatingResponse\x12\x18\n\x10predicted_rating\x18\x01 \x01(\x02\x12\x15\n\rmodel_version\x18\x02 \x01(\t\"Q\n\x14SimilarMoviesRequest\x12\x10\n\x08movie_id\x18\x01 \x01(\x03\x12\t\n\x01k\x18\x02 \x01(\x05\x12\x12\n\x05\x61lpha\x18\x03 \x01(\x02H\x00\x88\x01\x01\x42\x08\n\x06_alpha\"|\n\x15SimilarMoviesResponse\x12!\n\x05movie\x18\x01 \x01(\x0b\x32\x12.movierec.v1.Movie\x12)\n\x07similar\x18\x02 \x03(\x0b\x32\x18.movierec.v1.ScoredMovie\x12\x15\n\rmodel_version\x18\x03 \x01(\t\"\x12\n\x10ModelInfoRequest\"\xf7\x02\n\tModelInfo\x12\x15\n\rmodel_version\x18\x01 \x01(\t\x12\x0f\n\x07\x64\x61taset\x18\x02 \x01(\t\x12\x12\n\ntrained_at\x18\x03 \x01(\t\x12\x34\n\x07metrics\x18\x04 \x03(\x0b\x32#.movierec.v1.ModelInfo.MetricsEntry\x12\x32\n\x06params\x18\x05 \x03(\x0b\x32\".movierec.v1.ModelInfo.ParamsEntry\x12\x0f\n\x07n_users\x18\x06 \x01(\x03\x12\x10\n\x08n_movies\x18\x07 \x01(\x03\x12\x11\n\tn_ratings\x18\x08 \x01(\x03\x12\x15\n\rdefault_alpha\x18\t \x01(\x02\x12\x18\n\x10version_lease_ms\x18\n \x01(\r\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x1a-\n\x0bParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x15\n\x13\x44\x61tasetStatsRequest\"9\n\x0c\x44\x61tasetStats\x12\x15\n\rmodel_version\x18\x01 \x01(\t\x12\x12\n\nstats_json\x18\x02 \x01(\t\"H\n\x15RecommendBatchRequest\x12/\n\x08requests\x18\x01 \x03(\x0b\x32\x1d.movierec.v1.RecommendRequest\"e\n\x14RecommendBatchResult\x12\x30\n\x08response\x18\x01 \x01(\x0b\x32\x1e.movierec.v1.RecommendResponse\x12\x0c\n\x04\x63ode\x18\x02 \x01(\x05\x12\r\n\x05\x65rror\x18\x03 \x01(\t\"c\n\x16RecommendBatchResponse\x12\x32\n\x07results\x18\x01 \x03(\x0b\x32!.movierec.v1.RecommendBatchResult\x12\x15\n\rmodel_version\x18\x02 \x01(\t*\\\n\x06\x44river\x12\x16\n\x12\x44RIVER_UNSPECIFIED\x10\x00\x12\x11\n\rDRIVER_INPUTS\x10\x01\x12\x10\n\x0c\x44RIVER_GENRE\x10\x02\x12\x15\n\x11\x44RIVER_POPULARITY\x10\x03\x32\xf6\x03\n\x06Scorer\x12J\n\tRecommend\x12\x1d.movierec.v1.RecommendRequest\x1a\x1e.movierec.v1.RecommendResponse\x12V\n\rPredictRating\x12!.movierec.v1.PredictRatingRequest\x1a\".movierec.v1.PredictRatingResponse\x12V\n\rSimilarMovies\x12!.movierec.v1.SimilarMoviesRequest\x1a\".movierec.v1.SimilarMoviesResponse\x12\x45\n\x0cGetModelInfo\x12\x1d.movierec.v1.ModelInfoRequest\x1a\x16.movierec.v1.ModelInfo\x12N\n\x0fGetDatasetStats\x12 .movierec.v1.DatasetStatsRequest\x1a\x19.movierec.v1.DatasetStats\x12Y\n\x0eRecommendBatch\x12\".movierec.v1.RecommendBatchRequest\x1a#.movierec.v1.RecommendBatchResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,6 +36,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MODELINFO_METRICSENTRY']._serialized_options = b'8\001'
   _globals['_MODELINFO_PARAMSENTRY']._loaded_options = None
   _globals['_MODELINFO_PARAMSENTRY']._serialized_options = b'8\001'
+  _globals['_DRIVER']._serialized_start=1812
+  _globals['_DRIVER']._serialized_end=1904
   _globals['_LIKEDMOVIE']._serialized_start=67
   _globals['_LIKEDMOVIE']._serialized_end=129
   _globals['_RECOMMENDREQUEST']._serialized_start=132
@@ -43,35 +45,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REASON']._serialized_start=316
   _globals['_REASON']._serialized_end=372
   _globals['_SCOREDMOVIE']._serialized_start=375
-  _globals['_SCOREDMOVIE']._serialized_end=516
-  _globals['_RECOMMENDRESPONSE']._serialized_start=518
-  _globals['_RECOMMENDRESPONSE']._serialized_end=626
-  _globals['_PREDICTRATINGREQUEST']._serialized_start=628
-  _globals['_PREDICTRATINGREQUEST']._serialized_end=685
-  _globals['_PREDICTRATINGRESPONSE']._serialized_start=687
-  _globals['_PREDICTRATINGRESPONSE']._serialized_end=759
-  _globals['_SIMILARMOVIESREQUEST']._serialized_start=761
-  _globals['_SIMILARMOVIESREQUEST']._serialized_end=842
-  _globals['_SIMILARMOVIESRESPONSE']._serialized_start=844
-  _globals['_SIMILARMOVIESRESPONSE']._serialized_end=968
-  _globals['_MODELINFOREQUEST']._serialized_start=970
-  _globals['_MODELINFOREQUEST']._serialized_end=988
-  _globals['_MODELINFO']._serialized_start=991
-  _globals['_MODELINFO']._serialized_end=1366
-  _globals['_MODELINFO_METRICSENTRY']._serialized_start=1273
-  _globals['_MODELINFO_METRICSENTRY']._serialized_end=1319
-  _globals['_MODELINFO_PARAMSENTRY']._serialized_start=1321
-  _globals['_MODELINFO_PARAMSENTRY']._serialized_end=1366
-  _globals['_DATASETSTATSREQUEST']._serialized_start=1368
-  _globals['_DATASETSTATSREQUEST']._serialized_end=1389
-  _globals['_DATASETSTATS']._serialized_start=1391
-  _globals['_DATASETSTATS']._serialized_end=1448
-  _globals['_RECOMMENDBATCHREQUEST']._serialized_start=1450
-  _globals['_RECOMMENDBATCHREQUEST']._serialized_end=1522
-  _globals['_RECOMMENDBATCHRESULT']._serialized_start=1524
-  _globals['_RECOMMENDBATCHRESULT']._serialized_end=1625
-  _globals['_RECOMMENDBATCHRESPONSE']._serialized_start=1627
-  _globals['_RECOMMENDBATCHRESPONSE']._serialized_end=1726
-  _globals['_SCORER']._serialized_start=1729
-  _globals['_SCORER']._serialized_end=2231
+  _globals['_SCOREDMOVIE']._serialized_end=600
+  _globals['_RECOMMENDRESPONSE']._serialized_start=602
+  _globals['_RECOMMENDRESPONSE']._serialized_end=710
+  _globals['_PREDICTRATINGREQUEST']._serialized_start=712
+  _globals['_PREDICTRATINGREQUEST']._serialized_end=769
+  _globals['_PREDICTRATINGRESPONSE']._serialized_start=771
+  _globals['_PREDICTRATINGRESPONSE']._serialized_end=843
+  _globals['_SIMILARMOVIESREQUEST']._serialized_start=845
+  _globals['_SIMILARMOVIESREQUEST']._serialized_end=926
+  _globals['_SIMILARMOVIESRESPONSE']._serialized_start=928
+  _globals['_SIMILARMOVIESRESPONSE']._serialized_end=1052
+  _globals['_MODELINFOREQUEST']._serialized_start=1054
+  _globals['_MODELINFOREQUEST']._serialized_end=1072
+  _globals['_MODELINFO']._serialized_start=1075
+  _globals['_MODELINFO']._serialized_end=1450
+  _globals['_MODELINFO_METRICSENTRY']._serialized_start=1357
+  _globals['_MODELINFO_METRICSENTRY']._serialized_end=1403
+  _globals['_MODELINFO_PARAMSENTRY']._serialized_start=1405
+  _globals['_MODELINFO_PARAMSENTRY']._serialized_end=1450
+  _globals['_DATASETSTATSREQUEST']._serialized_start=1452
+  _globals['_DATASETSTATSREQUEST']._serialized_end=1473
+  _globals['_DATASETSTATS']._serialized_start=1475
+  _globals['_DATASETSTATS']._serialized_end=1532
+  _globals['_RECOMMENDBATCHREQUEST']._serialized_start=1534
+  _globals['_RECOMMENDBATCHREQUEST']._serialized_end=1606
+  _globals['_RECOMMENDBATCHRESULT']._serialized_start=1608
+  _globals['_RECOMMENDBATCHRESULT']._serialized_end=1709
+  _globals['_RECOMMENDBATCHRESPONSE']._serialized_start=1711
+  _globals['_RECOMMENDBATCHRESPONSE']._serialized_end=1810
+  _globals['_SCORER']._serialized_start=1907
+  _globals['_SCORER']._serialized_end=2409
 # @@protoc_insertion_point(module_scope)

@@ -1,11 +1,23 @@
 from movierec.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class Driver(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DRIVER_UNSPECIFIED: _ClassVar[Driver]
+    DRIVER_INPUTS: _ClassVar[Driver]
+    DRIVER_GENRE: _ClassVar[Driver]
+    DRIVER_POPULARITY: _ClassVar[Driver]
+DRIVER_UNSPECIFIED: Driver
+DRIVER_INPUTS: Driver
+DRIVER_GENRE: Driver
+DRIVER_POPULARITY: Driver
 
 class LikedMovie(_message.Message):
     __slots__ = ("movie_id", "rating")
@@ -44,18 +56,24 @@ class Reason(_message.Message):
     def __init__(self, movie_id: _Optional[int] = ..., title: _Optional[str] = ..., share: _Optional[float] = ...) -> None: ...
 
 class ScoredMovie(_message.Message):
-    __slots__ = ("movie", "score", "collaborative", "content", "because")
+    __slots__ = ("movie", "score", "collaborative", "content", "because", "driver", "genre_share", "popularity_share")
     MOVIE_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     COLLABORATIVE_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
     BECAUSE_FIELD_NUMBER: _ClassVar[int]
+    DRIVER_FIELD_NUMBER: _ClassVar[int]
+    GENRE_SHARE_FIELD_NUMBER: _ClassVar[int]
+    POPULARITY_SHARE_FIELD_NUMBER: _ClassVar[int]
     movie: _common_pb2.Movie
     score: float
     collaborative: float
     content: float
     because: _containers.RepeatedCompositeFieldContainer[Reason]
-    def __init__(self, movie: _Optional[_Union[_common_pb2.Movie, _Mapping]] = ..., score: _Optional[float] = ..., collaborative: _Optional[float] = ..., content: _Optional[float] = ..., because: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ...) -> None: ...
+    driver: Driver
+    genre_share: float
+    popularity_share: float
+    def __init__(self, movie: _Optional[_Union[_common_pb2.Movie, _Mapping]] = ..., score: _Optional[float] = ..., collaborative: _Optional[float] = ..., content: _Optional[float] = ..., because: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., driver: _Optional[_Union[Driver, str]] = ..., genre_share: _Optional[float] = ..., popularity_share: _Optional[float] = ...) -> None: ...
 
 class RecommendResponse(_message.Message):
     __slots__ = ("recommendations", "model_version", "alpha")

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 KEY_PREFIX = "movierec:gateway"
 ALPHA_DECIMALS = 3  # alphas closer than this share a cache entry (and are applied rounded)
-ENTRY_FORMAT = 2  # bump when the stored answer's shape changes, so old entries are never read (2: explanations)
+ENTRY_FORMAT = 3  # bump when the stored answer's shape changes, so old entries are never read (3: drivers)
 _SKIPPED = object()
 
 

@@ -10,6 +10,9 @@ from movierec.v1 import common_pb2, matcher_pb2, scorer_pb2
 # float32 on the wire; more digits than this are noise (0.7 arrives as 0.699999988).
 SCORE_DECIMALS = 5
 CONFIDENCE_DECIMALS = 4
+# What carried a recommendation, in the API's words (DRIVER_UNSPECIFIED: null).
+DRIVERS = {scorer_pb2.DRIVER_INPUTS: "your movies", scorer_pb2.DRIVER_GENRE: "genre",
+           scorer_pb2.DRIVER_POPULARITY: "popularity"}
 
 
 def movie(m: common_pb2.Movie) -> dict[str, Any]:
@@ -24,6 +27,9 @@ def scored_movie(s: scorer_pb2.ScoredMovie, alpha: float | None = None) -> dict[
         out["explanation"] = {
             "because_you_liked": [{"movieId": int(b.movie_id), "title": b.title,
                                    "share": round(float(b.share), CONFIDENCE_DECIMALS)} for b in s.because],
+            "driver": DRIVERS.get(s.driver),
+            "genre_share": round(float(s.genre_share), CONFIDENCE_DECIMALS),
+            "popularity_share": round(float(s.popularity_share), CONFIDENCE_DECIMALS),
             "collaborative": round(alpha * float(s.collaborative), SCORE_DECIMALS),
             "genre": round((1.0 - alpha) * float(s.content), SCORE_DECIMALS),
         }

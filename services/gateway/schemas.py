@@ -118,11 +118,19 @@ class MovieOut(BaseModel):
 class Reason(BaseModel):
     movieId: int
     title: str
-    share: float = Field(description="This input's share of the collaborative evidence, 0..1.")
+    share: float = Field(description="This input's share of the recommendation's collaborative score (of its "
+                                     "positive parts: the input movies' terms and popularity's), 0.25..1.")
 
 
 class Explanation(BaseModel):
-    because_you_liked: list[Reason] = Field(description="Input movies that contributed most, largest first.")
+    because_you_liked: list[Reason] = Field(
+        description="Input movies that carried it (at least a quarter of the collaborative score each), at most "
+                    "3, largest first; empty unless driver is 'your movies'.")
+    driver: Literal["your movies", "genre", "popularity"] | None = Field(
+        None, description="What carried the score most: 'genre' or 'popularity' when that part is at least half "
+                          "of the score's positive parts, else 'your movies'; null when nothing was positive.")
+    genre_share: float = Field(0.0, description="The genre part's share of the score's positive parts, 0..1.")
+    popularity_share: float = Field(0.0, description="Popularity's share of the score's positive parts, 0..1.")
     collaborative: float = Field(description="alpha * the standardised collaborative score (part of score).")
     genre: float = Field(description="(1 - alpha) * the standardised genre-similarity score (the rest of score).")
 

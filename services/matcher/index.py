@@ -18,12 +18,15 @@ from services.matcher.normalize import (
     leading_acronym,
     sorted_words,
     split_year,
+    strip_markup,
     title_variants,
     words_to_key,
 )
+from services.matcher.one_word import one_word_titles
 from services.matcher.prefixes import WordStartIndex
+from services.matcher.sequels import without_sequel_number
 from services.matcher.suggest import suggest, warm_up
-from services.matcher.typos import has_foreign_word, is_typo_of, numbers_agree
+from services.matcher.typos import has_foreign_word, is_near_typo, is_typo_of, numbers_agree
 
 # Below this a result is "no match" with alternatives. Set on bench/matcher (hand-checked queries,
 # see RESULTS.md): lower, and short absent films ("Argo", "Rocky") start to land on real ones.
@@ -52,6 +55,13 @@ PHRASE_BASE, PHRASE_COVERAGE, PHRASE_AMBIGUOUS, PHRASE_MIN_CHARS = 0.91, 0.07, 0
 PHRASE_MAX_SUFFIXES = 200
 # "E.T." for "E.T. the Extra-Terrestrial": the leading acronym is a key, slightly below the title.
 ACRONYM_WEIGHT = 0.95
+# "Star Trek II: The Wrath of Khan" read without the number the catalog leaves out: near, not the same title.
+SEQUEL_DROPPED = 0.97
+# One distinctive word beginning exactly one well-known title ("shawshank", "pulp"): that title (one_word.py).
+ONE_WORD = 0.92
+# A misspelling just under the cut ("indepence day") whose movie beats every other by this much, with
+# one slip per word more than a typo and nothing else against it, is a match (its confidence raised to the cut).
+MARGIN_FLOOR, MARGIN_GAP = 0.85, 0.1
 # Up to this many keys every key is scored; beyond it only the trigram index's best candidates.
 FULL_SCAN_MAX_KEYS = 512
 TRIGRAM_CANDIDATES = 64
@@ -126,6 +136,7 @@ class TitleIndex:
         for entry, key in enumerate(keys):
             self._key_entries[key] = self._key_entries.get(key, ()) + (entry,)
         self.grams = TrigramIndex(keys)
+        self._one_word = one_word_titles(keys, rows, self.popularity_rank)
         self.words = WordStartIndex(keys)
         self.short_prefix_answers: dict[tuple[str, ...], list[Candidate]] = {}  # filled by suggest.py
         warm_up(self)
@@ -139,14 +150,10 @@ class TitleIndex:
     def query_variants(query: str) -> list[NormalizedTitle]:
         """The readings of a typed title, each a (key, year, article): as typed ("Heat (1995)" -> "heat",
         1995), under its alternate-title parts, with a leading article kept as a word ("LA Confidential"),
-        and, when it ends in a year-like number, with that number as part of the title ("Blues Brothers 2000")."""
-        text, year = split_year(query)
-        variants = [NormalizedTitle(n.key, year, n.article) for n in title_variants(text)]
-        kept = words_to_key(fold(text))
-        if variants and variants[0].article is not None and kept:
-            variants.append(NormalizedTitle(kept, year, None))
-        if year is not None:
-            variants += [n for n in title_variants(query)]
+        and, when it ends in a year-like number, with that number as part of the title ("Blues Brothers 2000").
+        Pasted markup is read without its tags and entities, and also as typed (a title may look like markup)."""
+        stripped = strip_markup(query)
+        variants = _readings(stripped) if stripped == query else _readings(stripped) + _readings(query)
         unique: dict[tuple, NormalizedTitle] = {}
         for v in variants:
             unique.setdefault((v.key, v.year, v.article), v)
@@ -218,37 +225,80 @@ class TitleIndex:
             # keys holding every typed word and more (what token_set_ratio == 100 with more words meant);
             # a substring test first, as most candidates lack the first word
             wanted = set(words)
+            longest = max(wanted, key=len)  # tested alone first: no generator for the many keys lacking it
             scattered = [e for e, k in zip(entries.tolist(), keys)
-                         if all(w in k for w in wanted) and wanted < set(k.split())]
+                         if longest in k and all(w in k for w in wanted) and wanted < set(k.split())]
             if scattered:
                 found.append(np.asarray(scattered, dtype=np.int64))
         if not found:  # most typed titles with a typo: no phrase, nothing scattered
             return none
         hits = found[0] if len(found) == 1 else np.unique(np.concatenate(found))
-        distinct = {self.entry_keys[e] for e in hits.tolist()}
-        if len(distinct) > 1:
+        if len({self._entry_row_list[e] for e in hits.tolist()}) > 1:  # one movie's keys ("Se7en") are one title
             return hits, PHRASE_AMBIGUOUS
-        coverage = len(key) / len(next(iter(distinct)))
+        coverage = len(key) / min(len(self.entry_keys[e]) for e in hits.tolist())
         return hits, PHRASE_BASE + PHRASE_COVERAGE * coverage
 
     def _scored(self, variants: list[NormalizedTitle]) -> tuple[np.ndarray, np.ndarray]:
         """(R,) int64 rows, ascending, and (R,) float32 their confidence: every reading of a query against
         the candidate keys (fuzzy, typo, whole-word phrase), times year/article/number factors; the best per movie."""
-        entries = self._candidates(variants)
+        dropped = self._sequel_readings(variants)
+        readings = variants + dropped if dropped else variants
+        entries = self._candidates(readings)
         keys = [self.entry_keys[e] for e in entries.tolist()]
-        query_keys = list({v.key: None for v in variants})  # readings differing only in year/article share a key
+        query_keys = list({v.key: None for v in readings})  # readings differing only in year/article share a key
         similarity = self._similarity(query_keys, entries, keys)  # (Q, C)
         by_entry = np.zeros(len(entries), dtype=np.float32)
-        for v in variants:
-            by_entry = np.maximum(by_entry, similarity[query_keys.index(v.key)] * self._factors(v, entries))
+        for i, v in enumerate(readings):
+            weight = SEQUEL_DROPPED if i >= len(variants) else 1.0
+            by_entry = np.maximum(by_entry, weight * similarity[query_keys.index(v.key)] * self._factors(v, entries))
         all_entries, scores = [entries], [by_entry]
-        partial = {key: self._partial(key, entries, keys) for key in query_keys}
+        partial = {key: self._partial(key, entries, keys) for key in {v.key: None for v in variants}}
         for v in variants:
             phrase_entries, confidence = partial[v.key]
             if len(phrase_entries):
                 all_entries.append(phrase_entries)
                 scores.append((confidence * self._factors(v, phrase_entries)).astype(np.float32))
-        return _best_per_row(self.entry_rows[np.concatenate(all_entries)], np.concatenate(scores))
+            entry = self._one_word.get(v.key)
+            if entry is not None and v.article in (None, self._entry_article_list[entry]):
+                all_entries.append(np.asarray([entry]))
+                scores.append((ONE_WORD * self._factors(v, all_entries[-1])).astype(np.float32))
+        rows, best = _best_per_row(self.entry_rows[np.concatenate(all_entries)], np.concatenate(scores))
+        self._let_margin_count(variants, rows, best)
+        return rows, best
+
+    def _sequel_readings(self, variants: list[NormalizedTitle]) -> list[NormalizedTitle]:
+        """Readings without a sequel number typed before a subtitle, when no catalog title holds the words up to
+        that number ("star trek two the wrath of khan" -> "star trek the wrath of khan"; not "star trek three ...",
+        which is the start of "Star Trek III: The Search for Spock")."""
+        out = []
+        for v in variants:
+            split = without_sequel_number(v.key)
+            if split is not None:
+                holders = self.words.phrase(split[0], PHRASE_MAX_SUFFIXES)
+                if holders is not None and len(holders) == 0:
+                    out.append(NormalizedTitle(split[1], v.year, v.article))
+        return out
+
+    def _let_margin_count(self, variants: list[NormalizedTitle], rows: np.ndarray, confidence: np.ndarray) -> None:
+        """Raises, in place, the best row's confidence to the cut when it is a near miss (MARGIN_FLOOR..cut) far
+        ahead of the second (MARGIN_GAP) and some reading is a near typo of one of its keys with factors 1.0
+        (year and article as typed): "indepence day" -> Independence Day; "argo" stays short of Fargo."""
+        if len(confidence) == 0:
+            return
+        best = int(confidence.argmax())
+        top = float(confidence[best])
+        if not MARGIN_FLOOR <= top < self.threshold:  # most titles: a match already, or nothing near
+            return
+        second = float(np.partition(confidence, -2)[-2]) if len(confidence) > 1 else 0.0
+        if not (MARGIN_FLOOR <= top < self.threshold and top - second >= MARGIN_GAP):
+            return
+        lo, hi = np.searchsorted(self.entry_rows, [rows[best], rows[best] + 1])  # entries are grouped by row
+        entries = np.arange(lo, hi)
+        for v in variants:
+            factors = self._factors(v, entries)
+            if any(f >= 1.0 and is_near_typo(v.key, self.entry_keys[e]) for e, f in zip(entries.tolist(), factors)):
+                confidence[best] = self.threshold
+                return
 
     def _exact(self, variants: list[NormalizedTitle]) -> tuple[np.ndarray, np.ndarray] | None:
         """Rows and confidences as _scored, from the entries whose key a reading of the query is, when one of
@@ -319,6 +369,19 @@ class TitleIndex:
     def suggest(self, prefix: str, limit: int = 10) -> list[Candidate]:
         """Movies whose title starts with (or has a word starting with) the typed prefix; see suggest.py."""
         return suggest(self, prefix, limit)
+
+
+def _readings(query: str) -> list[NormalizedTitle]:
+    """TitleIndex.query_variants of one text, repeats left in."""
+    text, year = split_year(query)
+    variants = [NormalizedTitle(n.key, year, n.article) for n in title_variants(text)]
+    if variants and variants[0].article is not None:  # only then can the article kept as a word differ
+        kept = words_to_key(fold(text))
+        if kept:
+            variants.append(NormalizedTitle(kept, year, None))
+    if year is not None:
+        variants += title_variants(query)
+    return variants
 
 
 def _best_per_row(rows: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

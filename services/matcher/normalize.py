@@ -1,6 +1,7 @@
 """Title normalisation shared by indexing and querying, so both sides produce the same keys."""
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -19,6 +20,11 @@ MOVED_ARTICLES = LEADING_ARTICLES + ("die", "i", "o", "lo")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "`": "'", "\u00b4": "'", "\u2032": "'",
                          "\u201c": '"', "\u201d": '"', "\u2010": "-", "\u2011": "-", "\u2012": "-",
                          "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-"})
+# Vulgar fractions as the catalog writes them ("8 1/2", "33 1/3"): NFKD would glue "8½" into "81⁄2".
+_FRACTIONS = str.maketrans({c: f" {unicodedata.normalize('NFKD', c).replace(chr(0x2044), '/')} "
+                            for c in map(chr, (*range(0xBC, 0xBF), *range(0x2150, 0x215F), 0x2189))})
+# Markup left in pasted text: "<b>Heat</b>", "<a href=...>". A tag starts with a letter, "/" or "!".
+_TAG = re.compile(r"<[a-zA-Z/!][^<>]*>")
 _BRACKETED_YEAR = re.compile(r"^(?P<text>.*?\S)\s*[(\[]\s*(?P<year>\d{4}|\d{2})\s*[)\]]\s*$")  # "Heat (1995)", "(95)"
 _SHORT_YEAR = re.compile(r"^(?P<text>.*?\S)\s*'\s*(?P<year>\d{2})\s*$")  # "heat '95"
 _PLAIN_YEAR = re.compile(r"^(?P<text>.*?[^\s,:\-])\s*[,:\-]?\s*(?<!\d)(?P<year>\d{4})\s*$")  # "heat 1995", "Heat, 1995"
@@ -44,7 +50,12 @@ WORD_FORMS: dict[str, str] = {str(i): w for i, w in enumerate(NUMBER_WORDS)}
 WORD_FORMS.update({r: NUMBER_WORDS[n] for r, n in _ROMAN.items()})
 # Abbreviations people type either way.
 WORD_FORMS.update({"dr": "doctor", "mr": "mister", "st": "saint", "sgt": "sergeant", "pt": "part", "vs": "versus",
-                   "blvd": "boulevard", "jr": "junior", "mt": "mount", "ft": "fort"})
+                   "blvd": "boulevard", "jr": "junior", "mt": "mount", "ft": "fort", "vol": "volume"})
+# Abbreviations with a second meaning ("Miracle on 34th St.", "Escape to Witch Mt."): a title
+# holding one is also found under the other spelling.
+OTHER_FORMS = {"st": "street", "mt": "mountain"}
+_OTHER_FORM = re.compile(rf"\b({'|'.join(OTHER_FORMS)})\b", re.IGNORECASE)
+_FIRST_FORMS = re.compile("|".join(WORD_FORMS[a] for a in OTHER_FORMS))  # what keys hold for them: saint, mount
 NUMBERS = frozenset(NUMBER_WORDS)
 # Words that carry little when comparing bags of words ("Jurassic Park: The Lost World").
 STOP_WORDS = frozenset(("the", "a", "an", "of", "and", "in", "on", "to", "for"))
@@ -68,11 +79,19 @@ def fold(text: str) -> str:
     if text.isascii():  # most titles: nothing to decompose (5x faster index build)
         text = text.lower().translate(_QUOTES)
     else:
+        text = text.translate(_FRACTIONS)
         # Symbols (emoji, ™) and format characters (zero-width space, soft hyphen) carry no title.
         text = "".join(c for c in text if unicodedata.category(c) not in ("So", "Cf"))
         text = unicodedata.normalize("NFKD", text.casefold())
         text = "".join(c for c in text if not unicodedata.combining(c)).translate(_QUOTES)
     return " ".join(text.replace("&", " and ").split())
+
+
+def strip_markup(text: str) -> str:
+    """Pasted text without HTML tags and with its entities decoded: "<b>Cats &amp; Dogs</b>" -> " Cats & Dogs "."""
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    return html.unescape(text) if "&" in text else text
 
 
 def punctuation_to_spaces(text: str) -> str:
@@ -167,7 +186,8 @@ def split_alternate(text: str) -> tuple[str, str | None]:
 def title_variants(text: str) -> tuple[NormalizedTitle, ...]:
     """Every (key, article) a title (year already removed) can be found under, most specific first, no blanks.
 
-    "Nikita (La Femme Nikita)" -> keys "nikita la femme nikita", "nikita", "femme nikita".
+    "Nikita (La Femme Nikita)" -> keys "nikita la femme nikita", "nikita", "femme nikita";
+    "Miracle on 34th St." -> "miracle on 34 th saint", "miracle on 34 th street".
     """
     parts = [text]
     main, alt = split_alternate(text)
@@ -180,6 +200,10 @@ def title_variants(text: str) -> tuple[NormalizedTitle, ...]:
         n = normalize_title(part, extract_year=False)
         if n.key and n.key not in out:
             out[n.key] = n
+    if _FIRST_FORMS.search(" ".join(out)):  # a test of the keys spares most titles the pattern over the parts
+        for part in [p for p in parts if _OTHER_FORM.search(p)]:
+            n = normalize_title(_OTHER_FORM.sub(lambda m: OTHER_FORMS[m[1].lower()], part), extract_year=False)
+            out.setdefault(n.key, n)
     return tuple(out.values())
 
 

@@ -20,12 +20,13 @@ def _doubled(a: str, b: str) -> bool:
     return any(longer[i] == longer[i - 1] and longer[:i] + longer[i + 1:] == shorter for i in range(1, len(longer)))
 
 
-def _word_typo(typed: str, word: str, alone: bool) -> bool:
-    """Whether one typed word reads as a typo of a title word (equal counts as yes); `alone`: it is the whole title."""
+def _word_typo(typed: str, word: str, alone: bool, slack: int = 0) -> bool:
+    """Whether one typed word reads as a typo of a title word (equal counts as yes); `alone`: it is the whole title;
+    `slack`: edits allowed beyond allowed_edits."""
     if typed == word:
         return True
     edits = OSA.distance(typed, word)
-    if edits > allowed_edits(word):
+    if edits > allowed_edits(word) + slack:
         return False
     if typed[:1] != word[:1] and typed[:2] != word[1::-1] and (alone or typed[1:] != word[1:]):
         # people rarely miss a first letter ("dark knight" is not "Dark Night"), though in a longer
@@ -53,6 +54,15 @@ def is_typo_of(query: str, key: str, edits: int) -> bool:
     if len(typed) != len(words):
         return _word_typo(query.replace(" ", ""), key.replace(" ", ""), alone=True)
     return all(_word_typo(t, w, alone=len(words) == 1) for t, w in zip(typed, words))
+
+
+def is_near_typo(query: str, key: str) -> bool:
+    """Whether `query` reads as a misspelling of `key` with one slip more per word than a typo is allowed
+    ("indepence day" / "independence day"): as many words, each a typo of its own by shape, same numbers."""
+    typed, words = query.split(), key.split()
+    if len(typed) != len(words) or key_numbers(query) != key_numbers(key):
+        return False
+    return all(_word_typo(t, w, alone=len(words) == 1, slack=1) for t, w in zip(typed, words))
 
 
 def numbers_agree(query: str, key: str) -> bool:

@@ -9,6 +9,7 @@ import math
 import grpc
 import numpy as np
 
+from movierec.ranking.parts import DRIVER_GENRE, DRIVER_INPUTS, DRIVER_POPULARITY
 from movierec.v1 import common_pb2, scorer_pb2, scorer_pb2_grpc
 from services.common.validation import count_or_default
 from services.scorer.lease import VersionLeases
@@ -23,6 +24,9 @@ MAX_GENRES = 50
 RATING_RANGE = (0.5, 5.0)
 YEAR_RANGE = (0, 3000)
 
+# parts.explanations' drivers as the contract's enum ("" = nothing positive to explain).
+DRIVERS = {"": scorer_pb2.DRIVER_UNSPECIFIED, DRIVER_INPUTS: scorer_pb2.DRIVER_INPUTS,
+           DRIVER_GENRE: scorer_pb2.DRIVER_GENRE, DRIVER_POPULARITY: scorer_pb2.DRIVER_POPULARITY}
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
 log = logging.getLogger(__name__)
 
@@ -82,11 +86,18 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
     def _fill(self, model: HybridModel, ranked: Ranked, into) -> None:
         """Appends the ranked movies to a repeated ScoredMovie field. Messages are added in place: building
         them apart and passing lists copies each one again (2.5x slower, bench/ranking/RESULTS.md)."""
-        reasons = ranked.reasons or ((),) * len(ranked.rows)
         movies = model.movies
-        for r, s, c, g, why in zip(ranked.rows.tolist(), ranked.score.tolist(), ranked.collaborative.tolist(),
-                                   ranked.content.tolist(), reasons):
-            scored = into.add(movie=self._movie(model, r), score=s, collaborative=c, content=g)
+        rows = ranked.rows.tolist()
+        if not ranked.drivers:  # not explained (SimilarMovies)
+            for r, s, c, g in zip(rows, ranked.score.tolist(), ranked.collaborative.tolist(), ranked.content.tolist()):
+                into.add(movie=self._movie(model, r), score=s, collaborative=c, content=g)
+            return
+        assert ranked.genre_share is not None and ranked.popularity_share is not None
+        for r, s, c, g, why, driver, genre, pop in zip(
+                rows, ranked.score.tolist(), ranked.collaborative.tolist(), ranked.content.tolist(), ranked.reasons,
+                ranked.drivers, ranked.genre_share.tolist(), ranked.popularity_share.tolist()):
+            scored = into.add(movie=self._movie(model, r), score=s, collaborative=c, content=g,
+                              driver=DRIVERS[driver], genre_share=genre, popularity_share=pop)
             for i, share in why:
                 scored.because.add(movie_id=movies[i].movie_id, title=movies[i].title, share=share)
 

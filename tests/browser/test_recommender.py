@@ -34,7 +34,9 @@ def test_typos_autocomplete_chips_and_live_recommendations(browser_stack, deskto
     cards = page.locator("#results > li")
     expect(cards).to_have_count(10)  # the default result count
     expect(page.locator("#result-count")).to_have_text(re.compile(r"^10 movies"))
-    expect(cards.first).to_contain_text("Because you liked “Usual Suspects, The”")
+    # what carried it (test_cards_say_what_carried_each_recommendation checks each card against the API)
+    expect(cards.first.locator(".because")).to_have_text(
+        re.compile(r"^(Because you liked “Usual Suspects, The”|Mostly )"))
     expect(cards.first.locator(".score")).to_contain_text("score")
 
     # A second title by mouse: typo, then click the suggestion.
@@ -115,4 +117,43 @@ def test_backend_down_says_so_and_offers_a_retry(orphan_gateway_url, desktop) ->
     expect(page.get_by_role("button", name="Try again")).to_be_visible()
     expect(page.locator("#results-section")).to_be_hidden()
     shot(page, "05-backend-down")
+    problems.assert_none()
+
+
+def test_cards_say_what_carried_each_recommendation(browser_stack, desktop) -> None:
+    page, problems = desktop
+    page.goto(browser_stack.gateway_url)
+    box = page.get_by_role("combobox", name="Add a movie")
+    for title in ("Star Wars", "Toy Story"):
+        box.fill(title)
+        box.press("Escape")
+        page.get_by_role("button", name="Add", exact=True).click()
+    cards = page.locator("#results > li")
+    expect(cards).to_have_count(10)
+    expect(page.locator(".chip.matched")).to_have_count(2)
+    expect(page.locator("#results-section")).not_to_have_attribute("aria-busy", "true")
+    # each card says what the API's explanation says: the inputs that carried it (at most three, each
+    # at least a quarter of its collaborative score), or mostly genre, or mostly popularity
+    body = page.request.post(f"{browser_stack.gateway_url}/recommend/titles", data={
+        "movies": ["Star Wars", "Toy Story"], "top_k": 10, "alpha": float(page.locator("#alpha").input_value())}).json()
+    for card, movie in zip(cards.all(), body["recommendations"]):
+        why = movie["explanation"]
+        expect(card.locator("h3")).to_contain_text(movie["title"])
+        line = card.locator(".because")
+        if why["driver"] == "your movies" and why["because_you_liked"]:
+            names = [f"“{r['title']}”" for r in why["because_you_liked"]]
+            assert len(names) <= 3 and all(r["share"] >= 0.25 for r in why["because_you_liked"])
+            expect(line).to_have_text(re.compile("^Because you liked " + ".*".join(map(re.escape, names)) + "$"))
+        elif why["driver"] == "genre":
+            expect(line).to_have_text(re.compile(r"^Mostly its genres, .* \(\d+% of its score\)$"))
+        elif why["driver"] == "popularity":
+            expect(line).to_have_text(re.compile(r"^Mostly popularity: .* \(\d+% of its score\)$"))
+        elif why["driver"] is None:
+            expect(line).to_have_count(0)
+    # all genre: every card that is explained says so
+    page.locator("#alpha").fill("0")
+    expect(page.locator("#results-section")).not_to_have_attribute("aria-busy", "true")
+    expect(page.locator(".because[data-driver='your movies'], .because[data-driver='popularity']")).to_have_count(0)
+    expect(page.locator(".because[data-driver='genre']").first).to_contain_text("Mostly its genres")
+    shot(page, "12-explanations")
     problems.assert_none()

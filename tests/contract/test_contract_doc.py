@@ -9,7 +9,7 @@ from docs.gen_contract import DOC, compile_with_comments, elements, render
 
 def test_every_service_rpc_message_and_field_has_a_comment() -> None:
     found = elements(compile_with_comments())
-    assert {e.kind for e in found} == {"service", "rpc", "message", "field"}
+    assert {e.kind for e in found} == {"service", "rpc", "message", "field", "enum", "value"}
     assert [e.name for e in found if not e.comment] == []
 
 
@@ -32,13 +32,20 @@ def test_a_missing_comment_is_reported(tmp_path: Path) -> None:
           map<string, double> m = 3;
         }
         message B {}
+        // Documented.
+        enum E {
+          // Documented.
+          E_UNSPECIFIED = 0;
+          E_ONE = 1;
+        }
         service S {
           // Errors: none.
           rpc Get(A) returns (B);
         }
     """))
     missing = [e.name for e in elements(compile_with_comments(tmp_path)) if not e.comment]
-    assert missing == ["t.S", "t.A.name", "t.A.m", "t.B"]  # a map's generated entry message is not asked for
+    # a map's generated entry message is not asked for
+    assert missing == ["t.S", "t.A.name", "t.A.m", "t.B", "t.E.E_ONE"]
 
 
 def test_contract_md_is_generated_from_the_protos() -> None:

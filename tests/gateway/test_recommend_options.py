@@ -5,16 +5,23 @@ from services.gateway.cache import recommend_key
 from tests.gateway.conftest import OpenGateway
 
 
-async def test_explanations_name_input_movies_with_shares(open_gateway: OpenGateway) -> None:
+async def test_explanations_name_what_carried_each_recommendation(open_gateway: OpenGateway) -> None:
     async with open_gateway() as gw:
         body = (await gw.client.post("/recommend/titles",
                                      json={"movies": ["Toy Story", "Godfather"], "top_k": 6})).json()
     assert body["recommendations"]
-    explained = [r["explanation"]["because_you_liked"] for r in body["recommendations"]]
-    assert any(explained)
-    for reasons in explained:
-        assert {r["title"] for r in reasons} <= {"Toy Story", "Godfather, The"}
-        assert all(0 < r["share"] <= 1 for r in reasons)
+    for r in body["recommendations"]:
+        why = r["explanation"]
+        assert why["driver"] in ("your movies", "genre", "popularity", None)
+        assert {b["title"] for b in why["because_you_liked"]} <= {"Toy Story", "Godfather, The"}
+        assert all(0.25 <= b["share"] <= 1 for b in why["because_you_liked"])
+        assert why["because_you_liked"] == [] or why["driver"] == "your movies"
+        assert 0 <= why["genre_share"] <= 1 and 0 <= why["popularity_share"] <= 1
+        if why["driver"] == "genre":
+            assert why["genre_share"] >= 0.5
+        if why["driver"] == "popularity":
+            assert why["popularity_share"] >= 0.5
+    assert {r["explanation"]["driver"] for r in body["recommendations"]} - {None}, "something carried them"
 
 
 async def test_a_rated_title_changes_the_answer_and_plain_titles_still_work(open_gateway: OpenGateway) -> None:

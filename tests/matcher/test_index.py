@@ -14,22 +14,34 @@ from services.matcher.index import (
     FOREIGN_WORD,
     FOREIGN_WORD_CHECK,
     FULL_SCAN_MAX_KEYS,
+    MARGIN_FLOOR,
+    MARGIN_GAP,
     MATCH_THRESHOLD,
     NUMBER_MISMATCH,
+    ONE_WORD,
     PHRASE_AMBIGUOUS,
     PHRASE_BASE,
     PHRASE_COVERAGE,
     PHRASE_MAX_SUFFIXES,
     PHRASE_MIN_CHARS,
+    SEQUEL_DROPPED,
     TOKEN_SORT_WEIGHT,
     TYPO_CONFIDENCE,
     YEAR_MISMATCH,
     TitleIndex,
 )
 from services.matcher.normalize import NUMBERS, STOP_WORDS, key_numbers, normalize_title, sorted_words, title_keys
+from services.matcher.one_word import (
+    DISTINCTIVE_MAX_MOVIES,
+    FAMOUS_BELOW_CHARS,
+    FAMOUS_RANK,
+    WELL_KNOWN_RANK,
+    WORD_MIN_CHARS,
+)
+from services.matcher.sequels import without_sequel_number
 from services.matcher.suggest import _ranked as uncached_suggest
 from services.matcher.suggest import typed_keys
-from services.matcher.typos import has_foreign_word, is_typo_of, numbers_agree
+from services.matcher.typos import has_foreign_word, is_near_typo, is_typo_of, numbers_agree
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +92,8 @@ def test_near_misses_match_below_full_confidence(index, query, movie_id):
     assert MATCH_THRESHOLD <= best.confidence < 1.0
 
 
-@pytest.mark.parametrize("query", ["The Matrix", "Inception", "xyzzy", "heet", "Heat 1980", "star", "!!!"])
+# "star" begins one title here (Star Wars), so it means it: test_one_distinctive_word_* has the ambiguous case
+@pytest.mark.parametrize("query", ["The Matrix", "Inception", "xyzzy", "heet", "Heat 1980", "toy soldiers", "!!!"])
 def test_no_confident_match(index, query):
     best, alternatives = index.resolve(query)
     assert best is None
@@ -162,37 +175,61 @@ def test_empty_catalog_is_refused():
         TitleIndex(())
 
 
+def slow_pair_similarity(q: str, key: str) -> float:
+    """Similarity of a query key and a catalog key as _similarity computes it, one pair at a time."""
+    s = max(fuzz.ratio(q, key), TOKEN_SORT_WEIGHT * fuzz.ratio(sorted_words(q), sorted_words(key))) / 100
+    if FOREIGN_WORD_CHECK <= s < 1 and has_foreign_word(q, key):
+        s *= FOREIGN_WORD
+    edits = OSA.distance(q, key)
+    if is_typo_of(q, key, edits):
+        s = max(s, TYPO_CONFIDENCE[edits])
+    if key not in NUMBERS and q not in NUMBERS and key_numbers(q) != key_numbers(key):
+        if not (s >= FOREIGN_WORD_CHECK and numbers_agree(q, key)):
+            s *= NUMBER_MISMATCH
+    return s
+
+
 def slow_confidence(index: TitleIndex, query: str) -> np.ndarray:
     """The obvious per-movie loop that movie_confidence vectorises (queries without a year or article)."""
     q = normalize_title(query).key
-    words = q.split()
     out = np.zeros(len(index.movies), dtype=np.float32)
     keys = {row: title_keys(m.title) for row, m in enumerate(index.movies)}  # tiny titles carry no year
+    readings = [(q, 1.0)]
+    dropped = without_sequel_number(q)  # a sequel number before a subtitle, naming no catalog title
+    if dropped and not any(f" {dropped[0]} " in f" {k} " for ks in keys.values() for k in ks):
+        readings.append((dropped[1], SEQUEL_DROPPED))
     for row, movie_keys in keys.items():
-        for key in movie_keys:
-            s = max(fuzz.ratio(q, key), TOKEN_SORT_WEIGHT * fuzz.ratio(sorted_words(q), sorted_words(key))) / 100
-            if FOREIGN_WORD_CHECK <= s < 1 and has_foreign_word(q, key):
-                s *= FOREIGN_WORD
-            edits = OSA.distance(q, key)
-            if is_typo_of(q, key, edits):
-                s = max(s, TYPO_CONFIDENCE[edits])
-            if key not in NUMBERS and q not in NUMBERS and key_numbers(q) != key_numbers(key):
-                if not (s >= FOREIGN_WORD_CHECK and numbers_agree(q, key)):
-                    s *= NUMBER_MISMATCH
-            out[row] = max(out[row], s)
+        out[row] = max(weight * slow_pair_similarity(r, key) for key in movie_keys for r, weight in readings)
     # whole words of one title (a phrase): that title; of several: only a suggestion
-    if len(q) >= PHRASE_MIN_CHARS and not all(w in NUMBERS or w in STOP_WORDS for w in words):
+    if len(q) >= PHRASE_MIN_CHARS and not all(w in NUMBERS or w in STOP_WORDS for w in q.split()):
         holders = {(row, key) for row, movie_keys in keys.items() for key in movie_keys
                    if f" {q} " in f" {key} "}
-        distinct = {key for _, key in holders}
-        for row, key in holders:
-            partial = PHRASE_AMBIGUOUS if len(distinct) > 1 else PHRASE_BASE + PHRASE_COVERAGE * len(q) / len(key)
+        distinct = {row for row, _ in holders}
+        for row, _ in holders:
+            shortest = min(len(k) for r, k in holders if r == row)
+            partial = PHRASE_AMBIGUOUS if len(distinct) > 1 else PHRASE_BASE + PHRASE_COVERAGE * len(q) / shortest
             out[row] = max(out[row], partial)
+    # one distinctive word that begins exactly one well-known title
+    if " " not in q and len(q) >= WORD_MIN_CHARS and q not in NUMBERS and q not in STOP_WORDS:
+        holding = {row for row, movie_keys in keys.items() if any(q in k.split() for k in movie_keys)}
+        top = FAMOUS_RANK if len(q) < FAMOUS_BELOW_CHARS else WELL_KNOWN_RANK
+        known = [row for row, movie_keys in keys.items()
+                 if any(k.split()[0] == q for k in movie_keys) and index.popularity_rank[row] < top]
+        if len(holding) <= DISTINCTIVE_MAX_MOVIES and len(known) == 1:
+            out[known[0]] = max(out[known[0]], ONE_WORD)
+    # a near typo just under the cut, far ahead of the second: a match
+    best, second = np.sort(out)[::-1][:2]
+    row = int(np.argmax(out))
+    if (MARGIN_FLOOR <= best < MATCH_THRESHOLD and best - second >= MARGIN_GAP
+            and any(is_near_typo(q, k) for k in keys[row])):
+        out[row] = MATCH_THRESHOLD
     return out
 
 
 @pytest.mark.parametrize("query", ["jurasic park", "heat", "godfather", "lion king the", "star wars 2", "body",
-                                   "usual", "godfater", "heaters", "star wars two", "suspects usual"])
+                                   "usual", "godfater", "heaters", "star wars two", "suspects usual", "star",
+                                   "jurasic prk", "jurrasic parc", "godfather 2 the return", "lion 4 king",
+                                   "toy 2 story", "heathers", "misrables"])
 def test_confidence_equals_the_obvious_loop(index, query):
     assert len(index.entry_keys) <= FULL_SCAN_MAX_KEYS  # the tiny catalog scores every key
     np.testing.assert_allclose(index.movie_confidence(query), slow_confidence(index, query), atol=1e-5)

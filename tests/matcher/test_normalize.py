@@ -17,6 +17,7 @@ from services.matcher.normalize import (
     sorted_words,
     split_alternate,
     split_year,
+    strip_markup,
     title_keys,
 )
 from testing.artifacts import MOVIES
@@ -220,3 +221,30 @@ def test_alternate_shortcut_equals_the_pattern(text):
     expected = (text.strip(), None) if m is None or split_year(f"x ({m['alt']})")[1] is not None \
         else (m["main"].strip(), m["alt"].strip())
     assert split_alternate(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("<b>Heat</b>", " Heat "),
+    ("Cats &amp; Dogs", "Cats & Dogs"),
+    ("Schindler&#39;s List", "Schindler's List"),
+    ("It&#x27;s", "It's"),
+    ("<a href='x'>Fargo</a>", " Fargo "),
+    ("Tom & Viv", "Tom & Viv"),  # a bare '&' is text
+    ("1 < 2 > 0", "1 < 2 > 0"),  # '<' not opening a tag is text
+])
+def test_strip_markup(text, expected):
+    assert strip_markup(text) == expected
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("8½", "eight one two"), ("8 1/2", "eight one two"), ("33⅓", "33 one three"), ("¾ moon", "three four moon"),
+])
+def test_vulgar_fractions_read_as_slashed_numbers(text, key):
+    assert normalize_title(text).key == key
+
+
+def test_abbreviations_with_two_meanings_give_two_keys():
+    assert title_keys("Miracle on 34th St.") == ("miracle on 34 th saint", "miracle on 34 th street")
+    assert title_keys("Escape to Witch Mt.") == ("escape to witch mount", "escape to witch mountain")
+    assert title_keys("Street Fighter") == ("street fighter",)
+    assert normalize_title("Kill Bill: Vol. 1").key == "kill bill volume one"

@@ -5,21 +5,15 @@ import numpy as np
 import pytest
 
 from movierec.artifact import ArtifactError, load_artifact
-from movierec.ranking.parts import FALLBACK_WEIGHTS
+from movierec.ranking.parts import FALLBACK_WEIGHTS, N_REASONS, REASON_MIN_SHARE
 from services.scorer.model import HybridModel, UnknownIdError
 from testing.artifacts import GRAPH_SERVING as SERVING
-from testing.artifacts import build_graph_artifact
 
 
 @pytest.fixture(scope="module")
 def model(tiny_artifact_root) -> HybridModel:
     """No item graph: the fallback blend (MF + popularity + genres)."""
     return HybridModel(load_artifact(tiny_artifact_root))
-
-
-@pytest.fixture(scope="module")
-def graph_model(tmp_path_factory) -> HybridModel:
-    return HybridModel(load_artifact(build_graph_artifact(tmp_path_factory.mktemp("graph"))))
 
 
 def z(x):
@@ -92,20 +86,21 @@ def test_a_disliked_movie_pushes_its_genres_and_neighbours_down(graph_model):
     assert genre_liked.rows.tolist().index(lion_king) < genre_disliked.rows.tolist().index(lion_king)
 
 
-def test_reasons_name_the_inputs_that_contributed_most(graph_model):
+def test_reasons_name_the_inputs_that_carried_each_result(graph_model):
     m = graph_model
     rows, ratings = np.array([0, 3]), np.array([5.0, 5.0], dtype=np.float32)
     ranked = m.recommend(rows, ratings, k=4, alpha=0.8)
-    assert len(ranked.reasons) == len(ranked.rows)
+    assert len(ranked.reasons) == len(ranked.drivers) == len(ranked.rows)
     for reasons in ranked.reasons:
-        assert reasons, "every result has at least one reason here"
-        assert {r for r, _ in reasons} <= {0, 3}
+        assert {r for r, _ in reasons} <= {0, 3} and len(reasons) <= N_REASONS
         shares = [s for _, s in reasons]
-        assert shares == sorted(shares, reverse=True) and 0 < sum(shares) <= 1 + 1e-6
+        assert shares == sorted(shares, reverse=True) and sum(shares) <= 1 + 1e-6
+        assert all(s >= REASON_MIN_SHARE for s in shares)
+    assert any(ranked.reasons)
     # A movie in input 0's neighbour list but not in input 3's is explained by input 0 first.
     only0 = set(m.neighbor_rows[0].tolist()) - set(m.neighbor_rows[3].tolist()) - {0, 3}
     for target, reasons in zip(ranked.rows, ranked.reasons):
-        if int(target) in only0 and m.neighbor_weights[0][list(m.neighbor_rows[0]).index(target)] > 0:
+        if int(target) in only0 and reasons and m.neighbor_weights[0][list(m.neighbor_rows[0]).index(target)] > 0:
             assert reasons[0][0] == 0
 
 

@@ -3,7 +3,7 @@
 testing/reference_ranker.py computes every part from movierec/ranking/parts.py over the whole catalog
 and z-scores it with numpy, one array at a time. On fixed inputs — the real ML-100K artifact, a synthetic
 artifact of 3,000 movies and the tiny ones, with ratings, exclusions, filters and several alphas —
-both must give the same movies in the same order, the same score parts and the same reasons.
+both must give the same movies in the same order, the same score parts and the same explanations.
 """
 from __future__ import annotations
 
@@ -64,6 +64,10 @@ def _assert_same(model: HybridModel, reference: ReferenceModel, n: int, seed: in
             assert len(got.reasons) == len(want.reasons)
             for g, w in zip(got.reasons, want.reasons):
                 assert [r for r, _ in g] == [r for r, _ in w] and np.allclose([s for _, s in g], [s for _, s in w])
+            assert got.drivers == want.drivers
+            if len(got.rows):  # nothing to explain otherwise
+                assert np.allclose(got.genre_share, want.genre_share, atol=1e-4)
+                assert np.allclose(got.popularity_share, want.popularity_share, atol=1e-4)
     assert identical >= 0.8 * n  # ties decide only a few (genre-only alpha 0 on 0/1 genre vectors)
     for row in np.random.default_rng(seed).choice(model.n_items, min(20, model.n_items), replace=False):
         got = model.similar(int(row), 10, model.default_alpha)

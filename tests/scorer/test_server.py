@@ -100,9 +100,13 @@ async def test_recommend_explains_and_filters(channel):
     assert got and all({"Sci-Fi", "Thriller"} & set(m.genres) and 1990 <= m.year <= 1995 for m in got)
     for r in reply.recommendations:
         assert {b.movie_id for b in r.because} <= {1, 127}
-        assert all(0 < b.share <= 1 for b in r.because) and sum(b.share for b in r.because) <= 1 + 1e-5
+        assert all(0.25 <= b.share <= 1 for b in r.because) and sum(b.share for b in r.because) <= 1 + 1e-5
         assert all(b.title in ("Toy Story", "Godfather, The") for b in r.because)
-    assert any(r.because for r in reply.recommendations)
+        assert not r.because or r.driver == pb.DRIVER_INPUTS
+        assert 0 <= r.genre_share <= 1 and 0 <= r.popularity_share <= 1
+    assert {r.driver for r in reply.recommendations} - {pb.DRIVER_UNSPECIFIED}  # every one explained, or most
+    similar = await stub.SimilarMovies(pb.SimilarMoviesRequest(movie_id=1, k=3))
+    assert all(s.driver == pb.DRIVER_UNSPECIFIED and not s.because for s in similar.similar)
 
 
 @pytest.mark.parametrize("request_kwargs,needle", [

@@ -1,11 +1,18 @@
 // The recommender page: chips of your movies -> POST /recommend/titles (live) -> cards; similar movies
 // in a dialog; autocomplete from GET /movies/search. Text goes in through textContent only (common.js).
+// The list is kept by savedList (saved-list.js): in localStorage and in the address, one history entry
+// per change of the list, so reload, a shared link and back/forward all show the same list.
 "use strict";
 
 const MAX_TITLES = 20;
 const DISLIKED = 1; // MovieLens scale: 1 pushes similar movies down; a plain title counts as liked (5)
 const EXAMPLES = ["Toy Story", "The Usual Suspects", "Star Wars", "Heat 1995"];
-const state = { movies: [], matched: new Map(), requestSeq: 0, searchSeq: 0, active: -1, options: [] };
+// movies: [{title: as typed, rating}]; matched: typed title -> resolved movie, or null when not found;
+// suggestions: typed title -> its "did you mean" movies.
+const state = {
+  movies: [], matched: new Map(), suggestions: new Map(), requestSeq: 0, searchSeq: 0, active: -1, options: [],
+  alphaFromAddress: false,
+};
 
 const input = $("title-input");
 const suggestList = $("suggest-list");
@@ -22,10 +29,17 @@ function setStatus(text, kind = "") {
 
 // ---- chips ----------------------------------------------------------------------------------
 
+// What a chip shows: the movie it resolved to, else the title as typed.
+function shownTitle(movie) {
+  const match = state.matched.get(movie.title);
+  return match ? movieLabel(match) : movie.title;
+}
+
 function addTitle(raw) {
   const title = raw.replace(/\s+/g, " ").trim();
   if (!title) return false;
-  if (state.movies.some((m) => m.title.toLowerCase() === title.toLowerCase())) {
+  const same = (m) => [m.title, shownTitle(m)].some((t) => t.toLowerCase() === title.toLowerCase());
+  if (state.movies.some(same)) {
     setStatus(`“${title}” is already in your list.`);
     return false;
   }
@@ -64,25 +78,38 @@ function renderChips() {
   for (const movie of state.movies) {
     const chip = el("li", "chip");
     const match = state.matched.get(movie.title);
-    if (match === null) chip.classList.add("unmatched");
+    const shown = shownTitle(movie);
+    chip.append(el("span", "chip-title", shown));
     if (match) {
       chip.classList.add("matched");
-      chip.title = `Matched: ${movieLabel(match)}`;
+      chip.title = `You typed “${movie.title}”`;
+    } else if (match === null) {
+      chip.classList.add("unmatched");
+      chip.title = `No movie found for “${movie.title}”`;
+      chip.append(el("span", "chip-note", "not found"));
+      const options = state.suggestions.get(movie.title) || [];
+      if (options.length) {
+        const label = movieLabel(options[0]);
+        const fix = el("button", "small did-you-mean", `${label}?`);
+        fix.type = "button";
+        fix.setAttribute("aria-label", `Did you mean ${label}? Replace “${movie.title}” with it`);
+        fix.addEventListener("click", () => replaceTitle(movie.title, label));
+        chip.append(fix);
+      }
     }
     if (movie.rating === DISLIKED) chip.classList.add("disliked");
-    chip.append(el("span", "chip-title", movie.title));
 
     const liked = movie.rating !== DISLIKED;
     const mood = el("button", "mood", liked ? "liked" : "disliked");
     mood.type = "button";
     mood.setAttribute("aria-pressed", String(!liked));
-    mood.setAttribute("aria-label", `${movie.title}: ${liked ? "liked" : "disliked"}; press to mark as ${liked ? "disliked" : "liked"}`);
+    mood.setAttribute("aria-label", `${shown}: ${liked ? "liked" : "disliked"}; press to mark as ${liked ? "disliked" : "liked"}`);
     mood.addEventListener("click", () => toggleRating(movie));
     chip.append(mood);
 
     const remove = el("button", "remove", "×");
     remove.type = "button";
-    remove.setAttribute("aria-label", `Remove ${movie.title}`);
+    remove.setAttribute("aria-label", `Remove ${shown}`);
     remove.addEventListener("click", () => removeTitle(movie.title));
     chip.append(remove);
     chips.append(chip);
@@ -107,7 +134,10 @@ for (const title of EXAMPLES) {
 
 // ---- autocomplete (GET /movies/search), an ARIA combobox ------------------------------------
 
+let searchTimer = 0;
+
 function closeSuggestions() {
+  clearTimeout(searchTimer); // a search not yet sent is not sent: Escape or Add came after the typing
   state.searchSeq++; // an answer still on its way is dropped
   state.options = [];
   state.active = -1;
@@ -148,7 +178,6 @@ function showSuggestions(results) {
   input.setAttribute("aria-expanded", String(results.length > 0));
 }
 
-let searchTimer = 0;
 input.addEventListener("input", () => {
   clearTimeout(searchTimer);
   const q = input.value.trim();
@@ -196,25 +225,85 @@ function showAlpha() {
   $("alpha-label").textContent = words;
   alpha.setAttribute("aria-valuetext", words);
 }
-alpha.addEventListener("input", () => { showAlpha(); schedule(); });
-$("top-k").addEventListener("change", () => schedule(0));
+alpha.addEventListener("input", () => { showAlpha(); schedule(); keepList(false); });
+$("top-k").addEventListener("change", () => { schedule(0); keepList(false); });
+
+// ---- the list kept: localStorage and the address (savedList) --------------------------------
+
+function listItems() {
+  return state.movies.map((m) => {
+    const match = state.matched.get(m.title);
+    return { query: m.title, rating: m.rating, movie: match ? { movieId: match.movieId, title: match.title, year: match.year } : null };
+  });
+}
+
+// Saves the list and puts it in the address: a new history entry when the list changed (newEntry),
+// else the current entry rewritten (a title resolved, the slider moved).
+function keepList(newEntry) {
+  const items = listItems();
+  savedList.save(items);
+  const search = savedList.toSearch(items, { alpha: Number(alpha.value), k: Number($("top-k").value) });
+  if (search === location.search) return;
+  const url = `${location.pathname}${search}${location.hash}`;
+  if (newEntry) history.pushState(null, "", url);
+  else history.replaceState(null, "", url);
+}
+
+// Shows a list: the address's items, with what this browser remembers of each (what was typed, the
+// movie it resolved to) when the saved list holds it.
+function restoreList(items) {
+  const saved = savedList.load();
+  state.movies = [];
+  state.matched.clear();
+  state.suggestions.clear();
+  for (const item of items) {
+    const known = saved.find((s) => s.query === item.query || (s.movie && savedList.label(s.movie) === item.query));
+    const query = known ? known.query : item.query;
+    state.movies.push({ title: query, rating: item.rating });
+    if (known && known.movie) state.matched.set(query, known.movie);
+  }
+}
+
+function applyAddress() {
+  const shared = savedList.fromSearch(location.search);
+  if (shared.alpha !== null) {
+    alpha.value = String(shared.alpha);
+    state.alphaFromAddress = true;
+    showAlpha();
+  }
+  if (shared.k !== null && [...$("top-k").options].some((o) => o.value === String(shared.k))) {
+    $("top-k").value = String(shared.k);
+  }
+  restoreList(shared.items || []);
+}
+
+window.addEventListener("popstate", () => {
+  applyAddress();
+  renderChips();
+  if (state.movies.length) schedule(0);
+  else clearResults();
+});
 
 // ---- live recommendations (POST /recommend/titles) ------------------------------------------
 
 let recommendTimer = 0;
 function schedule(delay = 300) {
   clearTimeout(recommendTimer);
+  $("results-section").setAttribute("aria-busy", "true"); // from now: what is shown is about to change
   recommendTimer = setTimeout(recommend, delay);
 }
 
 function changed() {
   renderChips();
+  keepList(true);
   if (state.movies.length) schedule(150);
   else clearResults();
 }
 
 function clearResults() {
   state.requestSeq++;
+  clearTimeout(recommendTimer);
+  $("results-section").removeAttribute("aria-busy");
   $("results").replaceChildren();
   $("results-section").hidden = true;
   $("missing").hidden = true;
@@ -247,9 +336,12 @@ retry.addEventListener("click", () => (state.movies.length ? schedule(0) : (setS
 
 function showResults(body) {
   state.matched.clear();
+  state.suggestions.clear();
   for (const r of body.resolved) state.matched.set(r.query, r);
   for (const q of body.missing_movies) state.matched.set(q, null);
+  for (const [q, options] of Object.entries(body.suggestions)) state.suggestions.set(q, options);
   renderChips();
+  keepList(false);
   showMissing(body.missing_movies, body.suggestions);
 
   const scores = body.recommendations.map((m) => m.score);
@@ -276,11 +368,11 @@ function card(movie, range) {
   item.append(genres);
 
   const why = movie.explanation;
-  if (why && why.because_you_liked.length) {
-    // quoted: "Godfather, The" carries its own comma
-    const names = why.because_you_liked.map((r) => `“${r.title}”`);
-    const list = names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names[0];
-    item.append(el("p", "because", `Because you liked ${list}`));
+  const because = why ? explain(why) : "";
+  if (because) {
+    const line = el("p", "because", because);
+    line.dataset.driver = why.driver;
+    item.append(line);
   }
   const score = el("div", "score");
   const bar = el("div", "bar");
@@ -300,6 +392,20 @@ function card(movie, range) {
   similar.addEventListener("click", () => openSimilar(movie));
   item.append(similar);
   return item;
+}
+
+// What carried a recommendation, in words: the input movies that did (each at least a quarter of its
+// collaborative score), or that it is mostly genre or mostly popularity; "" when nothing did.
+function explain(why) {
+  const percent = (share) => `${Math.round(share * 100)}%`;
+  if (why.driver === "genre") return `Mostly its genres, close to your movies' (${percent(why.genre_share)} of its score)`;
+  if (why.driver === "popularity") return `Mostly popularity: many people rated it (${percent(why.popularity_share)} of its score)`;
+  if (why.driver !== "your movies") return "";
+  if (!why.because_you_liked.length) return "Because of several of your movies together";
+  // quoted: "Godfather, The" carries its own comma
+  const names = why.because_you_liked.map((r) => `“${r.title}”`);
+  const list = names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names[0];
+  return `Because you liked ${list}`;
 }
 
 function showMissing(missing, suggestions) {
@@ -369,7 +475,7 @@ async function openSimilar(movie) {
 async function loadModel() {
   const reply = await getJson("model");
   if (reply.ok) {
-    alpha.value = String(reply.body.default_alpha);
+    if (!state.alphaFromAddress) alpha.value = String(reply.body.default_alpha);
     $("model-line").textContent = `Model ${reply.body.model_version} · ${reply.body.dataset}`;
   } else {
     setStatus(reply.error, "error");
@@ -378,5 +484,12 @@ async function loadModel() {
 }
 
 showAlpha();
+if (savedList.fromSearch(location.search).items) applyAddress();
+else restoreList(savedList.load()); // no list in the address: this browser's own, put in the address below
 renderChips();
-loadModel();
+// The first recommendations wait for the model's default alpha (unless the address set one).
+loadModel().then(() => {
+  if (!state.movies.length) return;
+  keepList(false);
+  schedule(0);
+});
