@@ -6,7 +6,6 @@ environment variables the containers use.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -128,6 +127,10 @@ class Stack:
     gateway_port: int = 0
     host: str = "127.0.0.1"
     code_root: Path = ROOT  # where `python -m services.<name>` is run: another checkout's for an A/B benchmark
+    # Redis is a cache here: bounded, and the least recently used keys make room (every key has a TTL,
+    # but allkeys-lru never refuses a write even before they expire).
+    redis_maxmemory: str = "256mb"
+    redis_policy: str = "allkeys-lru"
     processes: list[Process] = field(default_factory=list)
 
     @property
@@ -160,32 +163,60 @@ class Stack:
             "GATEWAY_REDIS_URL": self.redis_url,
         }
 
+    def launch(self, name: str) -> Process:
+        """Starts `name` ("redis" or a service) on its port without waiting for it; a process of that name
+        that ran before (and died) is replaced in `processes`, so the stop order stays the start order."""
+        if name == "redis":
+            self.redis_port = self.redis_port or free_port()
+            data_dir = Path(tempfile.mkdtemp(prefix="redis-", dir=self.log_dir))
+            args = [redis_server_binary(), "--port", str(self.redis_port), "--bind", self.host,
+                    "--save", "", "--appendonly", "no", "--dir", str(data_dir),
+                    "--maxmemory", self.redis_maxmemory, "--maxmemory-policy", self.redis_policy]
+            proc = spawn(name, args, {}, self.log_dir)
+        elif name in ("matcher", "scorer", "gateway"):
+            port = f"{name}_port"
+            setattr(self, port, getattr(self, port) or free_port())
+            proc = spawn(name, [sys.executable, "-m", f"services.{name}"], self.env(), self.log_dir, self.code_root)
+        else:
+            raise ValueError(f"unknown process {name!r}")
+        same = [i for i, p in enumerate(self.processes) if p.name == name]
+        if same:
+            self.processes[same[-1]] = proc
+        else:
+            self.processes.append(proc)
+        return proc
+
+    def ready(self, name: str) -> bool:
+        """True when `name` answers its health check (Redis PING, gRPC health SERVING, gateway /health 200)."""
+        if name == "redis":
+            return redis_ping(self.redis_port)
+        if name == "gateway":
+            return http_ok(self.gateway_url + "/health")
+        return grpc_serving(self.matcher_address if name == "matcher" else self.scorer_address)
+
     def start_redis(self, timeout: float = 15.0) -> Process:
-        self.redis_port = self.redis_port or free_port()
-        data_dir = Path(tempfile.mkdtemp(prefix="redis-", dir=self.log_dir))
-        proc = spawn("redis", [redis_server_binary(), "--port", str(self.redis_port), "--bind", self.host,
-                               "--save", "", "--appendonly", "no", "--dir", str(data_dir)], {}, self.log_dir)
-        self.processes.append(proc)
-        wait_until(proc, lambda: redis_ping(self.redis_port), timeout)
+        proc = self.launch("redis")
+        wait_until(proc, lambda: self.ready("redis"), timeout)
         return proc
 
     def start_service(self, name: str, timeout: float = 60.0) -> Process:
         """Starts `python -m services.<name>` and waits until its health check passes."""
-        if name == "matcher":
-            self.matcher_port = self.matcher_port or free_port()
-            ready = lambda: grpc_serving(self.matcher_address)  # noqa: E731
-        elif name == "scorer":
-            self.scorer_port = self.scorer_port or free_port()
-            ready = lambda: grpc_serving(self.scorer_address)  # noqa: E731
-        elif name == "gateway":
-            self.gateway_port = self.gateway_port or free_port()
-            ready = lambda: http_ok(self.gateway_url + "/health")  # noqa: E731
-        else:
+        if name not in ("matcher", "scorer", "gateway"):
             raise ValueError(f"unknown service {name!r}")
-        proc = spawn(name, [sys.executable, "-m", f"services.{name}"], self.env(), self.log_dir, self.code_root)
-        self.processes.append(proc)
-        wait_until(proc, ready, timeout)
+        proc = self.launch(name)
+        wait_until(proc, lambda: self.ready(name), timeout)
         return proc
+
+    def extra_gateway(self, name: str, log_dir: Path, code_root: Path | None = None, timeout: float = 30.0,
+                      **settings: str) -> tuple[Process, str]:
+        """Another gateway process on this stack's backends and Redis, on a free port, with GATEWAY_* settings
+        (`max_in_flight="4"` sets GATEWAY_MAX_IN_FLIGHT); not in `processes`: the caller stops it."""
+        port = free_port()
+        env = {**self.env(), "GATEWAY_PORT": str(port), **{f"GATEWAY_{k.upper()}": v for k, v in settings.items()}}
+        proc = spawn(name, [sys.executable, "-m", "services.gateway"], env, log_dir, code_root or self.code_root)
+        url = f"http://{self.host}:{port}"
+        wait_until(proc, lambda: http_ok(url + "/health/live"), timeout)
+        return proc, url
 
     def start_all(self) -> "Stack":
         self.start_redis()
@@ -201,47 +232,6 @@ class Stack:
         self.processes.clear()
 
 
-def main() -> int:
-    """Runs the whole stack in the foreground until Ctrl-C (used by scripts/run.sh)."""
-    artifact_dir = Path(os.environ.get("ARTIFACT_DIR", ROOT / "artifacts")).resolve()
-    log_dir = Path(os.environ.get("LOG_DIR", ROOT / ".cache" / "logs")).resolve()
-    log_dir.mkdir(parents=True, exist_ok=True)
-    stack = Stack(artifact_dir, log_dir,
-                  redis_port=int(os.environ.get("REDIS_PORT", 0)) or 0,
-                  matcher_port=int(os.environ.get("MATCHER_PORT", 50051)),
-                  scorer_port=int(os.environ.get("SCORER_PORT", 50052)),
-                  gateway_port=int(os.environ.get("GATEWAY_PORT", 8000)))
-    stop_requested = False
-
-    def on_signal(signum, _frame):
-        nonlocal stop_requested
-        stop_requested = True
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    try:
-        for step in ("redis", "matcher", "scorer", "gateway"):
-            print(f"starting {step} ...", flush=True)
-            stack.start_redis() if step == "redis" else stack.start_service(step)
-        with urllib.request.urlopen(stack.gateway_url + "/health", timeout=2) as reply:
-            health = json.loads(reply.read())
-        print(f"\nMovie recommender is up: {stack.gateway_url}/  (model {health.get('model_version')})")
-        print(f"logs in {log_dir}; press Ctrl-C to stop\n", flush=True)
-        while not stop_requested:
-            dead = [p for p in stack.processes if not p.alive()]
-            if dead:
-                print(f"{dead[0].name} exited unexpectedly:\n{dead[0].log_tail()}", file=sys.stderr)
-                return 1
-            time.sleep(0.5)
-        return 0
-    except RuntimeError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    finally:
-        print("stopping ...", flush=True)
-        stack.stop()
-        print("stopped.", flush=True)
-
-
-if __name__ == "__main__":
+if __name__ == "__main__":  # the supervised foreground run lives with its supervisor
+    from scripts.supervisor import main
     sys.exit(main())

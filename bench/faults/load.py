@@ -22,6 +22,7 @@ class Outcome:
     start: float
     latency: float
     kind: str  # "ok", "http_503", "http_<status>", "bad_body", "timeout", "connect_error", ...
+    fresh: bool = False  # its body was never sent before, so its answer cannot come from the cache
 
 
 @dataclass
@@ -34,18 +35,19 @@ class Load:
     outcomes: list[Outcome] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def bodies(self) -> Iterator[dict[str, object]]:
-        """Request bodies; every other one has a unique unknown title, so its key was never cached."""
+    def bodies(self) -> Iterator[tuple[dict[str, object], bool]]:
+        """(request body, fresh); every other one has a unique unknown title, so its key was never cached."""
         combos = itertools.cycle([[a, b] for a in TITLES for b in TITLES if a != b])
         for n in itertools.count():
             movies = next(combos)
-            yield {"movies": movies + [f"no such film {n}"] if n % 2 else movies, "top_k": 3 + n % 3}
+            yield {"movies": movies + [f"no such film {n}"] if n % 2 else movies, "top_k": 3 + n % 3}, n % 2 == 1
 
-    async def _worker(self, client: httpx.AsyncClient, bodies: Iterator[dict[str, object]]) -> None:
+    async def _worker(self, client: httpx.AsyncClient, bodies: Iterator[tuple[dict[str, object], bool]]) -> None:
         while not self._stop.is_set():
             start = time.monotonic()
+            body, fresh = next(bodies)
             try:
-                reply = await client.post(self.url + "/recommend/titles", json=next(bodies))
+                reply = await client.post(self.url + "/recommend/titles", json=body)
                 kind = "ok" if reply.status_code == 200 else f"http_{reply.status_code}"
                 if reply.headers.get("content-type", "").split(";")[0] != "application/json":
                     kind = "bad_body"  # every answer, errors included, must be JSON
@@ -53,7 +55,7 @@ class Load:
                 kind = "timeout"
             except httpx.TransportError as exc:
                 kind = type(exc).__name__
-            self.outcomes.append(Outcome(start, time.monotonic() - start, kind))
+            self.outcomes.append(Outcome(start, time.monotonic() - start, kind, fresh))
 
     async def run(self) -> None:
         """Sends requests until stop() is called."""
@@ -85,7 +87,7 @@ def summary(outcomes: list[Outcome]) -> dict[str, object]:
             "worst_ms": round(max((o.latency for o in outcomes), default=0.0) * 1000, 1)}
 
 
-def first_ok_after(outcomes: list[Outcome], t: float) -> float | None:
-    """Seconds from t to the start of the first successful request that started after t."""
-    starts = [o.start for o in outcomes if o.kind == "ok" and o.start >= t]
+def first_ok_after(outcomes: list[Outcome], t: float, fresh_only: bool = False) -> float | None:
+    """Seconds from t to the start of the first successful request (of a fresh body) that started after t."""
+    starts = [o.start for o in outcomes if o.kind == "ok" and o.start >= t and (o.fresh or not fresh_only)]
     return min(starts) - t if starts else None

@@ -12,6 +12,7 @@ import uvicorn
 from services.common.logs import configure_logging
 from services.common.metrics import MULTIPROCESS_ENV
 from services.gateway.app import create_app
+from services.gateway.http_protocol import HeadLimits, bounded_protocol
 from services.gateway.settings import SettingsError, load_settings
 
 
@@ -30,8 +31,16 @@ def main() -> None:
     # shutdown (channels and Redis closed). log_config=None keeps our JSON logging.
     # No per-request access log: a line per request is a large share of a cached answer's CPU;
     # GET /metrics counts requests by route and status instead.
-    common: dict[str, Any] = {"host": settings.host, "port": settings.port, "log_config": None, "access_log": False,
-              "timeout_graceful_shutdown": 10, "server_header": False}
+    common: dict[str, Any] = {
+        "host": settings.host, "port": settings.port, "log_config": None, "access_log": False,
+        "timeout_graceful_shutdown": 10, "server_header": False,
+        "http": bounded_protocol(HeadLimits(settings.header_timeout_seconds, settings.max_header_bytes,
+                                            settings.max_headers)),
+        "timeout_keep_alive": settings.keep_alive_seconds,
+        # X-Forwarded-For is read only from the configured proxies (uvicorn's default trusts 127.0.0.1).
+        "proxy_headers": bool(settings.trusted_proxy_list),
+        "forwarded_allow_ips": settings.trusted_proxy_list or None,
+    }
     if settings.workers == 1:
         uvicorn.run(create_app(settings), workers=1, **common)
     else:  # worker processes each build their own app from the same environment

@@ -21,9 +21,11 @@ from services.gateway.middleware import (
     API_PREFIXES,
     ConcurrencyLimit,
     DeclaredBodyLimit,
+    HeadAsGet,
     HttpMetrics,
     MethodNotAllowed,
     RateLimit,
+    ReadBodyFirst,
     SecurityHeaders,
 )
 from services.gateway.model_version import ModelVersion
@@ -76,10 +78,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(dashboard_router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="page")  # after the API routes
     # Added first = innermost. A request passes, outermost first: request id, headers, metrics, CORS, body size,
-    # rate limit, concurrency limit, method check, so every refusal is counted and carries the security headers.
+    # rate limit, whole body read (so a slow upload holds no in-flight slot), concurrency limit, method check,
+    # HEAD as GET, so every refusal is counted and carries the security headers.
     document_errors(app, API_PREFIXES)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(MethodNotAllowed)
     app.add_middleware(ConcurrencyLimit, limit=settings.max_in_flight, metrics=metrics)
+    app.add_middleware(ReadBodyFirst, timeout=settings.body_timeout_seconds, max_bytes=MAX_BODY_BYTES)
     if settings.rate_limit_per_minute:
         app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, metrics=metrics)
     app.add_middleware(DeclaredBodyLimit, max_bytes=MAX_BODY_BYTES)

@@ -5,6 +5,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -14,7 +15,7 @@ import redis.asyncio as aioredis
 from prometheus_client import Counter
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import OutOfMemoryError, RedisError
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,20 @@ KEY_PREFIX = "movierec:gateway"
 ALPHA_DECIMALS = 3  # alphas closer than this share a cache entry (and are applied rounded)
 ENTRY_FORMAT = 3  # bump when the stored answer's shape changes, so old entries are never read (3: drivers)
 _SKIPPED = object()
+
+# A sorted set of hit times per client: drop the hits older than the window, then admit and record
+# this one if fewer than the limit remain, else answer how long until the oldest leaves the window.
+_WINDOW_SCRIPT = """
+local key, now, window, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+if redis.call('ZCARD', key) < limit then
+  redis.call('ZADD', key, now, ARGV[4])
+  redis.call('PEXPIRE', key, math.ceil(window * 1000))
+  return '0'
+end
+local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+return tostring(tonumber(oldest[2]) + window - now)
+"""
 
 
 def normalise_title(title: str) -> str:
@@ -68,8 +83,10 @@ class ResponseCache:
             url, socket_timeout=timeout_seconds, socket_connect_timeout=timeout_seconds,
             retry=Retry(NoBackoff(), 0), retry_on_timeout=False,
         )
+        self._window_script = self._redis.register_script(_WINDOW_SCRIPT)
         self._down = False
         self._retry_at = 0.0
+        self._full_logged_until = 0.0
 
     @property
     def is_down(self) -> bool:
@@ -81,6 +98,12 @@ class ResponseCache:
             return _SKIPPED
         try:
             result = await asyncio.wait_for(op(), self.timeout_seconds)
+        except OutOfMemoryError:
+            # Full under a no-eviction policy: this write is lost, Redis itself is fine (reads go on).
+            if time.monotonic() >= self._full_logged_until:  # once per retry period, not once per write
+                log.warning("redis is full (maxmemory reached, no eviction policy); answers are not cached")
+                self._full_logged_until = time.monotonic() + self.retry_seconds
+            return _SKIPPED
         except (RedisError, OSError, asyncio.TimeoutError) as exc:
             if not self._down:
                 log.warning("redis unavailable; serving without cache",
@@ -112,19 +135,15 @@ class ResponseCache:
         data = orjson.dumps(value)
         return await self._run(lambda: self._redis.set(key, data, ex=self.ttl_seconds)) is not _SKIPPED
 
-    async def count_hit(self, name: str, ttl_seconds: int) -> int | None:
-        """Increments counter `name` (expiring ttl_seconds after its first hit); None while Redis is down."""
+    async def window_hit(self, name: str, limit: int, window_seconds: float) -> float | None:
+        """Records a hit on the sliding window `name` unless it already holds `limit` hits of the last
+        `window_seconds`: 0.0 when recorded, else the seconds until the oldest of them leaves the window;
+        None while Redis is down. Atomic (one script), so it holds across workers and replicas."""
         key = f"{KEY_PREFIX}:{name}"
-
-        async def incr() -> int:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.incr(key)
-                pipe.expire(key, ttl_seconds, nx=True)
-                count, _ = await pipe.execute()
-            return int(count)
-
-        result = await self._run(incr)
-        return None if result is _SKIPPED else result
+        now = time.time()
+        member = f"{now:.6f}:{secrets.token_hex(4)}"  # two hits in the same microsecond stay two members
+        result = await self._run(lambda: self._window_script(keys=[key], args=[now, window_seconds, limit, member]))
+        return None if result is _SKIPPED else float(result)
 
     async def ping(self) -> bool:
         """True when Redis answers now (skipped, so False, inside the retry pause)."""

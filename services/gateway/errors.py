@@ -60,12 +60,15 @@ async def _on_backend_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _json_safe(value: Any) -> Any:
-    """NaN and infinities (which Python's JSON parser lets in) as strings, so the 422 can be rendered."""
+    """What the 422 echoes, made renderable: NaN and infinities (which Python's JSON parser lets in) as
+    strings, and lone surrogates ("\\ud800", which JSON may escape but UTF-8 cannot encode) as \\ud800 text."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
     if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
+        return {_json_safe(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
         return [_json_safe(v) for v in value]
     return value
 
@@ -94,8 +97,10 @@ ERROR_SCHEMA = {"title": "ErrorDetail", "type": "object", "required": ["detail"]
                 "properties": {"detail": {"title": "Detail", "anyOf": [{"type": "string"}, {"type": "array"}]}}}
 COMMON_ERRORS = {
     "404": "an unknown movie, user or model statistics",
+    "408": "the request line and headers (or the body) did not arrive within the gateway's timeout",
     "422": "invalid input (JSON body, parameters, limits)",
     "429": "over the per-client rate limit (when one is set); see Retry-After",
+    "431": "request line and headers too large, or too many headers",
     "503": "a backend is down or slow, or the gateway is busy; see Retry-After",
 }
 BODY_ERRORS = {"413": "request body too large"}

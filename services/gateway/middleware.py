@@ -1,7 +1,9 @@
-"""ASGI middleware of the gateway: security headers, body, concurrency and rate limits, metrics."""
+"""ASGI middleware of the gateway: security headers, body, concurrency and rate limits, HEAD, metrics."""
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 import re
 import time
 from collections.abc import Sequence
@@ -104,6 +106,78 @@ class MethodNotAllowed:
         await self.app(scope, receive, send)
 
 
+class HeadAsGet:
+    """HEAD on any GET route answers exactly like GET (status, headers, Content-Length), without the body.
+
+    FastAPI routes declared with GET do not match HEAD, although HTTP (and the `Allow` we send) says they do.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        # A copy: the server keeps reading its own scope, where the method is still HEAD.
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)
+
+
+class ReadBodyFirst:
+    """Reads an API request's whole body before the app (and the in-flight limit inside it) sees the request.
+
+    A client that declares a body and sends it slowly then holds a connection, not one of the
+    GATEWAY_MAX_IN_FLIGHT slots; past `timeout` seconds it gets 408 JSON and the connection is closed.
+    A body growing past `max_bytes` (chunked, no Content-Length) is a 413 as soon as it does.
+    """
+
+    def __init__(self, app: ASGIApp, timeout: float, max_bytes: int) -> None:
+        self.app = app
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not is_api(scope):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(self.timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return  # nobody to answer
+                    chunks.append(message.get("body", b""))
+                    size += len(chunks[-1])
+                    if size > self.max_bytes:
+                        body = b'{"detail":"request body too large (at most %d bytes)"}' % self.max_bytes
+                        await send_json(send, 413, body, [(b"connection", b"close")])
+                        return
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            body = b'{"detail":"request body not received within %g s"}' % self.timeout
+            await send_json(send, 408, body, [(b"connection", b"close")])
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()  # what follows the body: a disconnect
+            replayed = True
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
 class ConcurrencyLimit:
     """Answers 503 JSON at once when `limit` API requests are already being answered.
 
@@ -140,12 +214,16 @@ class ConcurrencyLimit:
 
 
 class RateLimit:
-    """At most `per_minute` API requests per client address per clock minute, counted in Redis.
+    """At most `per_minute` API requests per client address in any 60 s (a sliding window in Redis).
 
-    Over the limit: 429 JSON with Retry-After (seconds to the next minute). Counting in Redis
-    makes the limit hold across workers and gateway replicas; while Redis is down requests are
-    let through (the service stays up; the cache layer already logs the outage).
+    Over the limit: 429 JSON with Retry-After (seconds until the oldest counted request is a minute
+    old). The client address is the connection's peer, or what X-Forwarded-For says only when the
+    peer is one of GATEWAY_TRUSTED_PROXIES (uvicorn rewrites scope["client"] then). Counting in Redis
+    makes the limit hold across workers and gateway replicas; while Redis is down requests are let
+    through (the service stays up; the cache layer already logs the outage).
     """
+
+    WINDOW_SECONDS = 60.0
 
     def __init__(self, app: ASGIApp, per_minute: int, metrics: ServiceMetrics | None = None) -> None:
         self.app = app
@@ -156,11 +234,9 @@ class RateLimit:
         state = getattr(scope["app"].state, "gateway", None) if is_api(scope) else None
         if state is not None:
             client = (scope.get("client") or ("unknown",))[0]
-            now = time.time()
-            minute = int(now // 60)
-            count = await state.cache.count_hit(f"ratelimit:{client}:{minute}", ttl_seconds=120)
-            if count is not None and count > self.per_minute:
-                retry_after = max(1, int(60 - now % 60) + 1)
+            wait = await state.cache.window_hit(f"ratelimit:{client}", self.per_minute, self.WINDOW_SECONDS)
+            if wait:
+                retry_after = max(1, math.ceil(wait))
                 if self.metrics:
                     self.metrics.rejected.labels("rate_limited").inc()
                 body = b'{"detail":"rate limit: at most %d requests per minute; retry after %d s"}' % (

@@ -7,12 +7,14 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import AfterValidator
 
 from services.common.metrics import CONTENT_TYPE
 from services.gateway import convert
 from services.gateway.recommend import recommend_titles
 from services.gateway.schemas import (
     MAX_ID,
+    NOT_BLANK,
     HealthResponse,
     ModelInfoResponse,
     PredictRatingRequest,
@@ -21,6 +23,7 @@ from services.gateway.schemas import (
     RecommendResponse,
     SearchResponse,
     SimilarResponse,
+    not_blank,
 )
 from services.gateway.state import GatewayState, get_state
 
@@ -86,7 +89,9 @@ async def predict_rating(body: PredictRatingRequest, state: State) -> Any:
 
 
 @router.get("/movies/search", response_model=SearchResponse)
-async def search_movies(state: State, q: Annotated[str, Query(min_length=1, max_length=200)],
+async def search_movies(state: State,
+                        q: Annotated[str, Query(min_length=1, max_length=200, json_schema_extra={"pattern": NOT_BLANK}),
+                                     AfterValidator(not_blank)],
                         limit: Annotated[int, Query(ge=1, le=50)] = 10) -> Any:
     """Titles for what has been typed so far (autocomplete), best first."""
     reply = await state.backends.matcher.suggest(q, limit)

@@ -17,19 +17,34 @@ from pydantic import (
 
 from services.gateway.cache import ALPHA_DECIMALS
 
-MAX_ID = 2**63 - 1  # ids travel as int64 in the gRPC contract
+# Ids travel as int64 in the gRPC contract, but JSON parsers (JavaScript, and fuzzers that read the
+# schema's maximum as a float) hold integers exactly only up to 2**53 - 1: that is the API's maximum.
+MAX_ID = 2**53 - 1
+# What Python's str.strip removes (the matcher strips with it), as a regex class that Python, pydantic's
+# Rust regex and JSON Schema (ECMA-262) read alike: a text must hold one character outside it.
+PYTHON_WHITESPACE = "".join(f"\\u{c:04x}" for c in range(0x3001) if chr(c).isspace())
+NOT_BLANK = f"[^{PYTHON_WHITESPACE}]"
+
+
+def not_blank(value: str) -> str:
+    """The value as it is, refused when Python's str.strip would leave nothing."""
+    _python_strip(value)
+    return value
 
 
 def _python_strip(value: str) -> str:
     """Strips what Python's str.strip does (the matcher's check): pydantic's strip keeps \x1c-\x1f."""
     stripped = value.strip()
     if not stripped:
-        raise ValueError("a title must not be empty or only whitespace")
+        raise ValueError("must not be empty or only whitespace")
     return stripped
 
 
+# The pattern is stated in the schema (for generated clients and fuzzers); _python_strip enforces it
+# with a message people can read.
+_STATES_NOT_BLANK = Field(json_schema_extra={"pattern": NOT_BLANK})
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-                  AfterValidator(_python_strip)]
+                  AfterValidator(_python_strip), _STATES_NOT_BLANK]
 
 
 def _json_number(kind: str):
@@ -56,7 +71,8 @@ Alpha = Annotated[StrictFloat, Field(ge=0.0, le=1.0, allow_inf_nan=False), _NUMB
 DependencyState = Literal["ok", "down"]
 
 
-Genre = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Genre = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50),
+                  AfterValidator(_python_strip), _STATES_NOT_BLANK]
 Year = Annotated[StrictInt, Field(ge=1800, le=3000), _INTEGER]
 
 

@@ -1,6 +1,8 @@
 """Typed gateway settings from GATEWAY_* environment variables, validated at start-up."""
 from __future__ import annotations
 
+import ipaddress
+
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -39,8 +41,21 @@ class GatewaySettings(BaseSettings):
     # API requests answered at once; more get a quick 503, so a slow backend cannot pile up
     # connections, memory and tasks in the gateway (health, /metrics and the page are not counted).
     max_in_flight: int = Field(64, ge=1, le=10_000)
-    # Requests per client address per minute (Redis-backed, shared by all workers); 0 = no limit.
-    rate_limit_per_minute: int = Field(0, ge=0, le=1_000_000)
+    # Slow and oversized requests (services/gateway/http_protocol.py, middleware.ReadBodyFirst): a client
+    # must send its request line and headers within header_timeout_seconds of connecting (or of the
+    # request's first byte), at most max_header_bytes of them in at most max_headers lines, and then
+    # its body within body_timeout_seconds; an idle kept-alive connection is closed after keep_alive_seconds.
+    header_timeout_seconds: float = Field(10.0, gt=0, le=300, allow_inf_nan=False)
+    body_timeout_seconds: float = Field(10.0, gt=0, le=300, allow_inf_nan=False)
+    keep_alive_seconds: int = Field(5, ge=1, le=3600)
+    max_header_bytes: int = Field(16 * 1024, ge=1024, le=1024 * 1024)
+    max_headers: int = Field(100, ge=10, le=10_000)
+    # Requests per client address in any 60 s (Redis-backed, shared by all workers); 0 = no limit.
+    rate_limit_per_minute: int = Field(0, ge=0, le=100_000)
+    # Comma-separated addresses or CIDR networks of the proxies in front (a load balancer): only a
+    # connection from one of them may name the client in X-Forwarded-For / -Proto. Empty = trust no one,
+    # so a client cannot pick its own address (and its own rate-limit bucket) by sending the header.
+    trusted_proxies: str = ""
     # Comma-separated origins allowed to call the API from a browser; empty = same-origin only.
     cors_origins: str = ""
     metrics_enabled: bool = True  # GET /metrics (Prometheus text format)
@@ -63,6 +78,21 @@ class GatewaySettings(BaseSettings):
     @property
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for proxy in (p.strip() for p in value.split(",") if p.strip()):
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"expected IP addresses or CIDR networks like 10.0.0.0/16 (comma-separated), "
+                                 f"got {proxy!r}") from None
+        return value
 
     @field_validator("cors_origins")
     @classmethod

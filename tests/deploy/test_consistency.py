@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from scripts.stack import Stack
 from services.common.settings import load_settings
 from services.gateway.settings import GatewaySettings
 from services.matcher.settings import MatcherSettings
@@ -187,3 +188,25 @@ def test_compose_file_is_valid_under_the_compose_spec_schema(tmp_path):
     broken.write_text(COMPOSE_FILE.read_text().replace("condition: service_healthy", "condition: service_happy"))
     done = _check_compose_schema(broken)
     assert done.returncode != 0 and "service_happy" in done.stdout
+
+
+def test_forwarded_headers_are_trusted_only_behind_the_load_balancer():
+    """ECS: only the ALB reaches the gateway's port, from the VPC's private ranges, so those are trusted;
+    compose publishes the gateway directly, so no one is."""
+    template = ecs_template()
+    ingress = template["Resources"]["GatewaySecurityGroup"]["Properties"]["SecurityGroupIngress"]
+    assert [rule["SourceSecurityGroupId"] for rule in ingress] == [{"Ref": "LoadBalancerSecurityGroup"}]
+    ecs = load_settings(GatewaySettings, trusted_proxies=ecs_env(template, "gateway")["GATEWAY_TRUSTED_PROXIES"])
+    assert "10.0.0.0/8" in ecs.trusted_proxy_list and "0.0.0.0/0" not in ecs.trusted_proxy_list
+    assert compose_env("gateway")["GATEWAY_TRUSTED_PROXIES"] == ""
+
+
+def test_every_redis_is_bounded_and_evicts_least_recently_used_keys():
+    """The local stack's, compose's and ElastiCache's Redis: a memory cap and allkeys-lru."""
+    command = compose()["services"]["redis"]["command"]
+    assert command[command.index("--maxmemory-policy") + 1] == "allkeys-lru"
+    assert command[command.index("--maxmemory") + 1].endswith("mb")
+    resources = ecs_template()["Resources"]
+    group = resources["Redis"]["Properties"]["CacheParameterGroupName"]
+    assert resources[group["Ref"]]["Properties"]["Properties"]["maxmemory-policy"] == "allkeys-lru"
+    assert Stack(Path("/nonexistent"), Path("/nonexistent")).redis_policy == "allkeys-lru"

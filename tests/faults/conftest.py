@@ -1,14 +1,13 @@
 """Fault-test fixtures: a stack of their own (its processes get killed and frozen) and extra gateways."""
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from scripts.stack import Process, Stack, free_port, http_ok, spawn, wait_until
+from scripts.stack import Process, Stack
 
 
 @pytest.fixture(scope="package")
@@ -30,12 +29,8 @@ def start_gateway(stack: Stack, tmp_path: Path) -> Iterator[StartGateway]:
     started: list[Process] = []
 
     def start(**overrides: str) -> tuple[Process, str]:
-        port = free_port()
-        env = {**stack.env(), "GATEWAY_PORT": str(port), **{f"GATEWAY_{k.upper()}": v for k, v in overrides.items()}}
-        proc = spawn(f"gateway-{len(started)}", [sys.executable, "-m", "services.gateway"], env, tmp_path)
+        proc, url = stack.extra_gateway(f"gateway-{len(started)}", tmp_path, **overrides)
         started.append(proc)
-        url = f"http://127.0.0.1:{port}"
-        wait_until(proc, lambda: http_ok(url + "/health/live"), 30)
         return proc, url
 
     yield start

@@ -42,19 +42,6 @@ def test_metrics_can_be_switched_off(start_gateway: StartGateway) -> None:
     assert httpx.get(url + "/metrics").status_code == 404
 
 
-def test_rate_limit_answers_429_with_retry_after(start_gateway: StartGateway) -> None:
-    _, url = start_gateway(rate_limit_per_minute="5")
-    with httpx.Client(base_url=url, timeout=10) as client:
-        # 12 > 2 x 5: even if a minute boundary falls inside, one window goes over the limit.
-        codes = [client.post("/recommend/titles", json=BODY) for _ in range(12)]
-        health = client.get("/health")
-    refused = [r for r in codes if r.status_code == 429]
-    assert refused and all(r.status_code in (200, 429) for r in codes)
-    assert 1 <= int(refused[0].headers["retry-after"]) <= 61
-    assert "rate limit" in refused[0].json()["detail"]
-    assert health.status_code == 200  # health checks are never rate limited
-
-
 def test_cors_is_same_origin_by_default(stack: Stack) -> None:
     reply = httpx.options(stack.gateway_url + "/recommend/titles", headers={
         "origin": "https://elsewhere.example", "access-control-request-method": "POST"})

@@ -51,6 +51,8 @@ def test_environment_with_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
     ("redis_timeout_seconds", "-1"),
     ("log_level", "chatty"),
     ("workers", "0"),
+    ("trusted_proxies", "alb.internal"),
+    ("trusted_proxies", "10.0.0.0/33"),
 ])
 def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, field: str, value: str) -> None:
     variable = f"GATEWAY_{field.upper()}"
@@ -74,3 +76,10 @@ def test_entry_point_fails_fast_on_bad_settings() -> None:
                           capture_output=True, text=True, timeout=30)
     assert done.returncode != 0
     assert "GATEWAY_PORT" in done.stderr
+
+
+def test_trusted_proxies_are_addresses_or_networks() -> None:
+    assert load_settings().trusted_proxy_list == []  # default: X-Forwarded-For is trusted from no one
+    s = load_settings(trusted_proxies=" 10.0.0.0/8, ::1,192.0.2.7 ")
+    assert s.trusted_proxy_list == ["10.0.0.0/8", "::1", "192.0.2.7"]
+

@@ -1,6 +1,8 @@
 """Invalid requests are 422/4xx JSON answers, decided before any backend is called."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.gateway.conftest import Gateway
@@ -121,6 +123,7 @@ async def test_oversized_body_is_413_json(gw: Gateway) -> None:
 @pytest.mark.parametrize("body", [
     {"user_id": 1}, {"movie_id": 1}, {"user_id": "one", "movie_id": 1}, {"user_id": 0, "movie_id": 1},
     {"user_id": 1, "movie_id": -3}, {"user_id": 2**63, "movie_id": 1}, {"user_id": 1.5, "movie_id": 1},
+    {"user_id": 1, "movie_id": 2**53},
 ])
 async def test_predict_rating_field_errors(gw: Gateway, body: dict) -> None:
     assert_422(await gw.client.post("/predict-rating", json=body))
@@ -130,7 +133,42 @@ async def test_predict_rating_field_errors(gw: Gateway, body: dict) -> None:
     "/movies/search", "/movies/search?q=", "/movies/search?q=" + "x" * 201, "/movies/search?q=heat&limit=0",
     "/movies/search?q=heat&limit=51", "/movies/0/similar", "/movies/abc/similar", "/movies/1/similar?k=0",
     "/movies/1/similar?k=101", "/movies/1/similar?alpha=2", "/movies/1/similar?alpha=nan",
-    f"/movies/{2**63}/similar",
+    f"/movies/{2**63}/similar", f"/movies/{2**53}/similar", "/movies/search?q=%0A", "/movies/search?q=%1C%20",
 ])
 async def test_query_and_path_errors(gw: Gateway, url: str) -> None:
     assert_422(await gw.client.get(url))
+
+
+# The OpenAPI schema states the limits the server applies, so what a schema-driven client or fuzzer
+# generates as valid passes validation (a 503 here: these gateways have no backends).
+@pytest.mark.parametrize(("method", "url", "body"), [
+    ("GET", f"/movies/{2**53 - 1}/similar", None),
+    ("GET", "/movies/search?q=%EF%BB%BF", None),  # U+FEFF: not whitespace to Python (nor to the schema)
+    ("POST", "/recommend/titles", {"movies": ["\ufeff"], "exclude_movie_ids": [2**53 - 1], "genres": [" x "]}),
+    ("POST", "/predict-rating", {"user_id": 2**53 - 1, "movie_id": 2**53 - 1}),
+])
+async def test_the_largest_ids_and_any_visible_text_pass_validation(gw: Gateway, method: str, url: str,
+                                                                    body: dict | None) -> None:
+    assert (await gw.client.request(method, url, json=body)).status_code == 503
+
+
+async def test_the_schema_states_the_not_blank_rule_the_server_applies(gw: Gateway) -> None:
+    spec = (await gw.client.get("/openapi.json")).json()
+    search = spec["paths"]["/movies/search"]["get"]["parameters"][0]["schema"]
+    title = spec["components"]["schemas"]["RatedTitle"]["properties"]["title"]
+    genre = spec["components"]["schemas"]["RecommendRequest"]["properties"]["genres"]["items"]
+    assert search["pattern"] == title["pattern"] == genre["pattern"]
+    pattern = re.compile(search["pattern"])
+    for text in ("\n", " \t", "\x1c\x1f", "\u3000\xa0", "\u2028"):
+        assert not pattern.search(text) and not text.strip()
+        assert_422(await gw.client.get("/movies/search", params={"q": text}), "q")
+    for text in ("a", " heat ", "\ufeff"):
+        assert pattern.search(text)
+    movie_id = spec["paths"]["/movies/{movie_id}/similar"]["get"]["parameters"][0]["schema"]
+    assert movie_id["maximum"] == 2**53 - 1 == float(movie_id["maximum"])  # exact even as a float
+
+
+async def test_the_spec_lists_the_refusals_of_slow_and_oversized_requests(gw: Gateway) -> None:
+    spec = (await gw.client.get("/openapi.json")).json()
+    assert {"408", "413", "422", "431", "503"} <= set(spec["paths"]["/recommend/titles"]["post"]["responses"])
+    assert {"408", "431"} <= set(spec["paths"]["/movies/search"]["get"]["responses"])
