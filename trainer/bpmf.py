@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 import numba
 import numpy as np
 
+from trainer.implicit import IMPLICIT_MAX_WIDTH, Link
 from trainer.sgd import MFModel
 
 
@@ -18,6 +19,7 @@ class BPMFParams:
     with Normal-Wishart hyperpriors (Salakhutdinov & Mnih 2008), so the biases get a learned
     Gaussian prior jointly with the factors. r ~ N(mu + b_u + b_i + p_u . q_i, 1 / precision), with
     mu the training mean (fixed). The first `burn_in` sweeps are dropped, the next `samples` kept.
+    With implicit > 0 each row's prior mean also moves with what it rated (trainer/implicit.py).
     """
 
     factors: int = 10
@@ -27,10 +29,15 @@ class BPMFParams:
     beta0: float = 2.0  # strength of the hyperprior on the means
     serve_factors: int = 100  # export at most this many factors (exact low-rank compression); 0 = all k·S
     seed: int = 42
+    # λ of the implicit-feedback link matrices (trainer/implicit.py), 0 = off: 0.5 was best of 0.1-100 on
+    # ML-100K validation (bench/trainer/RESULTS.md); sides wider than IMPLICIT_MAX_WIDTH skip it
+    implicit: float = 0.5
+
 
     def __post_init__(self) -> None:
         checks = {"factors": self.factors >= 1, "burn_in": self.burn_in >= 0, "samples": self.samples >= 1,
-                  "precision": self.precision > 0, "beta0": self.beta0 > 0, "serve_factors": self.serve_factors >= 0}
+                  "precision": self.precision > 0, "beta0": self.beta0 > 0, "serve_factors": self.serve_factors >= 0,
+                  "implicit": self.implicit >= 0}
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
             raise ValueError(f"invalid BPMF parameters: {', '.join(f'{n}={getattr(self, n)!r}' for n in bad)}")
@@ -50,30 +57,31 @@ class BPMFParams:
         return {"model": "bpmf", **asdict(self)}
 
 
-@numba.njit(cache=True, nogil=True, fastmath=True)
-def sample_rows(indptr, cols, targets, design, prior_prec, prior_rhs, alpha, noise):
+@numba.njit(cache=True, nogil=True, fastmath=True, parallel=True)
+def sample_rows(indptr, cols, ratings, mu, bias_other, design, prior_prec, prior_rhs, alpha, noise):
     """Draws every row's vector from its Gaussian conditional given the other side's design vectors.
 
     CSR by row: row r's ratings are positions indptr[r]:indptr[r + 1] of cols (int32 columns)
-    and targets (float64 residuals). design: (C, d) float64, one vector per column; prior_prec
-    (d, d) and prior_rhs (d,) = prior_prec @ prior_mean; noise: (R, d) standard normal draws.
+    and ratings (float32); the target of a rating is rating - mu - bias_other[col] (bias_other (C,)
+    float64). design: (C, d) float64, one vector per column; prior_prec
+    (d, d) and prior_rhs (R, d) = row r's prior mean @ prior_prec; noise: (R, d) standard normal draws.
     Per row: Λ = prior_prec + alpha Σ v vᵀ, b = prior_rhs + alpha Σ t v, L Lᵀ = Λ (Cholesky),
-    x = Λ⁻¹ b + L⁻ᵀ z. Returns (R, d) float64. Serial on purpose: on this shared 2-core machine a parallel loop
-    measured 2.5× slower than one thread (bench/trainer/RESULTS.md).
+    x = Λ⁻¹ b + L⁻ᵀ z. Returns (R, d) float64. Rows are independent given the pre-drawn noise, so the
+    parallel loop gives the same draws on any number of threads.
     """
     n_rows, d = noise.shape
     out = np.empty((n_rows, d))
-    for r in range(n_rows):
+    for r in numba.prange(n_rows):
         lam = prior_prec.copy()
-        b = prior_rhs.copy()
+        b = prior_rhs[r].copy()
         for j in range(indptr[r], indptr[r + 1]):
-            v = design[cols[j]]
-            t = alpha * targets[j]
+            c = cols[j]
+            t = alpha * (ratings[j] - mu - bias_other[c])
             for a in range(d):
-                va = alpha * v[a]
-                b[a] += t * v[a]
-                for e in range(d):  # the whole square vectorises; the triangle alone measured no faster
-                    lam[a, e] += va * v[e]
+                va = alpha * design[c, a]
+                b[a] += t * design[c, a]
+                for e in range(a + 1):  # the lower triangle is all the Cholesky reads
+                    lam[a, e] += va * design[c, e]
         # Cholesky, in place into the lower triangle of lam
         for a in range(d):
             s = lam[a, a]
@@ -103,38 +111,66 @@ def sample_rows(indptr, cols, targets, design, prior_prec, prior_rhs, alpha, noi
     return out
 
 
-@numba.njit(cache=True, nogil=True, fastmath=True)
-def residuals(cols, ratings, mu, bias_other):
-    """(N,) float64 rating - mu - bias of the other side (the target of the side being sampled)."""
-    out = np.empty(cols.shape[0])
-    for j in range(cols.shape[0]):
-        out[j] = ratings[j] - mu - bias_other[cols[j]]
-    return out
+@numba.njit(cache=True, nogil=True, fastmath=True, parallel=True)
+def train_rmse(users, items, ratings, mu, x, y, k):
+    """RMSE of one sample (x (U, k + 1), y (I, k + 1): factors then bias) on the (N,) training ratings,
+    without the (N, k) gathers numpy would allocate (2 GB each at 25M ratings)."""
+    total = 0.0
+    for n in numba.prange(ratings.shape[0]):
+        u, i = users[n], items[n]
+        pred = mu + x[u, k] + y[i, k]
+        for a in range(k):
+            pred += x[u, a] * y[i, a]
+        total += (pred - ratings[n]) ** 2
+    return np.sqrt(total / ratings.shape[0])
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Side:
-    """One side's ratings in CSR order: indptr (R + 1,) int64, cols (N,) int32, ratings (N,) float64."""
+    """One side's ratings in CSR order: indptr (R + 1,) int64, cols (N,) int32, ratings (N,) float32 (exact
+    for MovieLens' half stars).
+
+    link: the side's implicit features (None: plain BPMF), beta its current (C, d) draw.
+    """
 
     indptr: np.ndarray
     cols: np.ndarray
     ratings: np.ndarray
+    link: Link | None = None
+    beta: np.ndarray | None = None
 
     @classmethod
     def of(cls, rows: np.ndarray, cols: np.ndarray, ratings: np.ndarray, n_rows: int) -> "_Side":
         order = np.argsort(rows, kind="stable")
         indptr = np.zeros(n_rows + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
-        return cls(indptr, np.ascontiguousarray(cols[order]), np.ascontiguousarray(ratings[order]))
+        return cls(indptr, np.ascontiguousarray(cols[order], dtype=np.int32),
+                   np.ascontiguousarray(ratings[order], dtype=np.float32))
 
-    def sample(self, mu: float, other: np.ndarray, k: int, hyper: tuple[np.ndarray, np.ndarray], alpha: float,
+    shift: np.ndarray | float = 0.0  # (R, d) βᵀ f_r of the current beta
+
+    def with_link(self, other: "_Side", lam: float, d: int) -> None:
+        """Turns on implicit features over the other side's rows (β starts at 0)."""
+        n_cols = len(other.indptr) - 1
+        self.link = Link.of(self.indptr, self.cols, other.indptr, other.cols, n_cols, lam)
+        self.beta = np.zeros((n_cols, d))
+
+    def sample(self, mine: np.ndarray, mu: float, other: np.ndarray, k: int, beta0: float, alpha: float,
                rng: np.random.Generator) -> np.ndarray:
-        """(R, k + 1) rows drawn given the other side's (C, k + 1) vectors (factors, bias)."""
+        """(R, k + 1) rows drawn given this side's current rows `mine` and the other side's (C, k + 1)
+        vectors (factors, bias): hyperparameters, then the link β (with implicit features), then the rows."""
+        if self.link is None or self.beta is None:
+            mean, prec = _sample_hyper(mine, beta0, rng)
+        else:
+            mean, prec = _sample_hyper(mine - self.shift, beta0, rng, self.link.lam * self.beta.T @ self.beta,
+                                       len(self.beta))
+            self.beta = self.link.sample(mine, mean, prec, rng)
+            self.shift = self.link.mean_shift(self.beta)
         design = np.ascontiguousarray(np.concatenate([other[:, :k], np.ones((len(other), 1))], axis=1))
-        mean, prec = hyper
         noise = rng.standard_normal((len(self.indptr) - 1, k + 1))
-        return sample_rows(self.indptr, self.cols, residuals(self.cols, self.ratings, mu, other[:, k]), design,
-                           prec, prec @ mean, alpha, noise)
+        prior_rhs = np.ascontiguousarray(np.broadcast_to(mean + self.shift, noise.shape) @ prec)
+        bias_other = np.ascontiguousarray(other[:, k])
+        return sample_rows(self.indptr, self.cols, self.ratings, mu, bias_other, design, prec, prior_rhs, alpha, noise)
 
 
 def _wishart(df: float, scale: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -150,18 +186,20 @@ def _wishart(df: float, scale: np.ndarray, rng: np.random.Generator) -> np.ndarr
     return la @ la.T
 
 
-def _sample_hyper(x: np.ndarray, beta0: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _sample_hyper(x: np.ndarray, beta0: float, rng: np.random.Generator, link_scatter: np.ndarray | float = 0.0,
+                  link_rows: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(mean (d,), precision (d, d)) drawn from the Normal-Wishart posterior given rows x (n, d).
 
-    Prior: mean 0, beta0, identity scale, d degrees of freedom.
+    Prior: mean 0, beta0, identity scale, d degrees of freedom. With implicit features x holds the
+    rows minus their βᵀf shift, and β's own prior adds λ βᵀβ (link_scatter) and C (link_rows) dof.
     """
     n, d = x.shape
     mean = x.mean(axis=0)
     scatter = (x - mean).T @ (x - mean)
     diff = mean[:, None]
-    w_inv = np.eye(d) + scatter + (beta0 * n / (beta0 + n)) * (diff @ diff.T)
+    w_inv = np.eye(d) + scatter + link_scatter + (beta0 * n / (beta0 + n)) * (diff @ diff.T)
     w = np.linalg.inv(w_inv)
-    precision = _wishart(d + n, (w + w.T) / 2, rng)
+    precision = _wishart(d + n + link_rows, (w + w.T) / 2, rng)
     mu_post = n * mean / (beta0 + n)
     # mean ~ N(mu_post, ((beta0 + n) precision)⁻¹) through the Cholesky factor of the covariance
     # (rng.multivariate_normal does an SVD per call, a large share of a sweep)
@@ -170,8 +208,27 @@ def _sample_hyper(x: np.ndarray, beta0: float, rng: np.random.Generator) -> tupl
     return mean_draw, np.ascontiguousarray(precision)
 
 
+@dataclass
+class Chain:
+    """The last state of a Gibbs chain, to start another fit on the same users and movies from.
+
+    x (U, k + 1), y (I, k + 1) float64 rows (factors, bias); betas: each side's link matrix or None.
+    The final fit starts from the evaluation fit's state, so it needs only WARM_BURN_IN sweeps.
+    """
+
+    x: np.ndarray | None = None
+    y: np.ndarray | None = None
+    betas: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
+
+
+# Sweeps dropped when a fit starts from another fit's chain on 80% of the same ratings: the state is
+# already a draw near this posterior (bench/trainer/RESULTS.md).
+WARM_BURN_IN = 2
+
+
 def fit_bpmf(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, n_items: int,
-             params: BPMFParams, on_sweep: Callable[[int, float], None] | None = None) -> MFModel:
+             params: BPMFParams, on_sweep: Callable[[int, float], None] | None = None,
+             chain: Chain | None = None) -> MFModel:
     """Gibbs-samples BPMF and returns the posterior-mean predictor as one biased MF.
 
     users, items: (N,) indices < n_users / n_items; ratings (N,) float. The S kept samples' factors
@@ -180,15 +237,17 @@ def fit_bpmf(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users:
     the average of the S sampled predictors exactly; then `compress` brings the factor count down
     to params.served_factors (exactly so if the average has no higher rank).
     on_sweep(sweep, train_rmse) is called after every sweep (burn-in included). Seeded.
+    chain: started from when it holds a state of the same shapes (burn-in then min(burn_in,
+    WARM_BURN_IN)); the final state is stored into it.
     """
     users = np.ascontiguousarray(users, dtype=np.int32)
     items = np.ascontiguousarray(items, dtype=np.int32)
-    ratings = np.ascontiguousarray(ratings, dtype=np.float64)
+    ratings = np.ascontiguousarray(ratings, dtype=np.float32)
     if not (len(users) == len(items) == len(ratings)) or len(ratings) == 0:
         raise ValueError("users, items and ratings must be non-empty and of equal length")
     rng = np.random.default_rng(params.seed)
-    k, alpha = params.factors, float(params.precision)
-    mu = float(ratings.mean())
+    k, d, alpha = params.factors, params.factors + 1, float(params.precision)
+    mu = float(ratings.mean(dtype=np.float64))
     # x[:, :k] = factors, x[:, k] = bias; start small so the first sweeps fit biases first
     x = np.concatenate([rng.normal(0, 0.1, (n_users, k)), np.zeros((n_users, 1))], axis=1)
     y = np.concatenate([rng.normal(0, 0.1, (n_items, k)), np.zeros((n_items, 1))], axis=1)
@@ -199,18 +258,31 @@ def fit_bpmf(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users:
     scale = 1.0 / np.sqrt(s_total)
     by_user = _Side.of(users, items, ratings, n_users)
     by_item = _Side.of(items, users, ratings, n_items)
-    for sweep in range(params.burn_in + s_total):
-        x = by_user.sample(mu, y, k, _sample_hyper(x, params.beta0, rng), alpha, rng)
-        y = by_item.sample(mu, x, k, _sample_hyper(y, params.beta0, rng), alpha, rng)
-        kept = sweep - params.burn_in
+    if params.implicit > 0:  # each side's features are the other side's rows; see IMPLICIT_MAX_WIDTH
+        if min(n_users, n_items) <= IMPLICIT_MAX_WIDTH:
+            by_user.with_link(by_item, params.implicit, d)
+            by_item.with_link(by_user, params.implicit, d)
+    burn_in = params.burn_in
+    if chain is not None and chain.x is not None and chain.x.shape == x.shape and chain.y is not None \
+            and chain.y.shape == y.shape:
+        x, y, burn_in = chain.x, chain.y, min(burn_in, WARM_BURN_IN)
+        for side, beta in zip((by_user, by_item), chain.betas):
+            if side.link is not None and beta is not None and side.beta is not None \
+                    and beta.shape == side.beta.shape:
+                side.beta, side.shift = beta, side.link.mean_shift(beta)
+    for sweep in range(burn_in + s_total):
+        x = by_user.sample(x, mu, y, k, params.beta0, alpha, rng)
+        y = by_item.sample(y, mu, x, k, params.beta0, alpha, rng)
+        kept = sweep - burn_in
         if kept >= 0:
             user_factors[:, kept * k:(kept + 1) * k] = x[:, :k] * scale
             item_factors[:, kept * k:(kept + 1) * k] = y[:, :k] * scale
             user_bias += x[:, k] / s_total
             item_bias += y[:, k] / s_total
         if on_sweep is not None:
-            pred = mu + x[users, k] + y[items, k] + np.einsum("nk,nk->n", x[users, :k], y[items, :k])
-            on_sweep(sweep, float(np.sqrt(np.mean((pred - ratings) ** 2))))
+            on_sweep(sweep, float(train_rmse(users, items, ratings, mu, x, y, k)))
+    if chain is not None:
+        chain.x, chain.y, chain.betas = x, y, (by_user.beta, by_item.beta)
     model = MFModel(mu, user_factors, item_factors, user_bias.astype(np.float32), item_bias.astype(np.float32))
     return compress(model, params.served_factors, params.seed)
 

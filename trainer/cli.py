@@ -3,19 +3,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from tqdm import tqdm
 
 from movierec.artifact import ArtifactError, load_artifact
-from trainer.bpmf import BPMFParams
+from trainer.bpmf import WARM_BURN_IN, BPMFParams
 from trainer.download import download_release
 from trainer.fetch import FetchError, cache_dir, fetch_movielens
 from trainer.model import DEFAULT_MODEL, MODELS, Params
 from trainer.movielens import DataError
+from trainer.progress import peak_rss_gb, phase
 from trainer.retrain_cli import add_retrain_options, run_retrain
 from trainer.sgd import TrainParams
+from trainer.sizing import choose
 from trainer.sources import HELP as DATASET_HELP
 from trainer.sources import load_dataset
 from trainer.train import train_artifact
@@ -23,25 +26,36 @@ from trainer.tune_ranking import RANKING_MODES
 
 
 class EpochBars:
-    """One tqdm bar on stderr per training stage, fed by train_artifact's epoch callback."""
+    """Progress of each training stage on stderr, fed by train_artifact's epoch callback: a tqdm bar on a
+    terminal; otherwise (logs, CI) a line at each quarter of the fit with its seconds and ETA."""
 
     LABELS = {"eval": "train 80% (eval)", "final": "train 100% (served)"}
 
-    def __init__(self, epochs: int) -> None:
+    def __init__(self, epochs: int, final_epochs: int | None = None) -> None:
         self.epochs = epochs
+        self.final_epochs = epochs if final_epochs is None else final_epochs  # a warm-started final fit is shorter
         self.stage: str | None = None
         self.bar: tqdm | None = None
+        self.done, self.total, self.started = 0, 0, 0.0
 
     def __call__(self, stage: str, epoch: int, train_rmse: float) -> None:
         if stage != self.stage:
             self.close()
             self.stage = stage
-            # disable=None: no bar when stderr is not a terminal, so CI logs get only the summary.
-            self.bar = tqdm(total=self.epochs, desc=self.LABELS.get(stage, stage), unit="epoch",
+            self.total = self.final_epochs if stage == "final" else self.epochs
+            self.done, self.started = 0, time.perf_counter()
+            # disable=None: no bar when stderr is not a terminal; the quarter lines below stand in for it.
+            self.bar = tqdm(total=self.total, desc=self.LABELS.get(stage, stage), unit="epoch",
                             file=sys.stderr, leave=False, disable=None)
         assert self.bar is not None  # made just above for a new stage
         self.bar.update(1)
         self.bar.set_postfix(train_rmse=f"{train_rmse:.4f}")
+        self.done += 1
+        if self.bar.disable and self.done in {max(1, self.total * q // 4) for q in (1, 2, 3, 4)}:
+            elapsed = time.perf_counter() - self.started
+            eta = elapsed / self.done * max(0, self.total - self.done)
+            print(f"{self.LABELS.get(stage, stage)}: {self.done}/{self.total} sweeps/epochs, {elapsed:.0f} s, "
+                  f"ETA {eta:.0f} s, train RMSE {train_rmse:.4f}", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -59,7 +73,7 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 SGD_ONLY = ("epochs", "lr", "reg", "conf_scale", "init_std", "lr_decay", "reg_bias")
-BPMF_ONLY = ("samples", "burn_in", "precision", "beta0", "serve_factors")
+BPMF_ONLY = ("samples", "burn_in", "precision", "beta0", "serve_factors", "implicit")
 
 
 def _params(args: argparse.Namespace) -> Params:
@@ -102,22 +116,35 @@ def _train(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    dataset = load_dataset(args.dataset, args.download)
+    with phase("loading data"):
+        dataset = load_dataset(args.dataset, args.download)
     return _write(args, params, dataset, None)
 
 
-def _write(args: argparse.Namespace, params: Params, dataset, tuning: dict | None) -> int:
-    bars = EpochBars(params.epochs)
+def _given(args: argparse.Namespace) -> set[str]:
+    """The model parameters set on the command line."""
+    return {name for name in SGD_ONLY + BPMF_ONLY + ("factors", "seed") if getattr(args, name, None) is not None}
+
+
+def _write(args: argparse.Namespace, params: Params, dataset, tuning: dict | None,
+           given: set[str] | None = None) -> int:
+    sized = choose(len(dataset.user_ids()), len(dataset.movies), dataset.n_ratings, params,
+                   _given(args) if given is None else given, args.ranking)
+    print(f"sizing: {sized.note}", file=sys.stderr, flush=True)
+    p = sized.params  # a BPMF final fit continues the evaluation fit's chain: fewer sweeps
+    final = min(p.burn_in, WARM_BURN_IN) + p.samples if isinstance(p, BPMFParams) and not args.no_eval else None
+    bars = EpochBars(p.epochs, final)
     try:
-        path = train_artifact(args.out, params, dataset, on_epoch=bars, tuning=tuning, evaluate=not args.no_eval,
-                              ranking=args.ranking, on_progress=lambda line: print(f"ranking: {line}", file=sys.stderr,
-                                                                                   flush=True))
+        path = train_artifact(args.out, sized.params, dataset, on_epoch=bars, tuning=tuning,
+                              evaluate=not args.no_eval, ranking=sized.ranking, sizing=sized.record,
+                              on_progress=lambda line: print(f"ranking: {line}", file=sys.stderr, flush=True))
     finally:
         bars.close()
+    print(f"peak memory {peak_rss_gb():.2f} GB", file=sys.stderr)
     manifest = load_artifact(path).manifest
     metrics, serving = manifest["metrics"], manifest["serving"]
     ranked = ("no ranking blend (--ranking off)" if "tuned_by" not in serving else
-              f"ranking blend ({args.ranking}) alpha {serving['default_alpha']}, weights {serving['weights']}, "
+              f"ranking blend ({sized.ranking}) alpha {serving['default_alpha']}, weights {serving['weights']}, "
               f"{serving['tuned_by']['seconds']:.1f} s")
     if not metrics.get("evaluated", True):
         print(f"wrote {path} | {dataset.name}: {dataset.n_ratings} ratings | not evaluated (--no-eval) | {ranked}")
@@ -154,7 +181,7 @@ def _tune(args: argparse.Namespace) -> int:
               "top": [t.row() for t in trials[:10]]}
     if args.out is None:
         return 0
-    return _write(args, best.params, dataset, tuning)
+    return _write(args, best.params, dataset, tuning, given=set(best.params.to_dict()))
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -201,6 +228,8 @@ def _info(args: argparse.Namespace) -> int:
         t = serving["tuned_by"]
         print(f"ranking      {t.get('method')}; validation (NDCG@10 + Recall@10) / 2 "
               f"{serving.get('validation_ndcg_recall10', 'n/a')}; {t.get('seconds')} s")
+    if "sizing" in m:
+        print("sizing       " + ("; ".join(m["sizing"].get("reasons", [])) or "the defaults as they are"))
     if "tuning" in m:
         print(f"tuning       {m['tuning'].get('method')}; best validation RMSE {m['tuning']['best']['valid_rmse']}")
     if art.stats is not None:
@@ -242,13 +271,16 @@ def build_parser() -> argparse.ArgumentParser:
             ("precision", float, f"bpmf: 1 / rating noise variance (default {bpmf.precision})"),
             ("beta0", float, f"bpmf: strength of the hyperprior on the means (default {bpmf.beta0})"),
             ("serve_factors", int, f"bpmf: factors exported, 0 = all samples x factors (default {bpmf.serve_factors})"),
+            ("implicit", float, f"bpmf: prior strength of the implicit-feedback (who rated what) term, 0 = off "
+                                f"(default {bpmf.implicit})"),
         ]:
             p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, default=None, help=help_text)
 
     def ranking_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--ranking", choices=RANKING_MODES, default="tuned",
-                       help="tuned (default): choose the serving blend on validation users and add the item graph "
-                            "(~40 s on ML-100K); defaults: the graph with the default blend, no search (big sets); "
+        p.add_argument("--ranking", choices=RANKING_MODES, default=None,
+                       help="tuned (default up to 12,000 movies): choose the serving blend on validation users and "
+                            "add the item graph (~40 s on ML-100K); defaults (default above): the graph with the "
+                            "default blend, no search; "
                             "off: MF only (quick runs; the scorer falls back to MF + popularity)")
 
     train = commands.add_parser("train", help="evaluate on an 80/20 split, train on all ratings, tune the ranking "

@@ -1,9 +1,9 @@
-"""`python -m trainer evaluate`: baselines, the reference, SGD MF, BPMF and Surprise's SVD on the same splits."""
+"""`python -m trainer evaluate`: baselines, reference, SGD MF, BPMF with and without implicit feedback, Surprise SVD."""
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -69,8 +69,12 @@ def contenders(default: Params, with_surprise: bool = True) -> list[Contender]:
         ("bias only (tuned SGD, no factors)", _ours(bias_only(sgd))),
         ("reference (100 f, lr .005, reg .015, 15 ep, conf 1+.2r)", _ours(REFERENCE_PARAMS)),
         (f"SGD MF ({sgd.factors} f, {sgd.epochs} ep){mark(sgd)}", _ours(sgd)),
-        (f"BPMF ({bpmf.factors} f x {bpmf.samples} samples, {bpmf.served_factors} served){mark(bpmf)}", _ours(bpmf)),
+        (f"BPMF ({bpmf.factors} f x {bpmf.samples} samples, no implicit)", _ours(replace(bpmf, implicit=0.0))),
+        (f"BPMF ({bpmf.factors} f x {bpmf.samples} samples, implicit {bpmf.implicit:g}, {bpmf.served_factors} served)"
+         f"{mark(bpmf)}", _ours(bpmf)),
     ]
+    if bpmf.implicit == 0:
+        del out[-2]  # the served BPMF is already the plain one
     if with_surprise and surprise_available():
         out.append(("surprise SVD (library defaults)", _surprise_svd))
     return out

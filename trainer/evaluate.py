@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from trainer.bpmf import Chain
 from trainer.dataset import Dataset
 from trainer.model import Params, fit_model, warm_up_model
 from trainer.sgd import MFModel, TrainParams
@@ -75,17 +76,19 @@ def bias_only(params: TrainParams) -> TrainParams:
 
 
 def evaluate_indices(dataset: Dataset, params: Params, train: np.ndarray, test: np.ndarray,
-                     on_epoch: Callable[[int, float], None] | None = None) -> tuple[float, float, float, float]:
+                     on_epoch: Callable[[int, float], None] | None = None,
+                     chain: Chain | None = None) -> tuple[float, float, float, float]:
     """(rmse, mae, global-mean rmse, train seconds) of params trained on rows `train`, scored on `test`.
 
     Users and movies are indexed over the whole dataset, so one seen only in the test part is
-    predicted from the biases it has (zero) and its untrained initial factors.
+    predicted from the biases it has (zero) and its untrained initial factors. chain: see fit_model.
     """
     users, items = dataset.indices()
     n_users, n_items = len(dataset.user_ids()), len(dataset.movies)
     warm_up_model(params)
     start = time.perf_counter()
-    model = fit_model(users[train], items[train], dataset.rating[train], n_users, n_items, params, on_epoch)
+    model = fit_model(users[train], items[train], dataset.rating[train], n_users, n_items, params, on_epoch,
+                      chain)
     seconds = time.perf_counter() - start
     actual = dataset.rating[test]
     predicted = clipped_predictions(model, users[test], items[test], dataset.rating_scale)
@@ -94,9 +97,9 @@ def evaluate_indices(dataset: Dataset, params: Params, train: np.ndarray, test: 
 
 
 def evaluate_split(dataset: Dataset, params: Params, test_fraction: float = 0.2, split_seed: int = 42,
-                   on_epoch: Callable[[int, float], None] | None = None) -> Evaluation:
-    """Trains on a random (1 - test_fraction) of the ratings and scores the rest."""
+                   on_epoch: Callable[[int, float], None] | None = None, chain: Chain | None = None) -> Evaluation:
+    """Trains on a random (1 - test_fraction) of the ratings and scores the rest (chain: see fit_model)."""
     train, test = random_split(dataset.n_ratings, test_fraction, split_seed)
-    err, abs_err, base, seconds = evaluate_indices(dataset, params, train, test, on_epoch)
+    err, abs_err, base, seconds = evaluate_indices(dataset, params, train, test, on_epoch, chain)
     lo, hi = dataset.rating_scale
     return Evaluation(err, abs_err, base, seconds, test_fraction, split_seed, len(train), len(test), lo, hi)

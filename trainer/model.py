@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from trainer.bpmf import BPMFParams, fit_bpmf
+from trainer.bpmf import BPMFParams, Chain, fit_bpmf
 from trainer.sgd import MFModel, TrainParams, fit, warm_up
 
 Params = TrainParams | BPMFParams
@@ -31,10 +31,14 @@ def params_from_manifest(recorded: dict) -> Params:
 
 
 def fit_model(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, n_items: int,
-              params: Params, on_epoch: Callable[[int, float], None] | None = None) -> MFModel:
-    """A biased MF trained by the model params belong to (SGD epochs or Gibbs sweeps report to on_epoch)."""
+              params: Params, on_epoch: Callable[[int, float], None] | None = None,
+              chain: Chain | None = None) -> MFModel:
+    """A biased MF trained by the model params belong to (SGD epochs or Gibbs sweeps report to on_epoch).
+
+    chain (BPMF only): a Gibbs state to start from and to leave the final state in (bpmf.Chain).
+    """
     if isinstance(params, BPMFParams):
-        return fit_bpmf(users, items, ratings, n_users, n_items, params, on_epoch)
+        return fit_bpmf(users, items, ratings, n_users, n_items, params, on_epoch, chain)
     return fit(users, items, ratings, n_users, n_items, params, on_epoch)
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from movierec.artifact import write_artifact
 from movierec.ranking import parts
+from trainer.bpmf import Chain
 from trainer.dataset import Dataset
 from trainer.evaluate import Evaluation, evaluate_split
 from trainer.model import Params, default_params, fit_model
@@ -36,7 +37,7 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
                    tuning: dict[str, Any] | None = None, evaluate: bool = True, ranking: str = "tuned",
                    on_progress: Callable[[str], None] | None = None, evaluation: Evaluation | None = None,
                    extra: dict[str, Any] | None = None, promote: bool = True,
-                   kept_blend: tuple[Blend, str] | None = None) -> Path:
+                   kept_blend: tuple[Blend, str] | None = None, sizing: dict[str, Any] | None = None) -> Path:
     """Trains and writes one artifact version under out_root (LATEST then names it); returns its dir.
 
     params defaults to the default model's (trainer.model.DEFAULT_MODEL): TrainParams trains the SGD
@@ -48,7 +49,8 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
     ranking: "tuned" chooses the serving blend on validation users and adds the item graph
     (trainer.tune_ranking; about 40 s on ML-100K), "defaults" adds the graph with the default blend
     (no search), "off" writes MF only (the scorer then falls back to MF + popularity).
-    on_progress receives a line per ranking stage.
+    on_progress receives a line per ranking stage. sizing (trainer.sizing's record of the
+    size-dependent choices) is stored as the manifest's `sizing` block.
 
     `python -m trainer retrain` passes the evaluation its gate already ran on the same split (it is
     not run again), extra manifest blocks (`app_data`) and promote=False (LATEST left alone until
@@ -66,13 +68,14 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
         return None if on_epoch is None else (lambda epoch, loss: on_epoch(name, epoch, loss))
 
     metrics: dict[str, Any] = {"evaluated": False}
+    chain = Chain()  # the final BPMF fit starts where the evaluation fit's chain ended
     if evaluation is not None:
         metrics = evaluation.metrics()
     elif evaluate:
-        metrics = evaluate_split(dataset, params, on_epoch=stage("eval")).metrics()
+        metrics = evaluate_split(dataset, params, on_epoch=stage("eval"), chain=chain).metrics()
     users, items = dataset.indices()
     user_ids, item_ids = dataset.user_ids(), dataset.item_ids()
-    model = fit_model(users, items, dataset.rating, len(user_ids), len(item_ids), params, stage("final"))
+    model = fit_model(users, items, dataset.rating, len(user_ids), len(item_ids), params, stage("final"), chain)
 
     serving = {"default_alpha": DEFAULT_ALPHA, "foldin_reg": parts.DEFAULT_FOLDIN_REG,
                "rating_min": dataset.rating_scale[0], "rating_max": dataset.rating_scale[1]}
@@ -104,6 +107,8 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
     if tuning is not None:
         manifest["tuning"] = tuning
     manifest.update(extra or {})
+    if sizing is not None:
+        manifest["sizing"] = sizing
     return write_artifact(out_root, version_name(dataset.sha256, params, now), arrays, dataset.genre_matrix(),
                           list(dataset.genre_names), list(dataset.movies), manifest, stats=dataset_stats(dataset),
                           promote=promote)

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from movierec.artifact import load_artifact
-from trainer.bpmf import BPMFParams, _Side, compress, fit_bpmf, residuals, sample_rows
+from trainer.bpmf import WARM_BURN_IN, BPMFParams, Chain, _Side, compress, fit_bpmf, sample_rows, train_rmse
 from trainer.evaluate import random_split, rmse
 from trainer.model import default_params
 from trainer.sgd import MFModel
 
 REPO = Path(__file__).resolve().parents[2]
-SMALL = BPMFParams(factors=4, burn_in=5, samples=10, serve_factors=0, seed=3)
+SMALL = BPMFParams(factors=4, burn_in=5, samples=10, serve_factors=0, seed=3, implicit=0.0)  # plain BPMF
 
 
 def test_a_draw_without_noise_is_the_ridge_solution():
@@ -29,14 +29,14 @@ def test_a_draw_without_noise_is_the_ridge_solution():
     a = rng.normal(size=(4, 4))
     prior_prec, prior_mean, alpha = a @ a.T + 4 * np.eye(4), rng.normal(size=4), 1.7
     bias = rng.normal(size=30)
-    targets = residuals(side.cols, side.ratings, 3.5, bias)
-    got = sample_rows(side.indptr, side.cols, targets, design, prior_prec, prior_prec @ prior_mean, alpha,
+    prior_rhs = np.tile(prior_prec @ prior_mean, (7, 1))
+    got = sample_rows(side.indptr, side.cols, side.ratings, 3.5, bias, design, prior_prec, prior_rhs, alpha,
                       np.zeros((7, 4)))
     for r in range(7):
         mine = rows == r
-        v, t = design[cols[mine]], ratings[mine] - 3.5 - bias[cols[mine]]
+        v, t = design[cols[mine]], ratings[mine].astype(np.float32) - 3.5 - bias[cols[mine]]
         want = np.linalg.solve(prior_prec + alpha * v.T @ v, prior_prec @ prior_mean + alpha * v.T @ t)
-        np.testing.assert_allclose(got[r], want, rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(got[r], want, rtol=1e-6, atol=1e-9)  # float32 ratings, fastmath
     np.testing.assert_allclose(got[6], prior_mean, rtol=1e-8)
 
 
@@ -118,3 +118,36 @@ def test_cli_trains_bpmf_by_default_sgd_by_its_options_and_refuses_a_mix(tmp_pat
     assert mixed.returncode == 2 and "not used by --model" in mixed.stderr and "--lr" in mixed.stderr
     explicit = run("train", "--out", str(tmp_path / "m"), *tiny, "--model", "sgd", "--samples", "4")
     assert explicit.returncode == 2 and "--samples not used by --model sgd" in explicit.stderr
+
+
+def test_train_rmse_kernel_matches_numpy():
+    rng = np.random.default_rng(4)
+    users, items = rng.integers(0, 9, 300).astype(np.int32), rng.integers(0, 14, 300).astype(np.int32)
+    ratings = rng.integers(1, 6, 300).astype(np.float32)
+    x, y = rng.normal(size=(9, 4)), rng.normal(size=(14, 4))  # 3 factors, then the bias
+    pred = 3.2 + x[users, 3] + y[items, 3] + np.einsum("nk,nk->n", x[users, :3], y[items, :3])
+    assert train_rmse(users, items, ratings, 3.2, x, y, 3) == pytest.approx(np.sqrt(np.mean((pred - ratings) ** 2)))
+
+
+def test_a_fit_continues_another_fits_chain(synthetic):
+    """The final fit starts from the evaluation fit's state: fewer burn-in sweeps, the state handed back."""
+    users, items = synthetic.indices()
+    n_users, n_items = len(synthetic.user_ids()), len(synthetic.movies)
+    train, _ = random_split(synthetic.n_ratings, 0.2, seed=1)
+    params = replace(SMALL, implicit=0.5)
+    chain = Chain()
+    fit_bpmf(users[train], items[train], synthetic.rating[train], n_users, n_items, params, chain=chain)
+    assert chain.x is not None and chain.x.shape == (n_users, params.factors + 1)
+    assert chain.betas[0] is not None and chain.betas[0].shape == (n_items, params.factors + 1)
+    started = chain.x.copy()
+    sweeps: list[float] = []
+    warm = fit_bpmf(users, items, synthetic.rating, n_users, n_items, params, lambda s, loss: sweeps.append(loss),
+                    chain=chain)
+    assert len(sweeps) == WARM_BURN_IN + params.samples < params.epochs
+    assert not np.array_equal(chain.x, started)  # the state moved on
+    cold = fit_bpmf(users, items, synthetic.rating, n_users, n_items, params)
+    actual = synthetic.rating
+    assert rmse(warm.predict(users, items), actual) < 1.1 * rmse(cold.predict(users, items), actual)
+    other = Chain(np.zeros((3, params.factors + 1)), np.zeros((4, params.factors + 1)))  # other shapes: cold start
+    again = fit_bpmf(users, items, synthetic.rating, n_users, n_items, params, chain=other)
+    np.testing.assert_array_equal(again.user_factors, cold.user_factors)

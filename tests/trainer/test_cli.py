@@ -35,6 +35,10 @@ def test_default_train_writes_the_tuned_servable_artifact_then_if_missing_skips(
     assert art.arrays["neighbor_rows"].shape == (len(art.movies), NEIGHBORS)
     assert "grid search" in serving["tuned_by"]["method"] and 0.3 < serving["validation_ndcg_recall10"] < 1
     assert 0 < serving["default_alpha"] <= 1 and serving["weights"]["graph"] == 1.0
+    # ML-100K is small: the size-dependent choices keep the defaults, implicit feedback on.
+    sizing = art.manifest["sizing"]
+    assert sizing["ranking"] == "tuned" and sizing["implicit_feedback"] is True and sizing["reasons"] == []
+    assert sizing["params"] == art.manifest["params"]
 
     again = run("train", "--out", str(out), "--if-missing")
     assert again.returncode == 0 and art.version in again.stdout and "nothing to do" in again.stdout
@@ -79,3 +83,33 @@ def test_errors_are_one_line_not_tracebacks(tmp_path):
     assert bad.returncode == 2 and "epochs=-1" in bad.stderr
     for done in (missing, bad):
         assert "Traceback" not in done.stderr
+
+
+def test_train_explains_its_sizing_and_reports_peak_memory(tmp_path):
+    done = run("train", "--out", str(tmp_path), "--dataset", "synthetic:300x100x12000", "--burn-in", "2",
+               "--samples", "3", "--ranking", "off")
+    assert done.returncode == 0, done.stderr
+    sizing_lines = [line for line in done.stderr.splitlines() if line.startswith("sizing: ")]
+    assert len(sizing_lines) == 1 and "12,000 ratings" in sizing_lines[0]
+    assert "peak memory" in done.stderr and "loading data:" in done.stderr
+    assert "train 100% (served): 5/5 sweeps/epochs" in done.stderr and "ETA 0 s" in done.stderr  # no terminal
+    manifest = load_artifact(tmp_path).manifest
+    assert manifest["sizing"]["params"]["samples"] == 3 and manifest["params"]["burn_in"] == 2
+    assert manifest["sizing"]["ranking"] == "off"
+    info = run("info", "--artifact", str(tmp_path))
+    assert info.returncode == 0 and "sizing       the defaults as they are" in info.stdout
+
+
+def test_evaluate_reads_a_csv_release_directory(tmp_path):
+    """ml-latest-small's layout (ratings.csv + movies.csv, half stars), here written by `synth`."""
+    data = tmp_path / "small"
+    assert run("synth", "200x150x5000", "--out", str(data)).returncode == 0
+    assert (data / "ratings.csv").exists() and (data / "movies.csv").exists()
+    done = run("evaluate", "--dataset", str(data), "--splits", "80/20", "--no-surprise", "--samples", "5",
+               "--burn-in", "3")
+    assert done.returncode == 0, done.stderr
+    rows = {line.split(" | ")[0].strip("| "): line.split(" | ") for line in done.stdout.splitlines()
+            if line.startswith("| ") and "---" not in line}
+    served = next(name for name in rows if name.endswith("= served default") or "implicit 0.5" in name)
+    assert float(rows[served][1]) < float(rows["global mean"][1])
+    assert "BPMF (10 f x 5 samples, no implicit)" in rows

@@ -55,8 +55,9 @@ def test_compare_rows_are_ordered_and_the_model_beats_the_baselines(synthetic):
     names = [r.name for r in rows]
     assert names[0] == "global mean" and names[1].startswith("bias only")
     # the given SGD params replace SGD's row; BPMF runs with its own defaults and is marked as served
-    assert names[3] == "SGD MF (3 f, 40 ep)" and names[4].startswith("BPMF (10 f x 100 samples, 100 served) = served")
-    assert rows[3].rmse[0] < rows[1].rmse[0] < rows[0].rmse[0] and rows[4].rmse[0] < rows[1].rmse[0]
+    assert names[3] == "SGD MF (3 f, 40 ep)" and names[4] == "BPMF (10 f x 100 samples, no implicit)"
+    assert names[5].startswith("BPMF (10 f x 100 samples, implicit 0.5, 100 served) = served")
+    assert rows[3].rmse[0] < rows[1].rmse[0] < rows[0].rmse[0] and rows[5].rmse[0] < rows[1].rmse[0]
     five = compare(synthetic, SMALL, "5-fold", with_surprise=False)
     assert all(len(r.rmse) == 5 for r in five) and "±" in markdown(five)
 
