@@ -139,5 +139,6 @@ def run_retrain(args: argparse.Namespace, params: Params) -> int:
         try:
             print(report(run_once(args, params, tolerance)), flush=True)
         except Exception as e:  # the schedule outlives a failed run (store down, busy root); the next one retries
-            print(f"retrain failed: {type(e).__name__}: {e}; next run in {args.every:g} s", file=sys.stderr, flush=True)
+            print(f"retrain failed: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+        print(f"next run in {args.every:g} s", file=sys.stderr, flush=True)
         time.sleep(max(0.0, args.every - (time.monotonic() - started)))

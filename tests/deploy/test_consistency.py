@@ -198,7 +198,7 @@ def test_retrain_loop_writes_the_served_artifacts_from_the_profiles_store():
     assert retrain["environment"]["PROFILES_DATABASE_URL"] == compose_env("profiles")["PROFILES_DATABASE_URL"]
     assert "internal" in retrain["networks"]
     assert retrain["depends_on"] == {"trainer": {"condition": "service_completed_successfully"},
-                                     "postgres": {"condition": "service_healthy"}}
+                                     "profiles": {"condition": "service_healthy"}}
 
 
 def test_gateway_finds_redis_on_the_port_redis_listens_on():

@@ -50,7 +50,8 @@ PAGE_FILES = ("index.html", "dashboard.html", "common.js", "saved-list.js", "app
 @pytest.mark.parametrize(("page", "refs"), [
     ("index.html", ["favicon.svg", "style.css", "common.js", "saved-list.js", "app.js", "account.js", "#title-input",
                     "./", "./", "dashboard.html"]),
-    ("dashboard.html", ["favicon.svg", "style.css", "vendor/chart.js", "common.js", "dashboard.js", "dashboard-app.js",
+    ("dashboard.html", ["favicon.svg", "style.css", "vendor/chart.js", "common.js", "timeline.js", "dashboard.js",
+                        "dashboard-app.js",
                         "./", "./", "dashboard.html"]),
 ])
 def test_page_loads_only_its_own_files(page: str, refs: list[str]) -> None:
