@@ -156,12 +156,14 @@ async def delete_mark(movie_id: MovieIdPath, kind: Annotated[s.MarkKind, Query()
 
 @router.get("/me/recommendations", response_model=s.PersonalRecommendResponse, responses=READ)
 async def my_recommendations(state: State, token: Token,
-                             top_k: Annotated[int, Query(ge=1, le=100)] = 10) -> Any:
-    """Recommendations folded in from the account's stored ratings, its rated and marked movies left out.
+                             top_k: Annotated[int, Query(ge=1, le=100)] = 10,
+                             diversity: Annotated[float, Query(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.0) -> Any:
+    """Recommendations folded in from the account's stored ratings, its rated and marked movies left out;
+    diversity in [0, 1] re-ranks them for variety as on /recommend/titles (0 = by score).
 
     Computed on every request from the ratings as stored now (never cached), so a new rating shows at once.
     """
-    return built(await personal_recommendations(state, token, top_k))
+    return built(await personal_recommendations(state, token, top_k, diversity))
 
 
 @router.get("/me/export", response_model=s.ExportOut, responses=READ)

@@ -27,7 +27,8 @@ async def movie_lookup(state: GatewayState, movie_ids: Iterable[int]) -> dict[in
     return {m.movie_id: m for m in reply.movies}
 
 
-async def personal_recommendations(state: GatewayState, token: str, top_k: int) -> dict[str, Any]:
+async def personal_recommendations(state: GatewayState, token: str, top_k: int,
+                                   diversity: float = 0.0) -> dict[str, Any]:
     """The /recommend/titles reply shape for the signed-in person (never cached: it follows every rating)."""
     profile = await state.backends.profiles.profile(token)
     rated = list(profile.ratings)  # most recently set first
@@ -35,11 +36,12 @@ async def personal_recommendations(state: GatewayState, token: str, top_k: int) 
     excluded = list(dict.fromkeys([r.movie_id for r in rated[MAX_LIKED:]] + [m.movie_id for m in profile.marks]))
     if not liked:
         return {"input_movies": [], "missing_movies": [], "recommendations": [], "resolved": [], "suggestions": {},
-                "model_version": state.model.version, "alpha": None, "cached": False}
+                "model_version": state.model.version, "alpha": None, "diversity": diversity, "cached": False}
     ids = [r.movie_id for r in liked]
     scored, movies = await asyncio.gather(
         state.backends.scorer.recommend(ids, top_k=top_k, ratings={r.movie_id: r.rating for r in liked},
-                                        exclude=excluded[:MAX_EXCLUDE], skip_unknown=True),
+                                        exclude=excluded[:MAX_EXCLUDE], skip_unknown=True,
+                                        diversity=diversity or None),
         state.backends.scorer.movies(ids))
     state.model.observe(scored.model_version)
     alpha = float(scored.alpha)
@@ -47,4 +49,5 @@ async def personal_recommendations(state: GatewayState, token: str, top_k: int) 
             "recommendations": [convert.scored_movie(x, alpha) for x in scored.recommendations],
             "resolved": [{"query": m.title, "movieId": m.movie_id, "title": m.title, "year": m.year or None,
                           "confidence": 1.0} for m in movies.movies],
-            "suggestions": {}, "model_version": scored.model_version, "alpha": round(alpha, 4), "cached": False}
+            "suggestions": {}, "model_version": scored.model_version, "alpha": round(alpha, 4),
+            "diversity": diversity, "cached": False}

@@ -186,6 +186,13 @@ async def test_recommendations_follow_each_rating_and_mark(open_gateway: OpenGat
         undo = await gw.client.delete(f"/me/feedback/{top}", params={"kind": "not_interested"}, headers=csrf(gw.client))
         assert undo.json() == {"removed": True}
         assert top in [r["movieId"] for r in (await gw.client.get("/me/recommendations")).json()["recommendations"]]
+        varied = (await gw.client.get("/me/recommendations", params={"top_k": 5, "diversity": 1})).json()
+        assert varied["diversity"] == 1 and len(varied["recommendations"]) == 5
+        plain = (await gw.client.get("/me/recommendations", params={"top_k": 5, "diversity": 0})).json()
+        default = (await gw.client.get("/me/recommendations", params={"top_k": 5})).json()
+        assert plain["diversity"] == 0 and plain["recommendations"] == default["recommendations"]
+        bad = await gw.client.get("/me/recommendations", params={"diversity": 1.5})
+        assert bad.status_code == 422 and "diversity" in bad.text
         await gw.client.put("/me/ratings/99999", json={"rating": 4}, headers=csrf(gw.client))  # unknown to the model
         assert (await gw.client.get("/me/recommendations")).status_code == 200
 
