@@ -16,8 +16,8 @@ from services.scorer.settings import ScorerSettings
 
 SETTINGS: list[type[BaseSettings]] = [MatcherSettings, ScorerSettings, ProfilesSettings, GatewaySettings]
 READMES = [ROOT / "README.md", *sorted((ROOT / "services").glob("*/README.md"))]
-# Variables the READMEs name that are read by something other than these classes (run.sh, tests, images).
-OTHER_VARIABLES = {"MATCHER_PORT", "SCORER_PORT", "PROFILES_PORT", "GATEWAY_PORT_", "PROMETHEUS_MULTIPROC_DIR"}
+# Variables the READMEs name that scripts/run.sh reads, not the settings classes.
+OTHER_VARIABLES = {"MATCHER_PORT", "SCORER_PORT", "PROFILES_PORT"}
 VARIABLE = re.compile(r"`((?:MATCHER|SCORER|PROFILES|GATEWAY)_[A-Z0-9_]+)`")
 LITERAL = re.compile(r"^(?!see\b|defaults\b)(default )?([0-9]|true|false|unset|[a-z0-9.:/_-]+$)")
 
