@@ -3,19 +3,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from movierec.artifact import ArtifactError
 from movierec.s3_artifacts import parse_s3_uri
-from movierec.store.engine import StoreUrlError
+from movierec.store.engine import StoreUrlError, redacted, with_password
 from movierec.store.training import APP_USER_ID_OFFSET, app_ratings
 from trainer import s3_root
 from trainer.gate import MAX_RANKING_DROP, MAX_RMSE_INCREASE, Tolerance
@@ -52,22 +50,14 @@ def add_retrain_options(p: argparse.ArgumentParser) -> None:
                         f"(default {MAX_RANKING_DROP})")
 
 
-def redacted(url: str) -> str:
-    """url without its password, for logs and manifests."""
-    return re.sub(r"(//[^:/@]*):[^@]*@", r"\1:***@", url)
-
-
 def database_url(given: str | None) -> str:
     """--database-url, else $PROFILES_DATABASE_URL, else the default; $PROFILES_DATABASE_PASSWORD, when set,
     is put into it (on AWS the task gets the password from Secrets Manager and the rest of the URL as text)."""
     url = given or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL
-    password = os.environ.get(DATABASE_PASSWORD_ENV)
-    if not password:
-        return url
     try:
-        return make_url(url).set(password=password).render_as_string(hide_password=False)
-    except ArgumentError as e:
-        raise StoreError(f"{redacted(url)} is not a database URL: {e}") from None
+        return with_password(url, os.environ.get(DATABASE_PASSWORD_ENV))
+    except StoreUrlError as e:
+        raise StoreError(f"{redacted(url)}: {e}") from None
 
 
 def store_ratings(url: str) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """One SQLAlchemy engine over SQLite or PostgreSQL, configured for durable, concurrent use."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -40,6 +41,14 @@ def with_password(database_url: str, password: str | None) -> str:
     if not password:
         return database_url
     return make_url(normalize_url(database_url)).set(password=password).render_as_string(hide_password=False)
+
+
+def redacted(database_url: str) -> str:
+    """The URL without its password, for logs, errors and manifests (a malformed URL too: it is an error's subject)."""
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except Exception:  # ArgumentError: not a URL SQLAlchemy parses; hide whatever sits between user: and @
+        return re.sub(r"(//[^:/@]*):[^@]*@", r"\1:***@", database_url)
 
 
 def _sqlite_pragmas(dbapi_connection, _record, read_only: bool) -> None:

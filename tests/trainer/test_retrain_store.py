@@ -79,7 +79,8 @@ def test_the_password_from_its_own_variable_goes_into_the_url(monkeypatch):
     monkeypatch.setenv("PROFILES_DATABASE_URL", "postgresql://movierec@db.internal:5432/movierec?sslmode=require")
     monkeypatch.setenv("PROFILES_DATABASE_PASSWORD", "p@ss/w:rd")
     url = retrain_cli.database_url(None)
-    assert url.startswith("postgresql://movierec:p%40ss%2Fw%3Ard@db.internal:5432/movierec")
-    assert "sslmode=require" in url and retrain_cli.redacted(url).startswith("postgresql://movierec:***@")
+    assert url.startswith("postgresql+psycopg://movierec:p%40ss%2Fw%3Ard@db.internal:5432/movierec")
+    assert "sslmode=require" in url and retrain_cli.redacted(url).startswith("postgresql+psycopg://movierec:***@")
+    assert "p%40ss" not in retrain_cli.redacted(url) and "p%40ss" not in retrain_cli.redacted(url + "?bad=%")
     monkeypatch.delenv("PROFILES_DATABASE_PASSWORD")
     assert retrain_cli.database_url("sqlite:///x.sqlite3") == "sqlite:///x.sqlite3"
