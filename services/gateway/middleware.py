@@ -246,6 +246,10 @@ class RateLimit:
         await self.app(scope, receive, send)
 
 
+# nginx's status for "client closed the request": counted apart from the 5xx a server error gives.
+CLIENT_CLOSED = 499
+
+
 class HttpMetrics:
     """Counts and times every HTTP answer by route template (not raw path: bounded label values)."""
 
@@ -259,15 +263,23 @@ class HttpMetrics:
             return
         start = time.perf_counter()
         status = 500  # if the app raises before answering
+        answered = False
+
+        async def receive_recording() -> Message:
+            nonlocal status
+            message = await receive()
+            if message["type"] == "http.disconnect" and not answered:
+                status = CLIENT_CLOSED  # the client left before the answer: not a server error
+            return message
 
         async def send_recording(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, answered = message["status"], True
             await send(message)
 
         try:
-            await self.app(scope, receive, send_recording)
+            await self.app(scope, receive_recording, send_recording)
         finally:
             route = scope.get("route")
             label = getattr(route, "path", None) or ("api-unmatched" if is_api(scope) else "page")

@@ -1,6 +1,7 @@
 """Gateway hardening as a real process: /metrics, the per-client rate limit, CORS, security headers."""
 from __future__ import annotations
 
+import socket
 import sys
 
 import grpc
@@ -35,6 +36,23 @@ def test_metrics_count_requests_cache_hits_and_name_the_model(start_gateway: Sta
     assert sample(text, "movierec_model_info", service="gateway", version="v-test-1") == 1
     # Route templates, not raw paths, label the requests (bounded cardinality).
     assert 'route="/movies/{movie_id}/similar"' in text and "/movies/999999" not in text
+
+
+def test_a_client_that_hangs_up_mid_body_is_counted_as_499_not_as_a_server_error(
+        start_gateway: StartGateway) -> None:
+    proc, url = start_gateway()
+    host, port = url.removeprefix("http://").split(":")
+    for _ in range(3):
+        with socket.create_connection((host, int(port)), timeout=10) as conn:
+            conn.sendall(b"POST /recommend/titles HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 100\r\n\r\n{\"movies\":")
+    with httpx.Client(base_url=url, timeout=10) as client:
+        # The gateway notices each hang-up once its read of the body ends; wait for all three.
+        wait_until(proc, lambda: (sample(client.get("/metrics").text, "movierec_http_requests_total",
+                                   method="POST", status="499") or 0) >= 3, timeout=20)
+        text = client.get("/metrics").text
+    assert not [line for line in text.splitlines()
+                if line.startswith("movierec_http_requests_total") and 'status="500"' in line]
 
 
 def test_metrics_can_be_switched_off(start_gateway: StartGateway) -> None:
