@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ import pandas as pd
 
 from movierec.artifact import ArtifactError, latest_version, load_artifact, read_manifest, set_latest
 from movierec.ranking import parts
-from movierec.retrain_history import append_entry
+from movierec.retrain_history import append_entry, read_history
 from trainer.app_data import seen_by, with_app_ratings
 from trainer.dataset import Dataset
 from trainer.gate import Figures, Recipe, Tolerance, Verdict, decide, figures, ranking_figures
@@ -24,6 +25,9 @@ from trainer.train import train_artifact
 from trainer.tune_ranking import Blend
 
 LOCK_FILE = ".retrain.lock"
+# Rejected candidates kept on disk for inspection (their history lines stay forever); older ones are deleted,
+# so a scheduled loop whose candidates keep failing the gate does not fill the disk.
+KEEP_REJECTED = 3
 
 
 class RetrainBusy(RuntimeError):
@@ -153,5 +157,17 @@ def retrain(root: Path | str, base: Dataset, app: pd.DataFrame, offset: int, sou
             "tolerance": asdict(tolerance), "seconds": round(time.perf_counter() - started, 2),
         }
         append_entry(root, entry)
+        prune_rejected(root)
         return Outcome(path, verdict.promote, verdict.reason, entry)
+
+
+def prune_rejected(root: Path, keep: int = KEEP_REJECTED) -> list[str]:
+    """Deletes the directories of all but the newest `keep` rejected versions (never the one LATEST names,
+    never a promoted one: those are what a rollback points LATEST back at); the names deleted."""
+    serving = latest_version(root)
+    rejected = [e["version"] for e in read_history(root) if e["outcome"] == "rejected"]
+    old = [v for v in rejected[:max(len(rejected) - keep, 0)] if v != serving and (root / v).is_dir()]
+    for version in old:
+        shutil.rmtree(root / version)
+    return old
 

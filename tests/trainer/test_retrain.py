@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 
 from movierec.artifact import LATEST, latest_version, load_artifact
-from movierec.retrain_history import HISTORY_FILE, read_history
+from movierec.retrain_history import HISTORY_FILE, append_entry, read_history
 from services.scorer.model import HybridModel
 from trainer.app_data import seen_by, with_app_ratings
 from trainer.bpmf import BPMFParams
 from trainer.gate import Figures, Tolerance, decide
 from trainer.movielens import DataError
-from trainer.retrain import LOCK_FILE, RetrainBusy, ranking_plan, retrain, root_lock
+from trainer.retrain import LOCK_FILE, RetrainBusy, prune_rejected, ranking_plan, retrain, root_lock
 from trainer.sgd import TrainParams
 from trainer.synthetic import make_synthetic
 from trainer.tune_ranking import DEFAULT_BLEND
@@ -158,6 +158,19 @@ def test_history_is_appended_one_line_per_run(runs):
     assert [e["version"] for e in entries] == [first.entry["version"], same.entry["version"], bad.entry["version"]]
     assert [e["outcome"] for e in entries] == ["promoted", "promoted", "rejected"]
     assert entries[-1] == json.loads(json.dumps(bad.entry))
+
+
+def test_only_the_newest_rejected_versions_are_kept_on_disk(tmp_path):
+    versions = ["v1", "v2", "v3", "v4", "v5", "v6"]
+    outcomes = ["promoted", "rejected", "rejected", "promoted", "rejected", "rejected"]
+    for version, outcome in zip(versions, outcomes):
+        (tmp_path / version).mkdir()
+        append_entry(tmp_path, {"version": version, "outcome": outcome})
+    (tmp_path / LATEST).write_text("v4")
+    assert prune_rejected(tmp_path, keep=2) == ["v2", "v3"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["v1", "v4", "v5", "v6"]
+    assert [e["version"] for e in read_history(tmp_path)] == versions  # the record stays
+    assert prune_rejected(tmp_path, keep=2) == []
 
 
 def test_history_reader_skips_a_torn_line(tmp_path):
