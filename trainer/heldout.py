@@ -90,6 +90,13 @@ class Judge:
         s = np.where(self.inputs, -np.inf, scores)
         top = np.argpartition(-s, self.k - 1, axis=1)[:, : self.k]
         top = np.take_along_axis(top, np.argsort(-np.take_along_axis(s, top, axis=1), axis=1, kind="stable"), axis=1)
-        hits = np.take_along_axis(self.targets, top, axis=1)
-        ndcg = float(((hits * self.discounts).sum(axis=1) / self.ideal).mean())
-        return ndcg, float((hits.sum(axis=1) / self.n_relevant).mean())
+        ndcg, recall = self.per_query(top)
+        return float(ndcg.mean()), float(recall.mean())
+
+    def per_query(self, top: np.ndarray, first: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """NDCG@k and Recall@k of ranked lists top (B, ..., k) of queries first..first+B-1: two (B, ...) arrays."""
+        b = np.arange(first, first + top.shape[0]).reshape((-1,) + (1,) * (top.ndim - 1))
+        hits = self.targets[b, top]
+        shape = (-1,) + (1,) * (top.ndim - 2)
+        ndcg = (hits * self.discounts).sum(axis=-1) / self.ideal[b[..., 0]].reshape(shape)
+        return ndcg, hits.sum(axis=-1) / self.n_relevant[b[..., 0]].reshape(shape)

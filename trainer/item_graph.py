@@ -7,11 +7,13 @@ everything). Ratings below LIKED count `low_weight` in the walk, liked ones 1.
 
 build_graph walks from one movie at a time and keeps its top N as it goes, so a 62,000-movie catalog
 never holds the dense (I, I) matrix; the artifact stores `neighbor_rows` / `neighbor_weights` (I, N),
-which the scorer sums a few rows of per request. The blend search, on small catalogs, takes whole
-dense blocks (Walk.block) to try several betas per walk.
+which the scorer sums a few rows of per request. The blend search walks only from its validation
+queries' input movies and keeps their top N for several betas per walk (top_rows). Walk.block, the
+dense rows, stays as the plain definition the tests and the dense reference search check against.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numba
@@ -116,76 +118,93 @@ def prune(weights: np.ndarray, n: int, first_row: int = 0) -> tuple[np.ndarray, 
 
 
 @numba.njit(cache=True, nogil=True)
-def _walk_top(n, item_ptr, item_users, item_step, user_ptr, user_items, user_step, damping, out_rows, out_weights):
-    """Every movie's top-n RP3beta neighbours, sparse: row i is accumulated over the movies its walks
-    reach (a dense (I,) accumulator reset entry by entry), damped, and its n largest kept.
+def _walk_top(n, targets, item_ptr, item_users, item_step, user_ptr, user_items, user_step, dampings, out_rows,
+              out_weights):
+    """Top-n RP3beta neighbours of the movies `targets` (R,), for each damping, sparse: row i is accumulated
+    over the movies its walks reach (a dense (I,) accumulator reset entry by entry), damped, n largest kept.
 
-    out_rows (I, n) int32 and out_weights (I, n) float32 are filled largest first; a movie whose walks
-    reach fewer than n others gets zero-weight fillers (the lowest rows not reached), as prune would.
+    dampings (D, I) float64; out_rows (D, R, n) int32 and out_weights (D, R, n) float32 are filled largest
+    first; a movie whose walks reach fewer than n others gets zero-weight fillers (the lowest rows not
+    reached), as prune would. One walk serves every damping: the search tries several betas per walk.
     """
-    n_items = damping.shape[0]
+    n_items = dampings.shape[1]
     acc = np.zeros(n_items)
-    seen = np.full(n_items, -1)  # seen[j] == i: row i's walks reached j
+    seen = np.full(n_items, -1)  # seen[j] == r: target r's walks reached j
     reached = np.empty(n_items, dtype=np.int64)
-    for i in range(n_items):
+    for r in range(targets.shape[0]):
+        i = targets[r]
         m = 0
         for p in range(item_ptr[i], item_ptr[i + 1]):
             u = item_users[p]
             a = item_step[p]
             for q in range(user_ptr[u], user_ptr[u + 1]):
                 j = user_items[q]
-                if seen[j] != i:
-                    seen[j] = i
+                if seen[j] != r:
+                    seen[j] = r
                     acc[j] = 0.0
                     if j != i:  # never one's own neighbour
                         reached[m] = j
                         m += 1
                 acc[j] += a * user_step[q]
-        cols = reached[:m]
-        vals = np.empty(m)
-        for t in range(m):
-            vals[t] = acc[cols[t]] / damping[cols[t]]
-        if m > n:  # keep the n largest: those above the n-th largest value, then ties in reach order
-            threshold = np.partition(vals, m - n)[m - n]
-            keep = np.empty(n, dtype=np.int64)
-            k = 0
+        for d in range(dampings.shape[0]):
+            cols = reached[:m]
+            vals = np.empty(m)
             for t in range(m):
-                if vals[t] > threshold:
-                    keep[k] = t
+                vals[t] = acc[cols[t]] / dampings[d, cols[t]]
+            if m > n:  # keep the n largest: those above the n-th largest value, then ties in reach order
+                threshold = np.partition(vals, m - n)[m - n]
+                keep = np.empty(n, dtype=np.int64)
+                k = 0
+                for t in range(m):
+                    if vals[t] > threshold:
+                        keep[k] = t
+                        k += 1
+                for t in range(m):
+                    if k < n and vals[t] == threshold:
+                        keep[k] = t
+                        k += 1
+                cols, vals = cols[keep], vals[keep]
+            order = np.argsort(-vals, kind="mergesort")
+            k = len(order)
+            for t in range(k):
+                out_rows[d, r, t] = cols[order[t]]
+                out_weights[d, r, t] = vals[order[t]]
+            j = 0
+            while k < n:  # fillers of weight 0
+                if j != i and seen[j] != r:
+                    out_rows[d, r, k] = j
+                    out_weights[d, r, k] = 0.0
                     k += 1
-            for t in range(m):
-                if k < n and vals[t] == threshold:
-                    keep[k] = t
-                    k += 1
-            cols, vals = cols[keep], vals[keep]
-        order = np.argsort(-vals, kind="mergesort")
-        k = len(order)
-        for t in range(k):
-            out_rows[i, t] = cols[order[t]]
-            out_weights[i, t] = vals[order[t]]
-        j = 0
-        while k < n:  # fillers of weight 0
-            if j != i and seen[j] != i:
-                out_rows[i, k] = j
-                out_weights[i, k] = 0.0
-                k += 1
-            j += 1
+                j += 1
+
+
+def top_rows(inter: Interactions, alpha: float, betas: Sequence[float], n: int,
+             targets: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The pruned RP3beta rows of `targets` (R,) movies (all by default), one set per beta in one walk:
+    rows (len(betas), R, n) int32 and weights (len(betas), R, n) float32, largest first.
+
+    Sparse: time is the target movies' walks (for each, the ratings of the users who rated it) plus the
+    movies each reaches; memory is the result and a few (I,) arrays, never (I, I). Equal to
+    prune(Walk.block / damping(beta), n) on those rows up to the order of tied weights.
+    """
+    walk = Walk(inter, alpha)
+    targets = np.arange(inter.n_items) if targets is None else np.asarray(targets, dtype=np.int64)
+    n = min(n, inter.n_items - 1)
+    rows = np.empty((len(betas), len(targets), n), dtype=np.int32)
+    weights = np.empty((len(betas), len(targets), n), dtype=np.float32)
+    dampings = np.stack([walk.damping(b) for b in betas])
+    _walk_top(n, targets, inter.item_ptr, inter.item_users, walk.item_step, inter.user_ptr, inter.user_items,
+              walk.user_step, dampings, rows, weights)
+    return rows, weights
 
 
 def build_graph(inter: Interactions, alpha: float, beta: float, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The pruned RP3beta graph: rows (I, n) int32 and weights (I, n) float32, largest first.
+    """The pruned RP3beta graph of every movie: rows (I, n) int32 and weights (I, n) float32, largest first.
 
-    Sparse: time is the walks' length (sum over users of their ratings squared) plus the movies each
-    row reaches; memory is the (I, n) result and a few (I,) arrays, so a 62,000-movie catalog fits.
-    Equal to prune(Walk.block(0, I) / damping(beta), n) up to the order of tied weights.
+    Time is the walks' length (sum over users of their ratings squared); a 62,000-movie catalog fits.
     """
-    walk = Walk(inter, alpha)
-    n = min(n, inter.n_items - 1)
-    rows = np.empty((inter.n_items, n), dtype=np.int32)
-    weights = np.empty((inter.n_items, n), dtype=np.float32)
-    _walk_top(n, inter.item_ptr, inter.item_users, walk.item_step, inter.user_ptr, inter.user_items, walk.user_step,
-              walk.damping(beta), rows, weights)
-    return rows, weights
+    rows, weights = top_rows(inter, alpha, [beta], n)
+    return rows[0], weights[0]
 
 
 def warm_up() -> None:

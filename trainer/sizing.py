@@ -12,12 +12,15 @@ from typing import Any
 from trainer.bpmf import BPMFParams
 from trainer.implicit import IMPLICIT_MAX_WIDTH
 from trainer.model import Params
-from trainer.tune_ranking import MAX_SEARCH_ITEMS
 
 # Above this many ratings BPMF keeps fewer samples: the posterior of a big set is narrow, so a few
 # samples average as well as many, and each sweep costs seconds (bench/trainer/RESULTS.md).
 LARGE_RATINGS = 5_000_000
 LARGE_SWEEPS = {"burn_in": 8, "samples": 12}
+# Above this many movies the ranking blend is not searched unless asked (--ranking tuned works at any
+# size): the search costs an MF fit of its own plus minutes of walks at the ML-25M size, beyond the
+# default train's 5-minute budget (bench/trainer/RESULTS.md).
+TUNED_MAX_ITEMS = 12_000
 
 
 @dataclass(frozen=True)
@@ -49,9 +52,10 @@ def choose(n_users: int, n_items: int, n_ratings: int, params: Params, given: se
         if params.implicit > 0 and not implicit:
             reasons.append(f"no implicit feedback: min(users, movies) above {IMPLICIT_MAX_WIDTH:,}")
     if ranking is None:
-        ranking = "tuned" if n_items <= MAX_SEARCH_ITEMS else "defaults"
+        ranking = "tuned" if n_items <= TUNED_MAX_ITEMS else "defaults"
         if ranking == "defaults":
-            reasons.append(f"ranking blend defaults above {MAX_SEARCH_ITEMS:,} movies (--ranking to override)")
+            reasons.append(f"ranking blend defaults above {TUNED_MAX_ITEMS:,} movies, the search's minutes "
+                           "(--ranking tuned to search)")
     record.update(params=params.to_dict(), ranking=ranking, reasons=reasons)
     note = (f"{n_ratings:,} ratings, {n_users:,} users, {n_items:,} movies: "
             + ("; ".join(reasons) if reasons else "the defaults as they are"))

@@ -12,12 +12,13 @@ import itertools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from movierec.ranking import parts
-from trainer import item_graph
+from trainer import blend_topk, item_graph
 from trainer.dataset import Dataset
 from trainer.heldout import MIN_LIKED, Judge, split_arrays
 from trainer.model import Params, fit_model
@@ -34,11 +35,13 @@ POP_WEIGHTS = (0.0, 0.2)
 ALPHAS = (0.8, 0.9, 1.0)
 NEIGHBORS = 200  # kept per movie: O(liked * N) per request, and (I, N) arrays in the artifact
 VALIDATION_SPLITS = 4  # held-out-user splits averaged: one split of ~150 users is too noisy alone
+# ...unless a split alone has this many: then one is enough (big sets, where each split costs an MF fit).
+ENOUGH_QUERIES = 2_000
+MAX_QUERIES = 2_000  # held-out users scored per split, a seeded sample above it (ML-1M has ~1,100)
 SPLIT_SEED = 10_000  # split s uses seed SPLIT_SEED * (s + 1) + seed
-# The search holds whole (I, I) float64 walk matrices (and a copy while pruning): 0.2 GB at 3,700
-# movies (ML-1M), 2.3 GB at 12,000. Bigger catalogs take DEFAULT_BLEND, whose graph is built blockwise.
-MAX_SEARCH_ITEMS = 12_000
-
+# Queries per batch of the search: BATCH_CELLS // I of them, each part (B, I) float64 is 64 MB.
+BATCH_CELLS = 8_000_000
+Graph = tuple[np.ndarray, np.ndarray]  # pruned rows of some movies: rows (R, N) int32, weights (R, N) float32
 
 @dataclass(frozen=True)
 class Blend:
@@ -70,35 +73,63 @@ class Blend:
                 "validation_ndcg_recall10": round(self.validation, 4)}
 
 
-# Used when the search is skipped (`--ranking defaults`, e.g. catalogs too big to search): the blend
+# Used when the search is skipped (`--ranking defaults`, the automatic choice for big catalogs): the blend
 # `python -m trainer train` chose on ML-100K (bench/ranking/RESULTS.md).
 DEFAULT_BLEND = Blend(low_weight=0.0, rp3_alpha=0.7, rp3_beta=0.4, mf=0.1, popularity=0.2, alpha=0.8)
 
 
 class ValidationSplit:
-    """One held-out-user split of the training ratings, with every blend part that does not depend on the grid."""
+    """One held-out-user split of the training ratings, with every blend part that does not depend on the grid.
+
+    At most max_queries held-out users are kept (a seeded sample): a few thousand judge a blend as well
+    as all of them, and every catalog-wide part is computed for a batch of them at a time.
+    """
 
     def __init__(self, users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, genres: np.ndarray,
                  params: Params, seed: int, rating_scale: tuple[float, float], foldin_reg: float,
-                 trained: np.ndarray | None = None) -> None:
+                 trained: np.ndarray | None = None, max_queries: int = MAX_QUERIES) -> None:
         n_items = genres.shape[0]
         split = split_arrays(users, items, ratings, n_users, seed=seed, trained=trained)
         if not split.queries:
             raise ValueError("choosing the ranking blend needs held-out users with at least "
                              f"{MIN_LIKED} liked movies, and a validation split of this dataset has none; "
                              "train with --ranking defaults (or off)")
-        self.n_items, self.judge = n_items, Judge(split.queries, n_items)
+        queries = split.queries
+        if len(queries) > max_queries:
+            keep = np.sort(np.random.default_rng(seed).choice(len(queries), max_queries, replace=False))
+            queries = [queries[i] for i in keep]
+        self.n_items, self.judge, self.foldin_reg = n_items, Judge(queries, n_items), foldin_reg
         self.train = (split.train_users, split.train_items, split.train_ratings, split.n_train_users)
-        self.rows = np.stack([q.input_rows for q in split.queries])  # (Q, 5) int64
-        self.weights = parts.rating_weights(np.stack([q.input_ratings for q in split.queries]), rating_scale)
-        self.mf = mf = fit_model(*self.train, n_items, params)
-        self.factors = parts.zscore(parts.mf_scores(mf.item_factors, self.rows, self.weights, foldin_reg))
-        self.content = parts.zscore(parts.content_scores(parts.unit_rows(genres), self.rows, self.weights))
+        self.rows = np.stack([q.input_rows for q in queries])  # (Q, 5) int64
+        self.weights = parts.rating_weights(np.stack([q.input_ratings for q in queries]), rating_scale)
+        self.mf = fit_model(*self.train, n_items, params)
+        self.genre_units = parts.unit_rows(genres)
         self.popularity = parts.popularity(np.bincount(split.train_items, minlength=n_items))  # (I,)
+
+    def mf_part(self, first: int = 0, stop: int | None = None) -> np.ndarray:
+        """z-scored MF scores (B, I) of queries first..stop-1 (all by default)."""
+        q = slice(first, stop)
+        return parts.zscore(parts.mf_scores(self.mf.item_factors, self.rows[q], self.weights[q], self.foldin_reg))
+
+    def content_part(self, first: int = 0, stop: int | None = None) -> np.ndarray:
+        """z-scored genre scores (B, I) of queries first..stop-1 (all by default)."""
+        q = slice(first, stop)
+        return parts.zscore(parts.content_scores(self.genre_units, self.rows[q], self.weights[q]))
+
+    @cached_property
+    def factors(self) -> np.ndarray:
+        """(Q, I) z-scored MF scores of every query: the dense reference (tests, bench/ranking/ltr_trial.py)."""
+        return self.mf_part()
+
+    @cached_property
+    def content(self) -> np.ndarray:
+        """(Q, I) z-scored genre scores of every query: the dense reference."""
+        return self.content_part()
 
     def graph_parts(self, lows: Sequence[float] = LOW_WEIGHTS, alphas: Sequence[float] = RP3_ALPHAS,
                     betas: Sequence[float] = RP3_BETAS) -> dict[tuple[float, float, float], np.ndarray]:
-        """z-scored graph scores (Q, I) per (low_weight, rp3_alpha, rp3_beta), by default the grid's."""
+        """z-scored graph scores (Q, I) per (low_weight, rp3_alpha, rp3_beta), from dense (I, I) walks:
+        the plain reference the sparse search (graphs, grid_scores) is checked against on small sets."""
         out = {}
         for low in lows:
             inter = item_graph.interactions(*self.train, self.n_items, low)
@@ -111,18 +142,61 @@ class ValidationSplit:
                     out[low, a, b] = parts.zscore(graph)
         return out
 
+    def graphs(self, lows: Sequence[float] = LOW_WEIGHTS, alphas: Sequence[float] = RP3_ALPHAS,
+               betas: Sequence[float] = RP3_BETAS) -> tuple[dict[tuple[float, float, float], Graph], np.ndarray]:
+        """The pruned graph rows of the queries' input movies only, per (low_weight, rp3_alpha, rp3_beta):
+        (rows (R, N) int32, weights (R, N) float32) over the R distinct inputs, and the queries' inputs
+        (Q, 5) as positions among them. One sparse walk per (low, alpha) serves every beta."""
+        needed, inverse = np.unique(self.rows, return_inverse=True)
+        out = {}
+        for low in lows:
+            inter = item_graph.interactions(*self.train, self.n_items, low)
+            for a in alphas:
+                rows, weights = item_graph.top_rows(inter, a, betas, NEIGHBORS, needed)
+                for i, b in enumerate(betas):
+                    out[low, a, b] = rows[i], weights[i]
+        return out, inverse.reshape(self.rows.shape)
+
+    def judged(self, graphs: dict[Any, Graph | None], local: np.ndarray | None,
+               weightings: Sequence[tuple[float, float, float]]) -> dict[Any, tuple[np.ndarray, np.ndarray]]:
+        """Mean NDCG@10 and Recall@10 (C,) of every graph variant under each weighting (mf, popularity, alpha).
+
+        graphs and local as `graphs` returns them; a None graph is no graph part (the scorer's fallback).
+        Queries are taken BATCH_CELLS // I at a time and each weighting's top 10 comes from one fused pass
+        (blend_topk), so nothing (Q, I) is held for long and nothing (Q, I) is made per weighting.
+        """
+        grid = np.array([(1.0, wm, wp, alpha) for wm, wp, alpha in weightings], dtype=np.float64)
+        sums = {key: (np.zeros(len(grid)), np.zeros(len(grid))) for key in graphs}
+        batch = max(1, BATCH_CELLS // self.n_items)
+        for first in range(0, len(self.rows), batch):
+            stop = min(first + batch, len(self.rows))
+            mf, content = self.mf_part(first, stop), self.content_part(first, stop)
+            for key, graph in graphs.items():
+                if graph is None or local is None:
+                    g = np.zeros_like(mf)
+                else:
+                    g = parts.zscore(parts.graph_scores(graph[0], graph[1], local[first:stop],
+                                                        self.weights[first:stop], self.n_items))
+                top = blend_topk.top_k(g, mf, self.popularity, content, grid, self.rows[first:stop])
+                ndcg, recall = self.judge.per_query(top, first)
+                sums[key][0][:] += ndcg.sum(axis=0)
+                sums[key][1][:] += recall.sum(axis=0)
+        return {key: (n / len(self.rows), r / len(self.rows)) for key, (n, r) in sums.items()}
+
     def ndcg_recall(self, blend: Blend | None) -> tuple[float, float]:
         """NDCG@10 and Recall@10 of one blend on this split; None = the scorer's blend without an item graph."""
-        if blend is None:
-            graph = np.zeros((len(self.rows), self.n_items))
+        if blend is None:  # no graph part: its weight does not matter
             fallback = parts.FALLBACK_WEIGHTS
-            return self.judge.ndcg_recall(self.score(graph, fallback["mf"], fallback["popularity"],
-                                                     parts.FALLBACK_ALPHA))
-        (graph,) = self.graph_parts([blend.low_weight], [blend.rp3_alpha], [blend.rp3_beta]).values()
-        return self.judge.ndcg_recall(self.score(graph, blend.mf, blend.popularity, blend.alpha))
+            graphs: dict[Any, Graph | None] = {None: None}
+            local, weighting = None, (fallback["mf"], fallback["popularity"], parts.FALLBACK_ALPHA)
+        else:
+            sparse, local = self.graphs([blend.low_weight], [blend.rp3_alpha], [blend.rp3_beta])
+            graphs, weighting = dict(sparse), (blend.mf, blend.popularity, blend.alpha)
+        ((ndcg, recall),) = self.judged(graphs, local, [weighting]).values()
+        return float(ndcg[0]), float(recall[0])
 
     def score(self, graph: np.ndarray, mf: float, popularity: float, alpha: float) -> np.ndarray:
-        """(Q, I) blend scores: the served blend (parts.blend) of this split's parts."""
+        """(Q, I) blend scores: the served blend (parts.blend) of this split's parts (dense reference)."""
         weights = {"graph": 1.0, "mf": mf, "popularity": popularity}
         return parts.blend(graph, self.factors, self.popularity, self.content, weights, alpha)
 
@@ -133,24 +207,33 @@ Progress = Callable[[str], None]
 def tune_blend(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, genres: np.ndarray,
                params: Params, seed: int = 0, rating_scale: tuple[float, float] = parts.DEFAULT_RATING_SCALE,
                foldin_reg: float = parts.DEFAULT_FOLDIN_REG, splits: int = VALIDATION_SPLITS,
-               on_progress: Progress | None = None) -> list[Blend]:
-    """Every blend of the grid with its validation score, best first, on `splits` held-out-user splits
-    of these (training) ratings. users (N,) int32 < n_users, items (N,) int32 catalog rows,
-    ratings (N,) float32; genres (I, G); params: the MF model fitted on each split's training users.
+               on_progress: Progress | None = None, max_queries: int = MAX_QUERIES) -> list[Blend]:
+    """Every blend of the grid with its validation score, best first, on up to `splits` held-out-user
+    splits of these (training) ratings: fewer once ENOUGH_QUERIES held-out users have been scored (one
+    split of a big set). users (N,) int32 < n_users, items (N,) int32 catalog rows, ratings (N,) float32;
+    genres (I, G); params: the MF model fitted on each split's training users.
     """
-    scores: dict[tuple[float, float, float, float, float, float], list[float]] = {}
+    scores: dict[tuple[float, ...], list[float]] = {}
+    weightings = list(itertools.product(MF_WEIGHTS, POP_WEIGHTS, ALPHAS))
+    judged = 0
     for s in range(splits):
+        if judged >= ENOUGH_QUERIES:
+            break
         started = time.perf_counter()
         split = ValidationSplit(users, items, ratings, n_users, genres, params, SPLIT_SEED * (s + 1) + seed,
-                                rating_scale, foldin_reg)
-        for (low, a, b), graph in split.graph_parts().items():
-            for wm, wp, alpha in itertools.product(MF_WEIGHTS, POP_WEIGHTS, ALPHAS):
-                ndcg, recall = split.judge.ndcg_recall(split.score(graph, wm, wp, alpha))
-                scores.setdefault((low, a, b, wm, wp, alpha), []).append((ndcg + recall) / 2)
+                                rating_scale, foldin_reg, max_queries=max_queries)
+        fitted = time.perf_counter()
+        graphs, local = split.graphs()
+        walked = time.perf_counter()
+        for key, (ndcg, recall) in split.judged(dict(graphs), local, weightings).items():
+            for w, value in zip(weightings, (ndcg + recall) / 2):
+                scores.setdefault((*key, *w), []).append(float(value))
+        judged += len(split.rows)
         if on_progress is not None:
-            on_progress(f"validation split {s + 1}/{splits}: {len(split.rows)} users, "
-                        f"{time.perf_counter() - started:.1f} s")
-    tried = [Blend(*key, validation=float(np.mean(v))) for key, v in scores.items()]
+            on_progress(f"validation split {s + 1}: {len(split.rows)} users; MF fit {fitted - started:.1f} s, "
+                        f"graph rows {walked - fitted:.1f} s, {len(scores)} blends scored "
+                        f"{time.perf_counter() - walked:.1f} s")
+    tried = [Blend(*key[:6], validation=float(np.mean(v))) for key, v in scores.items()]
     return sorted(tried, key=lambda b: -b.validation)
 
 
@@ -164,14 +247,6 @@ def build_graph(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_use
 RANKING_MODES = ("tuned", "defaults", "off")
 
 
-def check_searchable(n_items: int, mode: str) -> None:
-    """ValueError, before any training, when mode "tuned" would not fit in memory for n_items movies."""
-    if mode == "tuned" and n_items > MAX_SEARCH_ITEMS:
-        raise ValueError(f"the ranking-blend search holds (movies x movies) matrices, {n_items:,} movies here "
-                         f"(at most {MAX_SEARCH_ITEMS:,}); train with --ranking defaults (the item graph with the "
-                         "blend chosen on ML-100K, built blockwise) or --ranking off")
-
-
 def rank(dataset: Dataset, params: Params, mode: str = "tuned", foldin_reg: float = parts.DEFAULT_FOLDIN_REG,
          on_progress: Progress | None = None, kept: tuple[Blend, str] | None = None
          ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -182,8 +257,6 @@ def rank(dataset: Dataset, params: Params, mode: str = "tuned", foldin_reg: floa
     """
     if mode not in RANKING_MODES[:2]:
         raise ValueError(f"ranking mode must be one of {RANKING_MODES[:2]}, got {mode!r}")
-    if kept is None:
-        check_searchable(len(dataset.movies), mode)
     started = time.perf_counter()
     users, items = dataset.indices()
     n_users, n_items = len(dataset.user_ids()), len(dataset.movies)
@@ -198,8 +271,9 @@ def rank(dataset: Dataset, params: Params, mode: str = "tuned", foldin_reg: floa
                            rating_scale=dataset.rating_scale, foldin_reg=foldin_reg, on_progress=on_progress)
         blend = tried[0]
         serving = {**blend.serving(), "tuned_by": {
-            "method": f"grid search, held-out-user protocol on {VALIDATION_SPLITS} validation splits of 20% of "
-                      "the users, (NDCG@10 + Recall@10) / 2",
+            "method": f"grid search, held-out-user protocol on validation splits of 20% of the users (up to "
+                      f"{VALIDATION_SPLITS}, at most {MAX_QUERIES:,} users sampled per split, no further split once "
+                      f"{ENOUGH_QUERIES:,} are scored), (NDCG@10 + Recall@10) / 2",
             "space": {"low_rating_weight": LOW_WEIGHTS, "rp3_alpha": RP3_ALPHAS, "rp3_beta": RP3_BETAS,
                       "mf": MF_WEIGHTS, "popularity": POP_WEIGHTS, "alpha": ALPHAS},
             "top": [asdict(b) for b in tried[:5]]}}

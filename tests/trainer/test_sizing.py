@@ -4,8 +4,7 @@ from __future__ import annotations
 from trainer.bpmf import BPMFParams
 from trainer.implicit import IMPLICIT_MAX_WIDTH
 from trainer.sgd import TrainParams
-from trainer.sizing import LARGE_RATINGS, LARGE_SWEEPS, choose
-from trainer.tune_ranking import MAX_SEARCH_ITEMS
+from trainer.sizing import LARGE_RATINGS, LARGE_SWEEPS, TUNED_MAX_ITEMS, choose
 
 
 def test_small_sets_keep_the_defaults():
@@ -19,7 +18,7 @@ def test_big_sets_get_fewer_sweeps_no_implicit_and_default_ranking():
     assert (sized.params.burn_in, sized.params.samples) == (LARGE_SWEEPS["burn_in"], LARGE_SWEEPS["samples"])
     assert sized.ranking == "defaults" and sized.record["implicit_feedback"] is False
     assert sized.record["params"] == sized.params.to_dict() and len(sized.record["reasons"]) == 3
-    assert f"{LARGE_RATINGS:,}" in sized.note and f"{MAX_SEARCH_ITEMS:,}" in sized.note
+    assert f"{LARGE_RATINGS:,}" in sized.note and f"{TUNED_MAX_ITEMS:,}" in sized.note
     assert f"{IMPLICIT_MAX_WIDTH:,}" in sized.note and "\n" not in sized.note
 
 

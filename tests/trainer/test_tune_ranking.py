@@ -1,14 +1,16 @@
 """The ranking-blend search: it scores exactly what the scorer serves, covers its grid, and fails clearly."""
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from movierec.artifact import load_artifact, write_artifact
+from movierec.ranking import parts
 from services.scorer.model import HybridModel
-from trainer import tune_ranking
+from trainer import item_graph, tune_ranking
 from trainer.bpmf import BPMFParams
 from trainer.synthetic import make_synthetic
 
@@ -71,7 +73,7 @@ def test_tune_blend_scores_the_whole_grid_best_first(dataset):
     assert len(tried) == len({b.key() for b in tried}) == grid
     assert [b.validation for b in tried] == sorted((b.validation for b in tried), reverse=True)
     assert 0 < tried[-1].validation < tried[0].validation <= 1
-    assert len(lines) == 2 and lines[0].startswith("validation split 1/2")
+    assert len(lines) == 2 and lines[0].startswith("validation split 1: ")
 
 
 def test_rank_defaults_builds_the_graph_and_serving_entries(dataset):
@@ -91,9 +93,68 @@ def test_too_few_liked_movies_to_tune_is_a_clear_error():
         tune_ranking.rank(tiny, PARAMS, "best")
 
 
-def test_a_catalog_too_big_to_search_fails_before_training(monkeypatch, dataset, tmp_path):
-    from trainer.train import train_artifact
-    monkeypatch.setattr(tune_ranking, "MAX_SEARCH_ITEMS", len(dataset.movies) - 1)
-    with pytest.raises(ValueError, match="--ranking defaults"):
-        train_artifact(tmp_path, PARAMS, dataset, ranking="tuned")
-    assert not any(tmp_path.iterdir())
+def test_sparse_search_scores_every_blend_as_the_dense_reference(split):
+    """The search's sparse graph rows and fused top 10 give the dense (I, I) walk's figures for every grid point."""
+    dense_graphs = split.graph_parts()
+    graphs, local = split.graphs()
+    weightings = list(itertools.product(tune_ranking.MF_WEIGHTS, tune_ranking.POP_WEIGHTS, tune_ranking.ALPHAS))
+    sparse = split.judged(dict(graphs), local, weightings)
+    assert set(sparse) == set(dense_graphs)
+    for key, graph in dense_graphs.items():
+        for c, (wm, wp, alpha) in enumerate(weightings):
+            want = split.judge.ndcg_recall(split.score(graph, wm, wp, alpha))
+            assert np.allclose((sparse[key][0][c], sparse[key][1][c]), want, atol=1e-9), (key, wm, wp, alpha)
+
+
+def test_sparse_graph_rows_are_the_dense_walks_top_n(split):
+    graphs, local = split.graphs([0.5], [0.7], [0.3, 0.5])
+    needed = np.unique(split.rows)
+    assert np.array_equal(needed[local], split.rows)
+    inter = item_graph.interactions(*split.train, split.n_items, 0.5)
+    walk = item_graph.Walk(inter, 0.7)
+    for beta in (0.3, 0.5):
+        rows, weights = item_graph.prune(walk.block(0, split.n_items) / walk.damping(beta), tune_ranking.NEIGHBORS)
+        got_rows, got_weights = graphs[0.5, 0.7, beta]
+        assert np.allclose(got_weights, weights[needed], rtol=1e-6)
+        for r, i in enumerate(needed):  # the same neighbours with weight (tied ones in any order)
+            positive = weights[i] > 0
+            assert set(got_rows[r][positive]) == set(rows[i][positive])
+
+
+def test_the_fallback_blend_is_scored_as_the_dense_reference(split):
+    fallback = parts.FALLBACK_WEIGHTS
+    zeros = np.zeros((len(split.rows), split.n_items))
+    want = split.judge.ndcg_recall(split.score(zeros, fallback["mf"], fallback["popularity"], parts.FALLBACK_ALPHA))
+    assert np.allclose(split.ndcg_recall(None), want, atol=1e-9)
+    blend = tune_ranking.DEFAULT_BLEND
+    graph = split.graph_parts([blend.low_weight], [blend.rp3_alpha], [blend.rp3_beta])[
+        blend.low_weight, blend.rp3_alpha, blend.rp3_beta]
+    assert np.allclose(split.ndcg_recall(blend),
+                       split.judge.ndcg_recall(split.score(graph, blend.mf, blend.popularity, blend.alpha)), atol=1e-9)
+
+
+def test_a_split_keeps_a_seeded_sample_of_its_held_out_users(dataset):
+    users, items = dataset.indices()
+    args = (users, items, dataset.rating, len(dataset.user_ids()), dataset.genre_matrix().astype(np.float64), PARAMS)
+    whole = tune_ranking.ValidationSplit(*args, seed=7, rating_scale=dataset.rating_scale, foldin_reg=3.0)
+    few = tune_ranking.ValidationSplit(*args, seed=7, rating_scale=dataset.rating_scale, foldin_reg=3.0,
+                                       max_queries=10)
+    again = tune_ranking.ValidationSplit(*args, seed=7, rating_scale=dataset.rating_scale, foldin_reg=3.0,
+                                         max_queries=10)
+    assert len(whole.rows) > 10 and len(few.rows) == 10 and np.array_equal(few.rows, again.rows)
+    assert {tuple(r) for r in few.rows} <= {tuple(r) for r in whole.rows}
+
+
+def test_one_split_is_enough_once_it_has_enough_users(dataset, monkeypatch):
+    users, items = dataset.indices()
+    monkeypatch.setattr(tune_ranking, "ENOUGH_QUERIES", 5)
+    lines = []
+    tune_ranking.tune_blend(users, items, dataset.rating, len(dataset.user_ids()),
+                            dataset.genre_matrix().astype(np.float64), PARAMS, splits=3, on_progress=lines.append)
+    assert len(lines) == 1 and lines[0].startswith("validation split 1:")
+
+
+def test_tuned_is_allowed_at_any_catalog_size(dataset):
+    arrays, serving = tune_ranking.rank(dataset, PARAMS, "tuned")
+    assert arrays["neighbor_rows"].shape[0] == len(dataset.movies)
+    assert "grid search" in serving["tuned_by"]["method"] and len(serving["tuned_by"]["top"]) == 5
