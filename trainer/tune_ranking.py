@@ -213,7 +213,7 @@ def tune_blend(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_user
     split of a big set). users (N,) int32 < n_users, items (N,) int32 catalog rows, ratings (N,) float32;
     genres (I, G); params: the MF model fitted on each split's training users.
     """
-    scores: dict[tuple[float, ...], list[float]] = {}
+    scores: dict[tuple[float, float, float, float, float, float], list[float]] = {}
     weightings = list(itertools.product(MF_WEIGHTS, POP_WEIGHTS, ALPHAS))
     judged = 0
     for s in range(splits):
@@ -226,14 +226,15 @@ def tune_blend(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_user
         graphs, local = split.graphs()
         walked = time.perf_counter()
         for key, (ndcg, recall) in split.judged(dict(graphs), local, weightings).items():
-            for w, value in zip(weightings, (ndcg + recall) / 2):
-                scores.setdefault((*key, *w), []).append(float(value))
+            low, a, b = key
+            for (wm, wp, alpha), value in zip(weightings, (ndcg + recall) / 2):
+                scores.setdefault((low, a, b, wm, wp, alpha), []).append(float(value))
         judged += len(split.rows)
         if on_progress is not None:
             on_progress(f"validation split {s + 1}: {len(split.rows)} users; MF fit {fitted - started:.1f} s, "
                         f"graph rows {walked - fitted:.1f} s, {len(scores)} blends scored "
                         f"{time.perf_counter() - walked:.1f} s")
-    tried = [Blend(*key[:6], validation=float(np.mean(v))) for key, v in scores.items()]
+    tried = [Blend(*key, validation=float(np.mean(v))) for key, v in scores.items()]
     return sorted(tried, key=lambda b: -b.validation)
 
 
