@@ -1,4 +1,4 @@
-"""`python -m bench.ranking.at_scale`: the held-out-user protocol at a big size, product against popularity and item-kNN.
+"""`python -m bench.ranking.at_scale`: held-out-user protocol at a big size, product vs popularity and item-kNN.
 
 One seed of bench.ranking.evaluate's protocol, made to run at the ML-25M size: 20% of the users held
 out (trainer.heldout), a seeded sample of their queries scored (--queries); on the other 80% only,
