@@ -220,6 +220,8 @@ def tune_blend(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_user
         if judged >= ENOUGH_QUERIES:
             break
         started = time.perf_counter()
+        if on_progress is not None:
+            on_progress(f"validation split {s + 1}: fitting the model on its training users ...")
         split = ValidationSplit(users, items, ratings, n_users, genres, params, SPLIT_SEED * (s + 1) + seed,
                                 rating_scale, foldin_reg, max_queries=max_queries)
         fitted = time.perf_counter()

@@ -55,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--queries", type=int, default=3000, help="held-out users scored (a seeded sample)")
     parser.add_argument("--no-tuned", action="store_true", help="skip the product with the searched blend")
+    parser.add_argument("--blend", type=float, nargs=6, metavar=("LOW", "RP3_ALPHA", "BETA", "MF", "POP", "ALPHA"),
+                        help="also score this blend, e.g. one a `train --ranking tuned` run chose on the whole set "
+                             "(its validation users may overlap the held-out ones: a mild leak, say so)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
 
@@ -80,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     pop_rank[np.argsort(-counts, kind="stable")] = np.arange(1, n_items + 1)
     genres = dataset.genre_matrix()
     blends: dict[str, Blend] = {"product, default blend (what train picks at this size)": DEFAULT_BLEND}
+    if args.blend:
+        blends["product, given blend (--blend)"] = Blend(*args.blend)
     if not args.no_tuned:
         tried = tune_blend(*train, genres.astype(np.float64), sized.params, args.seed, dataset.rating_scale,
                            parts.DEFAULT_FOLDIN_REG, on_progress=say)
