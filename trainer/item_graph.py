@@ -178,6 +178,19 @@ def _walk_top(n, targets, item_ptr, item_users, item_step, user_ptr, user_items,
                 j += 1
 
 
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _walk_top_chunks(n, chunks, targets, item_ptr, item_users, item_step, user_ptr, user_items, user_step, dampings,
+                     out_rows, out_weights):
+    """_walk_top over `chunks` contiguous slices of targets in parallel, each with its own buffers."""
+    size = (targets.shape[0] + chunks - 1) // chunks
+    for c in numba.prange(chunks):
+        lo = c * size
+        hi = min(lo + size, targets.shape[0])
+        if lo < hi:
+            _walk_top(n, targets[lo:hi], item_ptr, item_users, item_step, user_ptr, user_items, user_step, dampings,
+                      out_rows[:, lo:hi], out_weights[:, lo:hi])
+
+
 def top_rows(inter: Interactions, alpha: float, betas: Sequence[float], n: int,
              targets: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The pruned RP3beta rows of `targets` (R,) movies (all by default), one set per beta in one walk:
@@ -193,9 +206,14 @@ def top_rows(inter: Interactions, alpha: float, betas: Sequence[float], n: int,
     rows = np.empty((len(betas), len(targets), n), dtype=np.int32)
     weights = np.empty((len(betas), len(targets), n), dtype=np.float32)
     dampings = np.stack([walk.damping(b) for b in betas])
-    _walk_top(n, targets, inter.item_ptr, inter.item_users, walk.item_step, inter.user_ptr, inter.user_items,
-              walk.user_step, dampings, rows, weights)
-    return rows, weights
+    # Every core walks its share; rows are dealt round-robin (order) so popular, costly movies spread evenly.
+    chunks = 4 * numba.get_num_threads()
+    order = np.argsort(np.arange(len(targets)) % chunks, kind="stable")
+    _walk_top_chunks(n, chunks, targets[order], inter.item_ptr, inter.item_users, walk.item_step, inter.user_ptr,
+                     inter.user_items, walk.user_step, dampings, rows, weights)
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    return rows[:, back], weights[:, back]
 
 
 def build_graph(inter: Interactions, alpha: float, beta: float, n: int) -> tuple[np.ndarray, np.ndarray]:
