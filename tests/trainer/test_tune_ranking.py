@@ -159,3 +159,14 @@ def test_tuned_is_allowed_at_any_catalog_size(dataset):
     arrays, serving = tune_ranking.rank(dataset, PARAMS, "tuned")
     assert arrays["neighbor_rows"].shape[0] == len(dataset.movies)
     assert "grid search" in serving["tuned_by"]["method"] and len(serving["tuned_by"]["top"]) == 5
+
+
+def test_batches_of_queries_give_the_figures_of_one_batch(split, monkeypatch):
+    graphs, local = split.graphs([0.0], [0.7], [0.4])
+    weightings = [(0.1, 0.2, 0.8), (0.4, 0.0, 1.0)]
+    whole = split.judged(dict(graphs), local, weightings)
+    monkeypatch.setattr(tune_ranking, "BATCH_CELLS", 7 * split.n_items)  # 7 queries a batch
+    assert len(split.rows) % 7 != 0  # a short last batch too
+    batched = split.judged(dict(graphs), local, weightings)
+    for key in whole:
+        assert np.allclose(whole[key], batched[key], atol=1e-12)
