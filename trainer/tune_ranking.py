@@ -129,7 +129,7 @@ class ValidationSplit:
     def graph_parts(self, lows: Sequence[float] = LOW_WEIGHTS, alphas: Sequence[float] = RP3_ALPHAS,
                     betas: Sequence[float] = RP3_BETAS) -> dict[tuple[float, float, float], np.ndarray]:
         """z-scored graph scores (Q, I) per (low_weight, rp3_alpha, rp3_beta), from dense (I, I) walks:
-        the plain reference the sparse search (graphs, grid_scores) is checked against on small sets."""
+        the plain reference the sparse search (graphs, judged) is checked against on small sets."""
         out = {}
         for low in lows:
             inter = item_graph.interactions(*self.train, self.n_items, low)
