@@ -37,7 +37,7 @@ NEIGHBORS = 200  # kept per movie: O(liked * N) per request, and (I, N) arrays i
 VALIDATION_SPLITS = 4  # held-out-user splits averaged: one split of ~150 users is too noisy alone
 # ...unless a split alone has this many: then one is enough (big sets, where each split costs an MF fit).
 ENOUGH_QUERIES = 2_000
-MAX_QUERIES = 2_000  # held-out users scored per split, a seeded sample above it (ML-1M has ~1,100)
+MAX_QUERIES = 2_000  # held-out users scored per split, a seeded sample above it (ML-1M size: ~1,200)
 SPLIT_SEED = 10_000  # split s uses seed SPLIT_SEED * (s + 1) + seed
 # Queries per batch of the search: BATCH_CELLS // I of them, each part (B, I) float64 is 64 MB.
 BATCH_CELLS = 8_000_000
