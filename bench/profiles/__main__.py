@@ -73,7 +73,7 @@ class Side:
 
     def pids(self) -> dict[str, int]:
         found = {p.name: p.popen.pid for p in self.stack.processes}
-        if self.postgres:
+        if self.postgres and self.postgres.proc:  # runuser's pid: cpu_seconds counts its descendants
             found["postgres"] = self.postgres.proc.pid
         return found
 

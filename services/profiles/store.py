@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from movierec.store.schema import accounts, events, marks, ratings, sessions
-from services.profiles import credentials
+from services.profiles import credentials, one_statement
 
 MAX_RATINGS = 10_000  # rated movies per account
 MAX_MARKS = 10_000  # marks per account
@@ -34,7 +34,7 @@ _SESSION_PROFILE = (select(sessions.c.account_id, accounts.c.username, accounts.
 _RATING_ROOM = select(sessions.c.account_id, case(
     (exists().where(ratings.c.account_id == sessions.c.account_id, ratings.c.movie_id == bindparam("movie")), -1),
     else_=select(func.count()).select_from(ratings).where(ratings.c.account_id == sessions.c.account_id)
-    .scalar_subquery())).where(_LIVE)
+    .scalar_subquery()).label("n")).where(_LIVE)
 _RATINGS = (select(ratings.c.movie_id, ratings.c.half_stars, ratings.c.updated_ms)
             .where(ratings.c.account_id == bindparam("account"))
             .order_by(ratings.c.updated_ms.desc(), ratings.c.movie_id))
@@ -118,6 +118,8 @@ class ProfileStore:
         self._upsert_rating = upsert.on_conflict_do_update(
             index_elements=[ratings.c.account_id, ratings.c.movie_id],
             set_={"half_stars": upsert.excluded.half_stars, "updated_ms": upsert.excluded.updated_ms})
+        self._put_rating_at_once = (one_statement.put_rating(_RATING_ROOM)
+                                    if engine.dialect.name == "postgresql" else None)
         # SQLite has one writer at a time; queueing writers here, instead of in SQLite's busy handler (which
         # sleeps in steps of up to 100 ms while it waits), keeps a burst of writes from stalling.
         self._writers = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
@@ -253,9 +255,20 @@ class ProfileStore:
             raise LimitReached(f"the account already has {limit:,} {what}; remove some first")
 
     def put_rating(self, token: str, movie: int, stars: int) -> RatingRow:
-        """Three statements in one transaction: the session and the room left, the upsert, the event."""
+        """On PostgreSQL one statement (services/profiles/one_statement.py); elsewhere three in one transaction:
+        the session and the room left, the upsert, the event."""
+        now = self.now_ms()
+        if self._put_rating_at_once is not None:
+            digest = credentials.token_digest(token)
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                found = None if digest is None else conn.execute(self._put_rating_at_once, {
+                    "digest": digest, "now": now, "movie": movie, "stars": stars, "max": MAX_RATINGS}).first()
+            if found is None:
+                raise Unauthenticated("no valid session: sign in again")
+            if found.n >= MAX_RATINGS:
+                raise LimitReached(f"the account already has {MAX_RATINGS:,} rated movies; remove some first")
+            return RatingRow(movie, stars, now)
         with self._write() as conn:
-            now = self.now_ms()
             account_id, n_rated = self._session_row(conn, _RATING_ROOM, token, movie=movie)
             if n_rated >= MAX_RATINGS:  # -1: the movie is rated already, and changing a rating is always allowed
                 raise LimitReached(f"the account already has {MAX_RATINGS:,} rated movies; remove some first")

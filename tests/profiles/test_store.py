@@ -146,6 +146,9 @@ def test_rating_limit_per_account(store, monkeypatch):
     with pytest.raises(LimitReached):
         store.put_rating(token, 4, 10)
     assert store.account(token).n_ratings == 3
+    # The refused write left no trace: the 3 initial ratings, the change of movie 3, nothing for movie 4.
+    assert [(e.kind, e.movie_id) for e in store.export(token).events][-1] == ("rating_set", 3)
+    assert rows(store, events) == 1 + 3 + 1
     assert MAX_RATINGS == 10_000
 
 
