@@ -203,6 +203,11 @@ class ProfileStore:
     # -- reads ------------------------------------------------------------------------------------
 
     def _read(self) -> Connection:
+        # PostgreSQL's default READ COMMITTED gives each statement its own snapshot even inside a transaction,
+        # so reads there run in autocommit: the same answers without the BEGIN and ROLLBACK round trips.
+        # SQLite's read transaction does hold one snapshot for all its statements, and stays.
+        if self.engine.dialect.name == "postgresql":
+            return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         return self.engine.connect().execution_options(read_only=True)
 
     def account(self, token: str) -> AccountRow:
