@@ -13,8 +13,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from movierec.artifact import ArtifactError
 from movierec.s3_artifacts import parse_s3_uri
+from movierec.store import APP_USER_ID_OFFSET
 from movierec.store.engine import StoreUrlError, redacted, with_password
-from movierec.store.training import APP_USER_ID_OFFSET, app_ratings
+from movierec.store.training import app_ratings
 from trainer import s3_root
 from trainer.gate import MAX_RANKING_DROP, MAX_RMSE_INCREASE, Tolerance
 from trainer.model import Params
@@ -63,7 +64,7 @@ def database_url(given: str | None) -> str:
 def store_ratings(url: str) -> pd.DataFrame:
     """Every stored rating of every existing account (movierec.store.training.app_ratings); StoreError if unreadable."""
     try:
-        return app_ratings(url)
+        return pd.DataFrame(app_ratings(url))
     except (SQLAlchemyError, StoreUrlError) as e:
         raise StoreError(f"cannot read the app's ratings from {redacted(url)}: {e} (is it the profiles service's "
                          "database, created by that service?)") from None

@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from sqlalchemy import select
 
+from movierec.store import APP_USER_ID_OFFSET
 from movierec.store.engine import make_engine
 from movierec.store.schema import ratings
 
-# The model's user id of account a is APP_USER_ID_OFFSET + a: it never collides with a MovieLens user id.
-APP_USER_ID_OFFSET = 1_000_000_000
 
-
-def app_ratings(database_url: str) -> pd.DataFrame:
-    """Every stored rating of every existing account: columns user_id int64 (= offset + account id),
+def app_ratings(database_url: str) -> dict[str, np.ndarray]:
+    """Every stored rating of every existing account, as columns (no pandas: the serving images carry this
+    package): user_id int64 (= offset + account id),
     movie_id int64, rating float32 (0.5-5), timestamp int64 (unix seconds). Deleted accounts have no rows.
 
     Rows are sorted by (user_id, movie_id). Read in one read-only transaction, so the export is one
@@ -28,9 +26,9 @@ def app_ratings(database_url: str) -> pd.DataFrame:
     finally:
         engine.dispose()
     table = np.array(rows, dtype=np.int64).reshape(-1, 4)
-    return pd.DataFrame({
+    return {
         "user_id": table[:, 0] + APP_USER_ID_OFFSET,
         "movie_id": table[:, 1],
         "rating": (table[:, 2] / 2).astype(np.float32),
         "timestamp": table[:, 3] // 1000,
-    })
+    }

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 
+from movierec.store import APP_USER_ID_OFFSET
 from movierec.v1 import profiles_pb2
 from services.gateway import account_schemas as s
 from services.gateway.auth import (
@@ -27,7 +28,6 @@ from services.gateway.personal import movie_lookup, personal_recommendations
 from services.gateway.routes import built
 from services.gateway.schemas import MAX_ID
 
-APP_USER_ID_OFFSET = 1_000_000_000  # movierec.store.training: model user id = offset + account id
 router = APIRouter()
 
 

@@ -168,11 +168,8 @@ def test_hadolint_is_live(tmp_path):
 
 
 # Imported only behind a check, never on the image's own path: surprise for benchmarks
-# (bench/*/requirements.txt); boto3 by services/common/artifact_source.py, which the trainer never calls;
-# pandas by movierec/store/training.py, the trainer's export, which no service imports (the entry-point
-# test above imports each service with pandas made unimportable).
-OPTIONAL_IMPORTS = {"trainer": {"surprise", "boto3"},
-                    **{image: {"pandas"} for image, lock in LOCKS.items() if lock == "serving"}}
+# (bench/*/requirements.txt); boto3 by services/common/artifact_source.py, which the trainer never calls.
+OPTIONAL_IMPORTS = {"trainer": {"surprise", "boto3"}}
 
 
 def _third_party_imports(package_dirs: list[Path]) -> set[str]:

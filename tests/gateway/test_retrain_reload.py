@@ -12,7 +12,7 @@ import grpc
 import pytest
 
 from movierec.artifact import latest_version
-from movierec.store.training import APP_USER_ID_OFFSET
+from movierec.store import APP_USER_ID_OFFSET
 from movierec.v1 import scorer_pb2, scorer_pb2_grpc
 from scripts.stack import ROOT, Stack
 from testing.app_store import fill_store

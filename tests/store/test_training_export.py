@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy import delete, insert
 
-from movierec.store import migrate, schema
+from movierec.store import APP_USER_ID_OFFSET, migrate, schema
 from movierec.store.engine import make_engine
-from movierec.store.training import APP_USER_ID_OFFSET, app_ratings
+from movierec.store.training import app_ratings
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def _account(conn, name: str) -> int:
 
 def test_export_has_every_rating_with_offset_ids_and_dtypes(migrated):
     url, engine = migrated
-    assert app_ratings(url).shape == (0, 4)
+    assert pd.DataFrame(app_ratings(url)).shape == (0, 4)
     with engine.begin() as conn:
         a, b = _account(conn, "ann"), _account(conn, "bob")
         conn.execute(insert(schema.ratings), [
@@ -33,7 +34,7 @@ def test_export_has_every_rating_with_offset_ids_and_dtypes(migrated):
             {"account_id": a, "movie_id": 7, "half_stars": 10, "updated_ms": 1_700_000_001_000},
             {"account_id": a, "movie_id": 3, "half_stars": 7, "updated_ms": 1_700_000_002_500},
         ])
-    df = app_ratings(url)
+    df = pd.DataFrame(app_ratings(url))
     assert list(df.columns) == ["user_id", "movie_id", "rating", "timestamp"]
     assert [str(t) for t in df.dtypes] == ["int64", "int64", "float32", "int64"]
     assert df["user_id"].tolist() == [APP_USER_ID_OFFSET + a] * 2 + [APP_USER_ID_OFFSET + b]

@@ -21,7 +21,7 @@ from trainer.sgd import TrainParams
 from trainer.synthetic import make_synthetic
 from trainer.tune_ranking import DEFAULT_BLEND
 
-OFFSET = 1_000_000_000  # movierec.store.training.APP_USER_ID_OFFSET
+OFFSET = 1_000_000_000  # movierec.store.APP_USER_ID_OFFSET
 PARAMS = BPMFParams(factors=3, burn_in=5, samples=10, serve_factors=0, seed=2)
 # A recipe that learns almost nothing: the gate must refuse it against PARAMS.
 BAD = TrainParams(factors=2, epochs=1, lr=1e-4, reg=0.1, conf_scale=0.0, init_std=0.0, seed=1)

@@ -11,7 +11,7 @@ import pytest
 
 from movierec.artifact import latest_version, load_artifact
 from movierec.retrain_history import read_history
-from movierec.store.training import APP_USER_ID_OFFSET
+from movierec.store import APP_USER_ID_OFFSET
 from services.scorer.model import HybridModel, UnknownIdError
 from testing.app_store import fill_store
 
