@@ -3,8 +3,12 @@
 `python -m bench.profiles` starts Redis, matcher, scorer, profiles and gateway on an ML-100K artifact
 (trained once into .cache/bench-profiles), once per database (a SQLite file, then a private PostgreSQL
 from Debian's binaries), signs up accounts over gRPC, and drives each endpoint with wrk for a few seconds.
+Each run prints its throughput and latency, the CPU milliseconds each process spent per request (a figure
+that depends little on how busy the machine is) and the load average.
+`--baseline COMMIT` runs a second stack from that commit's services beside this tree's (each with its own
+database), alternating runs round after round so both see the same background load; the medians and
+the ratios B/A are the figures to quote.
 Targets (issue 16): writes >= 1,000/s with p99 <= 20 ms on PostgreSQL; /me/recommendations p99 <= 25 ms.
-Figures from a shared, loaded 2-core machine are noisy: compare runs made side by side.
 """
 from __future__ import annotations
 
@@ -13,18 +17,23 @@ import asyncio
 import json
 import os
 import secrets
+import statistics
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.load.__main__ import ml100k_artifact
+from bench.load.probes import cpu_seconds, cpu_task_ms
 from bench.load.wrk import run_wrk
+from bench.matcher.cpu import export, tree_label
 from scripts.stack import ROOT, Stack
 from services.client import ProfilesClient
 from testing.postgres import PostgresServer
 
 N_MOVIES = 1682  # ML-100K's movie ids are 1..1682
 SEED_RATINGS = 20  # each account's stored ratings before the recommendation run
+KINDS = ("writes", "recommendations")
 
 
 async def sign_up(address: str, accounts: int) -> list[str]:
@@ -53,26 +62,103 @@ def request_lines(tokens: list[str], kind: str, n: int) -> list[str]:
     return lines
 
 
-def run_one(database: str, artifact: Path, args: argparse.Namespace, work: Path) -> list[dict]:
+@dataclass
+class Side:
+    """One running stack (its own database) and the wrk request files of its accounts."""
+
+    label: str
+    stack: Stack
+    postgres: PostgresServer | None
+    requests: dict[str, Path]
+
+    def pids(self) -> dict[str, int]:
+        found = {p.name: p.popen.pid for p in self.stack.processes}
+        if self.postgres and self.postgres.proc:  # runuser's pid: cpu_seconds counts its descendants
+            found["postgres"] = self.postgres.proc.pid
+        return found
+
+    def stop(self) -> None:
+        self.stack.stop()
+        if self.postgres:
+            self.postgres.stop()
+
+
+def start_side(label: str, database: str, code_root: Path, artifact: Path, work: Path, accounts: int) -> Side:
+    work.mkdir(parents=True, exist_ok=True)
     postgres = PostgresServer().start() if database == "postgresql" else None
     url = postgres.new_database("bench") if postgres else f"sqlite:///{work / 'profiles.sqlite3'}"
-    stack = Stack(artifact_dir=artifact, log_dir=work, database_url=url)
-    results = []
+    side = Side(label, Stack(artifact_dir=artifact, log_dir=work, database_url=url, code_root=code_root), postgres, {})
     try:
-        stack.start_all()
-        tokens = asyncio.run(sign_up(stack.profiles_address, args.accounts))
-        for kind in ("writes", "recommendations"):
-            path = work / f"{kind}.tsv"
-            path.write_text("\n".join(request_lines(tokens, kind, 200_000)) + "\n")
-            run_wrk(stack.gateway_url, path, args.connections, 2)  # warm-up
-            result = run_wrk(stack.gateway_url, path, args.connections, args.seconds)
-            results.append({"database": database, "endpoint": kind, **result.to_dict()})
-            print(json.dumps(results[-1]), flush=True)
+        side.stack.start_all()
+        tokens = asyncio.run(sign_up(side.stack.profiles_address, accounts))
+    except BaseException:
+        side.stop()
+        raise
+    for kind in KINDS:
+        side.requests[kind] = work / f"{kind}.tsv"
+        side.requests[kind].write_text("\n".join(request_lines(tokens, kind, 200_000)) + "\n")
+    return side
+
+
+def measure(side: Side, database: str, kind: str, connections: int, seconds: int) -> dict:
+    """One wrk run, with the CPU ms each process spent per completed request and the load average."""
+    pids = side.pids()
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    result = run_wrk(side.stack.gateway_url, side.requests[kind], connections, seconds)
+    done = max(result.requests, 1)
+    cpu = {name: round(1000 * (cpu_seconds(pid) - before[name]) / done, 3) for name, pid in pids.items()}
+    return {"side": side.label, "database": database, "endpoint": kind, **result.to_dict(),
+            "cpu_ms_per_request": cpu, "cpu_ms_total": round(sum(cpu.values()), 3),
+            "load_average_1m": round(os.getloadavg()[0], 2)}
+
+
+def run_database(database: str, code: dict[str, Path], artifact: Path, args: argparse.Namespace,
+                 work: Path) -> list[dict]:
+    """Every side's stack on `database`; rounds of runs per endpoint, the sides' order alternating."""
+    sides: list[Side] = []
+    rows = []
+    try:
+        for n, (label, root) in enumerate(code.items()):
+            sides.append(start_side(label, database, root, artifact, work / f"side-{n}", args.accounts))
+        for kind in KINDS:
+            for side in sides:  # warm-up: channels, pools, lazily imported code
+                run_wrk(side.stack.gateway_url, side.requests[kind], args.connections, 2)
+            for r in range(args.rounds):
+                for side in sides if r % 2 == 0 else sides[::-1]:
+                    rows.append(measure(side, database, kind, args.connections, args.seconds))
+                    print(json.dumps(rows[-1]), flush=True)
     finally:
-        stack.stop()
-        if postgres:
-            postgres.stop()
-    return results
+        for side in sides:
+            side.stop()
+    return rows
+
+
+def summary(rows: list[dict]) -> list[str]:
+    """Medians per side, database and endpoint, and the ratios B/A when there are two sides."""
+    groups: dict[tuple[str, str, str], list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["database"], r["endpoint"], r["side"]), []).append(r)
+    lines = [f"{'database':<11} {'endpoint':<16} {'side':<20} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
+             f"{'CPU ms/req':>10} {'load':>5} {'errors':>6}  CPU ms/req by process"]
+    medians = {}
+    for (database, endpoint, side), runs in groups.items():
+        m = {k: statistics.median(run[k] for run in runs)
+             for k in ("throughput", "p50_ms", "p99_ms", "cpu_ms_total", "load_average_1m")}
+        medians[(database, endpoint, side)] = m
+        by_process = {name: statistics.median(run["cpu_ms_per_request"][name] for run in runs)
+                      for name in runs[0]["cpu_ms_per_request"]}
+        errors = sum(sum(run["errors"].values()) for run in runs)
+        lines.append(f"{database:<11} {endpoint:<16} {side:<20} {m['throughput']:>7.0f} {m['p50_ms']:>7.1f} "
+                     f"{m['p99_ms']:>7.1f} {m['cpu_ms_total']:>10.2f} {m['load_average_1m']:>5.1f} {errors:>6}  " +
+                     " ".join(f"{k} {v:.2f}" for k, v in by_process.items() if v >= 0.005))
+    sides = list(dict.fromkeys(r["side"] for r in rows))
+    if len(sides) == 2:
+        for database, endpoint in dict.fromkeys((r["database"], r["endpoint"]) for r in rows):
+            a, b = (medians[(database, endpoint, s)] for s in sides)
+            lines.append(f"B/A {database} {endpoint}: throughput {b['throughput'] / a['throughput']:.2f}x, "
+                         f"p99 {b['p99_ms'] / a['p99_ms']:.2f}x, CPU per request "
+                         f"{b['cpu_ms_total'] / a['cpu_ms_total']:.2f}x")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each side per endpoint (medians of them)")
+    parser.add_argument("--baseline", help="commit of side A, run beside this tree (side B), alternating")
     parser.add_argument("--accounts", type=int, default=64)
     parser.add_argument("--gateway-workers", type=int, default=2, help="GATEWAY_WORKERS (the machine has 2 cores)")
     parser.add_argument("--artifact-dir", type=Path, default=None, help="an artifact root to serve (default: ML-100K)")
@@ -90,15 +178,18 @@ def main(argv: list[str] | None = None) -> int:
     cache = ROOT / ".cache" / "bench-profiles"
     cache.mkdir(parents=True, exist_ok=True)
     artifact = args.artifact_dir or ml100k_artifact(cache)
+    speed = [cpu_task_ms()]
     rows = []
-    for database in args.databases.split(","):
-        with tempfile.TemporaryDirectory(prefix=f"bench-profiles-{database}-") as work:
-            rows += run_one(database.strip(), artifact, args, Path(work))
-    print(f"\n{'database':<11} {'endpoint':<16} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}")
-    for r in rows:
-        errors = sum(r["errors"].values())
-        print(f"{r['database']:<11} {r['endpoint']:<16} {r['throughput']:>8.0f} {r['p50_ms']:>7.1f} "
-              f"{r['p99_ms']:>7.1f} {errors:>6}")
+    with tempfile.TemporaryDirectory(prefix="bench-profiles-") as tmp:
+        code = {f"B {tree_label()}": ROOT}
+        if args.baseline:
+            code = {f"A {args.baseline}": export(args.baseline, Path(tmp) / "baseline"), **code}
+        for database in args.databases.split(","):
+            rows += run_database(database.strip(), code, artifact, args, Path(tmp) / database.strip())
+    speed.append(cpu_task_ms())
+    print(f"\n{args.connections} connections, {args.seconds} s per run, medians of {args.rounds} run(s); "
+          f"fixed CPU task {speed[0]:.0f} ms before, {speed[1]:.0f} ms after (bench/load/probes.cpu_task_ms)")
+    print("\n".join(summary(rows)))
     return 1 if any(sum(r["errors"].values()) for r in rows) else 0
 
 

@@ -13,16 +13,35 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select
+from sqlalchemy import Connection, Engine, bindparam, case, delete, exists, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from movierec.store.schema import accounts, events, marks, ratings, sessions
-from services.profiles import credentials
+from services.profiles import credentials, one_statement
 
 MAX_RATINGS = 10_000  # rated movies per account
 MAX_MARKS = 10_000  # marks per account
 MAX_EXPORT_EVENTS = 100_000
+
+# The hot statements are built once, with bound parameters: SQLAlchemy then reuses their compiled form, where
+# building a statement per call (and its cache key) cost more CPU than the database spent running it.
+_LIVE = (sessions.c.token_sha256 == bindparam("digest")) & (sessions.c.expires_ms > bindparam("now"))
+_SESSION_ACCOUNT = select(sessions.c.account_id).where(_LIVE)
+_SESSION_PROFILE = (select(sessions.c.account_id, accounts.c.username, accounts.c.created_ms)
+                    .join_from(sessions, accounts, accounts.c.id == sessions.c.account_id).where(_LIVE))
+# The session's account and, unless the movie is rated already (-1), how many movies it rates: one round trip.
+_RATING_ROOM = select(sessions.c.account_id, case(
+    (exists().where(ratings.c.account_id == sessions.c.account_id, ratings.c.movie_id == bindparam("movie")), -1),
+    else_=select(func.count()).select_from(ratings).where(ratings.c.account_id == sessions.c.account_id)
+    .scalar_subquery()).label("n")).where(_LIVE)
+_RATINGS = (select(ratings.c.movie_id, ratings.c.half_stars, ratings.c.updated_ms)
+            .where(ratings.c.account_id == bindparam("account"))
+            .order_by(ratings.c.updated_ms.desc(), ratings.c.movie_id))
+_MARKS = (select(marks.c.movie_id, marks.c.kind, marks.c.created_ms)
+          .where(marks.c.account_id == bindparam("account"))
+          .order_by(marks.c.created_ms.desc(), marks.c.movie_id, marks.c.kind))
+_EVENT = insert(events)
 
 
 class Unauthenticated(Exception):
@@ -94,6 +113,13 @@ class ProfileStore:
         self.session_ttl_ms = int(session_ttl_seconds * 1000)
         self.clock = clock
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        upsert = self._insert(ratings).values(account_id=bindparam("account"), movie_id=bindparam("movie"),
+                                              half_stars=bindparam("stars"), updated_ms=bindparam("now"))
+        self._upsert_rating = upsert.on_conflict_do_update(
+            index_elements=[ratings.c.account_id, ratings.c.movie_id],
+            set_={"half_stars": upsert.excluded.half_stars, "updated_ms": upsert.excluded.updated_ms})
+        self._put_rating_at_once = (one_statement.put_rating(_RATING_ROOM)
+                                    if engine.dialect.name == "postgresql" else None)
         # SQLite has one writer at a time; queueing writers here, instead of in SQLite's busy handler (which
         # sleeps in steps of up to 100 ms while it waits), keeps a burst of writes from stalling.
         self._writers = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
@@ -110,10 +136,13 @@ class ProfileStore:
     # -- sessions ---------------------------------------------------------------------------------
 
     def _account_id(self, conn: Connection, token: str) -> int:
+        return self._session_row(conn, _SESSION_ACCOUNT, token).account_id
+
+    def _session_row(self, conn: Connection, statement, token: str, **params):
+        """The row of `statement` (one of the _LIVE ones) for this token, or Unauthenticated."""
         digest = credentials.token_digest(token)
         found = None if digest is None else conn.execute(
-            select(sessions.c.account_id).where(sessions.c.token_sha256 == digest,
-                                                sessions.c.expires_ms > self.now_ms())).scalar()
+            statement, {"digest": digest, "now": self.now_ms(), **params}).first()
         if found is None:
             raise Unauthenticated("no valid session: sign in again")
         return found
@@ -174,6 +203,11 @@ class ProfileStore:
     # -- reads ------------------------------------------------------------------------------------
 
     def _read(self) -> Connection:
+        # PostgreSQL's default READ COMMITTED gives each statement its own snapshot even inside a transaction,
+        # so reads there run in autocommit: the same answers without the BEGIN and ROLLBACK round trips.
+        # SQLite's read transaction does hold one snapshot for all its statements, and stays.
+        if self.engine.dialect.name == "postgresql":
+            return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         return self.engine.connect().execution_options(read_only=True)
 
     def account(self, token: str) -> AccountRow:
@@ -182,22 +216,20 @@ class ProfileStore:
 
     @staticmethod
     def _ratings(conn: Connection, account_id: int) -> list[RatingRow]:
-        rows = conn.execute(select(ratings.c.movie_id, ratings.c.half_stars, ratings.c.updated_ms)
-                            .where(ratings.c.account_id == account_id)
-                            .order_by(ratings.c.updated_ms.desc(), ratings.c.movie_id))
-        return [RatingRow(*r) for r in rows]
+        return [RatingRow(*r) for r in conn.execute(_RATINGS, {"account": account_id})]
 
     @staticmethod
     def _marks(conn: Connection, account_id: int) -> list[MarkRow]:
-        rows = conn.execute(select(marks.c.movie_id, marks.c.kind, marks.c.created_ms)
-                            .where(marks.c.account_id == account_id)
-                            .order_by(marks.c.created_ms.desc(), marks.c.movie_id, marks.c.kind))
-        return [MarkRow(*r) for r in rows]
+        return [MarkRow(*r) for r in conn.execute(_MARKS, {"account": account_id})]
 
     def profile(self, token: str) -> tuple[AccountRow, list[RatingRow], list[MarkRow]]:
+        """Three queries in one read transaction: the session with its account, the ratings (their count is
+        n_ratings), the marks."""
         with self._read() as conn:
-            account_id = self._account_id(conn, token)
-            return self._account(conn, account_id), self._ratings(conn, account_id), self._marks(conn, account_id)
+            found = self._session_row(conn, _SESSION_PROFILE, token)
+            rated = self._ratings(conn, found.account_id)
+            account = AccountRow(found.account_id, found.username, found.created_ms, len(rated))
+            return account, rated, self._marks(conn, found.account_id)
 
     def export(self, token: str, max_events: int = MAX_EXPORT_EVENTS) -> Export:
         with self._read() as conn:
@@ -218,8 +250,8 @@ class ProfileStore:
     @staticmethod
     def _event(conn: Connection, account_id: int, kind: str, at_ms: int, movie: int | None = None,
                half_stars: int | None = None, mark: str | None = None) -> None:
-        conn.execute(insert(events).values(account_id=account_id, at_ms=at_ms, kind=kind, movie_id=movie,
-                                           half_stars=half_stars, mark=mark))
+        conn.execute(_EVENT, {"account_id": account_id, "at_ms": at_ms, "kind": kind, "movie_id": movie,
+                              "half_stars": half_stars, "mark": mark})
 
     @staticmethod
     def _room(conn: Connection, table, account_id: int, limit: int, what: str) -> None:
@@ -228,16 +260,24 @@ class ProfileStore:
             raise LimitReached(f"the account already has {limit:,} {what}; remove some first")
 
     def put_rating(self, token: str, movie: int, stars: int) -> RatingRow:
+        """On PostgreSQL one statement (services/profiles/one_statement.py); elsewhere three in one transaction:
+        the session and the room left, the upsert, the event."""
+        now = self.now_ms()
+        if self._put_rating_at_once is not None:
+            digest = credentials.token_digest(token)
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                found = None if digest is None else conn.execute(self._put_rating_at_once, {
+                    "digest": digest, "now": now, "movie": movie, "stars": stars, "max": MAX_RATINGS}).first()
+            if found is None:
+                raise Unauthenticated("no valid session: sign in again")
+            if found.n >= MAX_RATINGS:
+                raise LimitReached(f"the account already has {MAX_RATINGS:,} rated movies; remove some first")
+            return RatingRow(movie, stars, now)
         with self._write() as conn:
-            account_id, now = self._account_id(conn, token), self.now_ms()
-            exists = conn.execute(select(1).where(ratings.c.account_id == account_id,
-                                                  ratings.c.movie_id == movie)).first()
-            if exists is None:
-                self._room(conn, ratings, account_id, MAX_RATINGS, "rated movies")
-            conn.execute(self._insert(ratings).values(account_id=account_id, movie_id=movie, half_stars=stars,
-                                                      updated_ms=now)
-                         .on_conflict_do_update(index_elements=[ratings.c.account_id, ratings.c.movie_id],
-                                                set_={"half_stars": stars, "updated_ms": now}))
+            account_id, n_rated = self._session_row(conn, _RATING_ROOM, token, movie=movie)
+            if n_rated >= MAX_RATINGS:  # -1: the movie is rated already, and changing a rating is always allowed
+                raise LimitReached(f"the account already has {MAX_RATINGS:,} rated movies; remove some first")
+            conn.execute(self._upsert_rating, {"account": account_id, "movie": movie, "stars": stars, "now": now})
             self._event(conn, account_id, "rating_set", now, movie, half_stars=stars)
             return RatingRow(movie, stars, now)
 

@@ -110,8 +110,9 @@ def test_sessions_expire_and_log_out_revokes(store, clock):
     second = store.log_in(s.account.account_id)
     assert second.token != s.token  # a new token on every sign-in
     assert store.log_out(s.token) is True and store.log_out(s.token) is False
-    with pytest.raises(Unauthenticated):
-        store.account(s.token)
+    for refused in (store.account, store.profile, lambda t: store.put_rating(t, 1, 10)):
+        with pytest.raises(Unauthenticated):
+            refused(s.token)  # the very next call after the log-out
     assert store.account(second.token).username == "ann"
     clock.t += DAY + 1
     for token in (second.token, "", "x" * 500, "not-a-token"):
@@ -133,8 +134,9 @@ def test_delete_account_leaves_nothing(store):
             owners = set(conn.execute(select(table.c.account_id)).scalars())
             assert owners == {bob.account.account_id}, table.name
         assert conn.execute(select(accounts.c.username)).scalars().all() == ["bob"]
-    with pytest.raises(Unauthenticated):
-        store.account(ann.token)
+    for refused in (store.account, store.profile, lambda t: store.put_rating(t, 1, 10)):
+        with pytest.raises(Unauthenticated):
+            refused(ann.token)
     # A new account never gets the deleted one's id (the model's user id of an account derives from it).
     assert store.sign_up("cat", "h", {}).account.account_id > bob.account.account_id
 
@@ -146,6 +148,9 @@ def test_rating_limit_per_account(store, monkeypatch):
     with pytest.raises(LimitReached):
         store.put_rating(token, 4, 10)
     assert store.account(token).n_ratings == 3
+    # The refused write left no trace: the 3 initial ratings, the change of movie 3, nothing for movie 4.
+    assert [(e.kind, e.movie_id) for e in store.export(token).events][-1] == ("rating_set", 3)
+    assert rows(store, events) == 1 + 3 + 1
     assert MAX_RATINGS == 10_000
 
 
