@@ -1,7 +1,7 @@
 """Chooses the serving blend (item graph, MF, popularity weights, alpha) on validation users and builds the graph.
 
 The blend is the one the scorer serves, from the shared ranking core (movierec/ranking/parts.py blend):
-alpha * z(z(graph) + mf * z(q.p) + popularity * z(log popularity)) + (1 - alpha) * z(genre cosine).
+alpha * z(z(graph) + ease * z(EASE) + mf * z(q.p) + popularity * z(log popularity)) + (1 - alpha) * z(genre cosine).
 Every grid point is scored on held-out-user splits of the training ratings (trainer/heldout.py:
 whole users held out, 5 liked movies in, the rest of their liked movies as targets), by
 (NDCG@10 + Recall@10) / 2 averaged over the splits; the best one is written to the artifact.
@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from movierec.ranking import parts
+from trainer import ease as ease_model
 from trainer import item_graph
 from trainer.dataset import Dataset
 from trainer.heldout import MIN_LIKED, Judge, split_arrays
@@ -32,6 +33,10 @@ RP3_BETAS = (0.3, 0.4, 0.5)
 MF_WEIGHTS = (0.1, 0.2, 0.3, 0.4)
 POP_WEIGHTS = (0.0, 0.2)
 ALPHAS = (0.8, 0.9, 1.0)
+# The EASE part (trainer/ease.py, liked ratings only): weight 0 leaves it out. On ML-100K's validation
+# users a small weight beside the graph gained most (bench/ranking/RESULTS.md); λ as EASE alone chose.
+EASE_WEIGHTS = (0.0, 0.25, 0.5)
+EASE_LAMBDAS = (1600.0, 3200.0, 6400.0)
 NEIGHBORS = 200  # kept per movie: O(liked * N) per request, and (I, N) arrays in the artifact
 VALIDATION_SPLITS = 4  # held-out-user splits averaged: one split of ~150 users is too noisy alone
 SPLIT_SEED = 10_000  # split s uses seed SPLIT_SEED * (s + 1) + seed
@@ -48,6 +53,8 @@ class Blend:
     mf: float
     popularity: float
     alpha: float
+    ease: float = 0.0  # weight of the EASE part; 0 = none
+    ease_lambda: float = 0.0  # its λ, when it has a weight
     validation: float = float("nan")  # mean of (NDCG@10 + Recall@10) / 2 over the validation splits
 
     @classmethod
@@ -56,18 +63,26 @@ class Blend:
         graph, weights = serving.get("item_graph"), serving.get("weights")
         if not graph or not weights:
             return None
+        ease = float(weights.get("ease", 0.0))
         return cls(float(graph["low_rating_weight"]), float(graph["alpha"]), float(graph["beta"]),
-                   float(weights["mf"]), float(weights["popularity"]), float(serving["default_alpha"]))
+                   float(weights["mf"]), float(weights["popularity"]), float(serving["default_alpha"]),
+                   ease, float(serving.get("ease", {}).get("lambda", 0.0)) if ease else 0.0)
 
     def key(self) -> tuple[float, ...]:
-        return self.low_weight, self.rp3_alpha, self.rp3_beta, self.mf, self.popularity, self.alpha
+        return self.low_weight, self.rp3_alpha, self.rp3_beta, self.mf, self.popularity, self.alpha, self.ease, \
+            self.ease_lambda
 
     def serving(self) -> dict[str, Any]:
         """The artifact manifest's serving entries this blend stands for."""
-        return {"default_alpha": self.alpha, "weights": {"graph": 1.0, "mf": self.mf, "popularity": self.popularity},
-                "item_graph": {"method": "RP3beta", "alpha": self.rp3_alpha, "beta": self.rp3_beta,
-                               "low_rating_weight": self.low_weight, "neighbors": NEIGHBORS},
-                "validation_ndcg_recall10": round(self.validation, 4)}
+        out = {"default_alpha": self.alpha,
+               "weights": {"graph": 1.0, "ease": self.ease, "mf": self.mf, "popularity": self.popularity},
+               "item_graph": {"method": "RP3beta", "alpha": self.rp3_alpha, "beta": self.rp3_beta,
+                              "low_rating_weight": self.low_weight, "neighbors": NEIGHBORS},
+               "validation_ndcg_recall10": round(self.validation, 4)}
+        if self.ease:
+            out["ease"] = {"method": "EASE, liked ratings", "lambda": self.ease_lambda,
+                           "max_items": ease_model.MAX_ITEMS}
+        return out
 
 
 # Used when the search is skipped (`--ranking defaults`, e.g. catalogs too big to search): the blend
@@ -95,6 +110,14 @@ class ValidationSplit:
         self.factors = parts.zscore(parts.mf_scores(mf.item_factors, self.rows, self.weights, foldin_reg))
         self.content = parts.zscore(parts.content_scores(parts.unit_rows(genres), self.rows, self.weights))
         self.popularity = parts.popularity(np.bincount(split.train_items, minlength=n_items))  # (I,)
+        self._gram: ease_model.Gram | None = None
+
+    def ease_part(self, lam: float) -> np.ndarray:
+        """z-scored EASE scores (Q, I) of this split's queries for λ (one eigendecomposition per split)."""
+        if self._gram is None:
+            self._gram = ease_model.Gram(*self.train, self.n_items)
+        scores = parts.ease_scores(self._gram.rows, self._gram.weights(lam), self.rows, self.weights, self.n_items)
+        return parts.zscore(scores)
 
     def graph_parts(self, lows: Sequence[float] = LOW_WEIGHTS, alphas: Sequence[float] = RP3_ALPHAS,
                     betas: Sequence[float] = RP3_BETAS) -> dict[tuple[float, float, float], np.ndarray]:
@@ -119,12 +142,14 @@ class ValidationSplit:
             return self.judge.ndcg_recall(self.score(graph, fallback["mf"], fallback["popularity"],
                                                      parts.FALLBACK_ALPHA))
         (graph,) = self.graph_parts([blend.low_weight], [blend.rp3_alpha], [blend.rp3_beta]).values()
-        return self.judge.ndcg_recall(self.score(graph, blend.mf, blend.popularity, blend.alpha))
+        ease = self.ease_part(blend.ease_lambda) if blend.ease else None
+        return self.judge.ndcg_recall(self.score(graph, blend.mf, blend.popularity, blend.alpha, ease, blend.ease))
 
-    def score(self, graph: np.ndarray, mf: float, popularity: float, alpha: float) -> np.ndarray:
-        """(Q, I) blend scores: the served blend (parts.blend) of this split's parts."""
-        weights = {"graph": 1.0, "mf": mf, "popularity": popularity}
-        return parts.blend(graph, self.factors, self.popularity, self.content, weights, alpha)
+    def score(self, graph: np.ndarray, mf: float, popularity: float, alpha: float,
+              ease: np.ndarray | None = None, ease_weight: float = 0.0) -> np.ndarray:
+        """(Q, I) blend scores: the served blend (parts.blend) of this split's parts (ease: a z-scored EASE part)."""
+        weights = {"graph": 1.0, "ease": ease_weight, "mf": mf, "popularity": popularity}
+        return parts.blend(graph, self.factors, self.popularity, self.content, weights, alpha, ease)
 
 
 Progress = Callable[[str], None]
@@ -138,15 +163,20 @@ def tune_blend(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_user
     of these (training) ratings. users (N,) int32 < n_users, items (N,) int32 catalog rows,
     ratings (N,) float32; genres (I, G); params: the MF model fitted on each split's training users.
     """
-    scores: dict[tuple[float, float, float, float, float, float], list[float]] = {}
+    scores: dict[tuple[float, ...], list[float]] = {}
     for s in range(splits):
         started = time.perf_counter()
         split = ValidationSplit(users, items, ratings, n_users, genres, params, SPLIT_SEED * (s + 1) + seed,
                                 rating_scale, foldin_reg)
+        eases: dict[tuple[float, float], np.ndarray | None] = {(0.0, 0.0): None}
+        for lam in EASE_LAMBDAS:
+            part = split.ease_part(lam) if any(EASE_WEIGHTS) else None
+            eases.update({(w, lam): part for w in EASE_WEIGHTS if w})
         for (low, a, b), graph in split.graph_parts().items():
-            for wm, wp, alpha in itertools.product(MF_WEIGHTS, POP_WEIGHTS, ALPHAS):
-                ndcg, recall = split.judge.ndcg_recall(split.score(graph, wm, wp, alpha))
-                scores.setdefault((low, a, b, wm, wp, alpha), []).append((ndcg + recall) / 2)
+            for (we, lam), ease in eases.items():
+                for wm, wp, alpha in itertools.product(MF_WEIGHTS, POP_WEIGHTS, ALPHAS):
+                    ndcg, recall = split.judge.ndcg_recall(split.score(graph, wm, wp, alpha, ease, we))
+                    scores.setdefault((low, a, b, wm, wp, alpha, we, lam), []).append((ndcg + recall) / 2)
         if on_progress is not None:
             on_progress(f"validation split {s + 1}/{splits}: {len(split.rows)} users, "
                         f"{time.perf_counter() - started:.1f} s")
@@ -159,6 +189,16 @@ def build_graph(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_use
     """The pruned item graph (I, N) int32 / float32 of blend's graph parameters, from all given ratings."""
     inter = item_graph.interactions(users, items, ratings, n_users, n_items, blend.low_weight)
     return item_graph.build_graph(inter, blend.rp3_alpha, blend.rp3_beta, NEIGHBORS)
+
+
+def build_ease(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, n_items: int,
+               blend: Blend) -> dict[str, np.ndarray]:
+    """The artifact arrays of blend's EASE part (ease_rows (N,) int32, ease_weights (N, N) float32); none
+    when the blend gives it no weight."""
+    if not blend.ease:
+        return {}
+    rows, weights = ease_model.fit(users, items, ratings, n_users, n_items, blend.ease_lambda)
+    return {"ease_rows": rows, "ease_weights": weights}
 
 
 RANKING_MODES = ("tuned", "defaults", "off")
@@ -201,7 +241,8 @@ def rank(dataset: Dataset, params: Params, mode: str = "tuned", foldin_reg: floa
             "method": f"grid search, held-out-user protocol on {VALIDATION_SPLITS} validation splits of 20% of "
                       "the users, (NDCG@10 + Recall@10) / 2",
             "space": {"low_rating_weight": LOW_WEIGHTS, "rp3_alpha": RP3_ALPHAS, "rp3_beta": RP3_BETAS,
-                      "mf": MF_WEIGHTS, "popularity": POP_WEIGHTS, "alpha": ALPHAS},
+                      "mf": MF_WEIGHTS, "popularity": POP_WEIGHTS, "alpha": ALPHAS, "ease": EASE_WEIGHTS,
+                      "ease_lambda": EASE_LAMBDAS},
             "top": [asdict(b) for b in tried[:5]]}}
     else:
         blend = DEFAULT_BLEND
@@ -210,5 +251,11 @@ def rank(dataset: Dataset, params: Params, mode: str = "tuned", foldin_reg: floa
     graph_started = time.perf_counter()
     neighbor_rows, neighbor_weights = build_graph(users, items, dataset.rating, n_users, n_items, blend)
     serving["tuned_by"]["graph_seconds"] = round(time.perf_counter() - graph_started, 2)
+    ease_started = time.perf_counter()
+    ease = build_ease(users, items, dataset.rating, n_users, n_items, blend)
+    if ease:  # how many movies the dense part covers: all of them unless the catalog is above its cap
+        serving["ease"] = {**serving.get("ease", {}), "items": len(ease["ease_rows"]),
+                           "restricted_to_most_liked": len(ease["ease_rows"]) < n_items}
+        serving["tuned_by"]["ease_seconds"] = round(time.perf_counter() - ease_started, 2)
     serving["tuned_by"]["seconds"] = round(time.perf_counter() - started, 2)
-    return {"neighbor_rows": neighbor_rows, "neighbor_weights": neighbor_weights}, serving
+    return {"neighbor_rows": neighbor_rows, "neighbor_weights": neighbor_weights, **ease}, serving
