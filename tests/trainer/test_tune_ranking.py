@@ -36,7 +36,8 @@ def _served(tmp_path, dataset, split, blend) -> HybridModel:
     mf = split.mf
     arrays = {"global_mean": np.float32(mf.global_mean), "user_ids": np.arange(n_users, dtype=np.int64),
               "item_ids": dataset.item_ids(), "user_factors": mf.user_factors, "item_factors": mf.item_factors,
-              "user_bias": mf.user_bias, "item_bias": mf.item_bias, "neighbor_rows": rows, "neighbor_weights": weights}
+              "user_bias": mf.user_bias, "item_bias": mf.item_bias, "neighbor_rows": rows, "neighbor_weights": weights,
+              **tune_ranking.build_ease(users, items, ratings, n_users, n_items, blend)}
     counts = np.bincount(items, minlength=n_items)
     movies = [replace(m, n_ratings=int(c)) for m, c in zip(dataset.movies, counts)]
     manifest = {"dataset": {"name": "synthetic"}, "serving": {**blend.serving(), "foldin_reg": 3.0}}
@@ -45,11 +46,15 @@ def _served(tmp_path, dataset, split, blend) -> HybridModel:
 
 
 @pytest.mark.parametrize("blend", [tune_ranking.DEFAULT_BLEND,
-                                   tune_ranking.Blend(1.0, 0.5, 0.3, mf=0.4, popularity=0.2, alpha=0.9)])
+                                   tune_ranking.Blend(1.0, 0.5, 0.3, mf=0.4, popularity=0.2, alpha=0.9),
+                                   tune_ranking.Blend(0.5, 0.7, 0.4, mf=0.2, popularity=0.2, alpha=0.9, ease=0.5,
+                                                      ease_lambda=50.0)])
 def test_search_ranks_each_query_as_the_scorer_does(tmp_path, dataset, split, blend):
     model = _served(tmp_path, dataset, split, blend)
+    assert (model.ease_rows is not None) == bool(blend.ease) and model.weights["ease"] == blend.ease
     graph = split.graph_parts()[blend.low_weight, blend.rp3_alpha, blend.rp3_beta]
-    scores = split.score(graph, blend.mf, blend.popularity, blend.alpha)
+    ease = split.ease_part(blend.ease_lambda) if blend.ease else None
+    scores = split.score(graph, blend.mf, blend.popularity, blend.alpha, ease, blend.ease)
     ratings = (split.weights * 2.0 + 3.0).astype(np.float32)  # back from the (r - 3) / 2 weights
     assert len(split.rows) >= 5
     for q, rows in enumerate(split.rows):
@@ -66,9 +71,11 @@ def test_tune_blend_scores_the_whole_grid_best_first(dataset):
     tried = tune_ranking.tune_blend(users, items, dataset.rating, len(dataset.user_ids()),
                                     dataset.genre_matrix().astype(np.float64), PARAMS, splits=2,
                                     on_progress=lines.append)
+    eases = 1 + (len(tune_ranking.EASE_WEIGHTS) - 1) * len(tune_ranking.EASE_LAMBDAS)  # weight 0: one point, no λ
     grid = (len(tune_ranking.LOW_WEIGHTS) * len(tune_ranking.RP3_ALPHAS) * len(tune_ranking.RP3_BETAS)
-            * len(tune_ranking.MF_WEIGHTS) * len(tune_ranking.POP_WEIGHTS) * len(tune_ranking.ALPHAS))
+            * len(tune_ranking.MF_WEIGHTS) * len(tune_ranking.POP_WEIGHTS) * len(tune_ranking.ALPHAS) * eases)
     assert len(tried) == len({b.key() for b in tried}) == grid
+    assert {b.ease for b in tried} == set(tune_ranking.EASE_WEIGHTS)
     assert [b.validation for b in tried] == sorted((b.validation for b in tried), reverse=True)
     assert 0 < tried[-1].validation < tried[0].validation <= 1
     assert len(lines) == 2 and lines[0].startswith("validation split 1/2")
@@ -97,3 +104,16 @@ def test_a_catalog_too_big_to_search_fails_before_training(monkeypatch, dataset,
     with pytest.raises(ValueError, match="--ranking defaults"):
         train_artifact(tmp_path, PARAMS, dataset, ranking="tuned")
     assert not any(tmp_path.iterdir())
+
+
+def test_a_blend_with_ease_round_trips_through_the_manifest_and_rank_builds_its_part(dataset):
+    blend = tune_ranking.Blend(0.5, 0.7, 0.4, mf=0.2, popularity=0.2, alpha=0.9, ease=0.25, ease_lambda=50.0)
+    restored = tune_ranking.Blend.of_serving(blend.serving())
+    assert restored is not None and restored.key() == blend.key()
+    arrays, serving = tune_ranking.rank(dataset, PARAMS, "defaults", kept=(blend, "v1"))
+    n = len(dataset.movies)
+    assert arrays["ease_rows"].tolist() == list(range(n)) and arrays["ease_weights"].shape == (n, n)
+    assert serving["weights"]["ease"] == 0.25 and serving["ease"]["lambda"] == 50.0
+    assert serving["ease"]["items"] == n and serving["ease"]["restricted_to_most_liked"] is False
+    plain, plain_serving = tune_ranking.rank(dataset, PARAMS, "defaults")  # DEFAULT_BLEND: no EASE part
+    assert "ease_rows" not in plain and "ease" not in plain_serving and plain_serving["weights"]["ease"] == 0.0
