@@ -71,11 +71,13 @@ def test_tune_blend_scores_the_whole_grid_best_first(dataset):
     tried = tune_ranking.tune_blend(users, items, dataset.rating, len(dataset.user_ids()),
                                     dataset.genre_matrix().astype(np.float64), PARAMS, splits=2,
                                     on_progress=lines.append)
-    eases = 1 + (len(tune_ranking.EASE_WEIGHTS) - 1) * len(tune_ranking.EASE_LAMBDAS)  # weight 0: one point, no λ
+    eases = len(tune_ranking.EASE_WEIGHTS)  # one λ, chosen on the first split; weight 0 has none
     grid = (len(tune_ranking.LOW_WEIGHTS) * len(tune_ranking.RP3_ALPHAS) * len(tune_ranking.RP3_BETAS)
             * len(tune_ranking.MF_WEIGHTS) * len(tune_ranking.POP_WEIGHTS) * len(tune_ranking.ALPHAS) * eases)
     assert len(tried) == len({b.key() for b in tried}) == grid
     assert {b.ease for b in tried} == set(tune_ranking.EASE_WEIGHTS)
+    (lam,) = {b.ease_lambda for b in tried if b.ease}
+    assert lam in tune_ranking.EASE_LAMBDAS and {b.ease_lambda for b in tried if not b.ease} == {0.0}
     assert [b.validation for b in tried] == sorted((b.validation for b in tried), reverse=True)
     assert 0 < tried[-1].validation < tried[0].validation <= 1
     assert len(lines) == 2 and lines[0].startswith("validation split 1/2")
