@@ -122,10 +122,12 @@ def build_graph_artifact(root: Path, version: str = "v-graph-1", neighbors: int 
     """The tiny catalog with the same random factors as build_tiny_artifact, an item graph and tuned-style
     weights; ease: with an EASE part of most of the movies, weighted (GRAPH_EASE_SERVING)."""
     movies = tiny_movies()
+    if serving is None:
+        serving = GRAPH_EASE_SERVING if ease else GRAPH_SERVING
     return write_random_artifact(root, version, movies, GENRES, seed=seed,
                                  graph=graph_arrays(len(movies), neighbors, seed),
                                  ease=ease_arrays(len(movies), seed, len(movies) - 2) if ease else None,
-                                 serving=(GRAPH_EASE_SERVING if ease else GRAPH_SERVING) if serving is None else serving,
+                                 serving=serving,
                                  dataset={"name": "tiny-test", "n_ratings": 0}, metrics={"rmse": 1.0})
 
 

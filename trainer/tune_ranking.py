@@ -168,7 +168,7 @@ def tune_blend(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_user
     of these (training) ratings. users (N,) int32 < n_users, items (N,) int32 catalog rows,
     ratings (N,) float32; genres (I, G); params: the MF model fitted on each split's training users.
     """
-    scores: dict[tuple[float, ...], list[float]] = {}
+    scores: dict[tuple[float, float, float, float, float, float, float, float], list[float]] = {}
     lam: float | None = None
     for s in range(splits):
         started = time.perf_counter()
