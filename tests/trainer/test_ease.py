@@ -65,3 +65,10 @@ def test_a_weighted_ease_part_without_its_arrays_is_refused():
     graph = (rows, np.ones((5, 4), np.float32))
     with pytest.raises(ValueError, match="no ease_rows"):
         Ranker(factors, genres, counts, *graph, {"weights": {"graph": 1.0, "ease": 0.5, "mf": 0.1, "popularity": 0.0}})
+
+
+def test_the_search_and_the_fit_give_the_same_weights():
+    users, items, ratings = _ratings(50, 20, seed=3)
+    rows, b = ease.fit(users, items, ratings, 50, 20, 30.0)
+    gram = ease.Gram(users, items, ratings, 50, 20)
+    assert np.array_equal(gram.rows, rows) and np.allclose(gram.weights(30.0), b, atol=1e-5)
