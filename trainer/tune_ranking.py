@@ -32,7 +32,7 @@ RP3_ALPHAS = (0.5, 0.7)
 RP3_BETAS = (0.3, 0.4, 0.5)
 MF_WEIGHTS = (0.1, 0.2, 0.3, 0.4)
 POP_WEIGHTS = (0.0, 0.2)
-ALPHAS = (0.8, 0.9)  # 1.0 (no genre part) was never chosen in 7 seeds' searches (bench/ranking/RESULTS.md)
+ALPHAS = (0.8, 0.9)  # 1.0 (no genre part) was never chosen in 9 searches (bench/ranking/RESULTS.md)
 # The EASE part (trainer/ease.py, liked ratings only): weight 0 leaves it out. On ML-100K's validation
 # users a small weight beside the graph gained most (bench/ranking/RESULTS.md). Its λ is chosen first,
 # by EASE alone on the first validation split (one top-10 per λ), so it does not multiply the grid.
