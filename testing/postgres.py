@@ -35,7 +35,8 @@ def postgres_bin_dir() -> Path:
 
 
 class PostgresServer:
-    """`start()` → `url(dbname)` / `new_database()` → `stop()`; superuser `postgres`, trust auth on loopback only."""
+    """`start()` → `url(dbname)` / `new_database()` → `stop()`; superuser `postgres`, trust auth on loopback only.
+    `halt()` and `restart()` stop and start it again on the same port and data (a database outage)."""
 
     def __init__(self) -> None:
         self.bin = postgres_bin_dir()
@@ -56,14 +57,17 @@ class PostgresServer:
 
     def start(self, timeout: float = 30.0, port: int = 0) -> "PostgresServer":
         """initdb, then the server on `port` (0 = a free one); returns once it accepts connections."""
-        data = self.dir / "data"
-        self._run(str(self.bin / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--no-sync", "--no-instructions")
+        self._run(str(self.bin / "initdb"), "-D", str(self.dir / "data"), "-U", "postgres", "--auth=trust",
+                  "-E", "UTF8", "--no-sync", "--no-instructions")
         self.port = port or free_port()
+        return self.restart(timeout)
+
+    def restart(self, timeout: float = 30.0) -> "PostgresServer":
+        """The server on its data directory and port (again, after `halt()`); returns once it accepts connections."""
         log = open(self.dir / "postgres.log", "ab")
         # Loopback TCP only, the socket in our own directory; everything else is the packaged default.
         self.proc = subprocess.Popen(
-            [*self._as_user, str(self.bin / "postgres"), "-D", str(data), "-p", str(self.port),
+            [*self._as_user, str(self.bin / "postgres"), "-D", str(self.dir / "data"), "-p", str(self.port),
              "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.dir}",
              "-c", "max_connections=200"],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -106,7 +110,8 @@ class PostgresServer:
             conn.execute(psycopg.sql.SQL("CREATE DATABASE {} OWNER {}").format(
                 psycopg.sql.Identifier(dbname), psycopg.sql.Identifier(user)))
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Stops the server ("fast" shutdown: sessions are closed, the data directory is kept for `restart()`)."""
         if self.proc is not None and self.proc.poll() is None:
             # SIGINT is PostgreSQL's "fast" shutdown; sent to the postmaster itself, not to runuser.
             try:
@@ -119,4 +124,8 @@ class PostgresServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+    def stop(self) -> None:
+        """Stops the server and deletes its data."""
+        self.halt()
         shutil.rmtree(self.dir, ignore_errors=True)

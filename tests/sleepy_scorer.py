@@ -21,18 +21,22 @@ class SleepyScorer(scorer_pb2_grpc.ScorerServicer):
         self.frozen = False
         self.sleep = sleep
         self.calls: Counter[str] = Counter()
+        # Seconds each call had left when it arrived (its gRPC deadline): what the client allowed it.
+        self.allowed: dict[str, list[float]] = {}
 
-    async def _maybe_stall(self, method: str) -> None:
+    async def _maybe_stall(self, method: str, context) -> None:
         self.calls[method] += 1
+        remaining = context.time_remaining()
+        self.allowed.setdefault(method, []).append(float("inf") if remaining is None else remaining)
         if self.frozen:
             await asyncio.sleep(self.sleep)
 
     async def GetModelInfo(self, request, context):  # noqa: N802 (gRPC method names)
-        await self._maybe_stall("GetModelInfo")
+        await self._maybe_stall("GetModelInfo", context)
         return scorer_pb2.ModelInfo(model_version=VERSION, default_alpha=0.5)
 
     async def Recommend(self, request, context):  # noqa: N802
-        await self._maybe_stall("Recommend")
+        await self._maybe_stall("Recommend", context)
         return scorer_pb2.RecommendResponse(model_version=VERSION, alpha=0.5)
 
 

@@ -80,6 +80,33 @@ class Load:
         return [o for o in self.outcomes if o.start < t1 and o.start + o.latency >= t0]
 
 
+@dataclass
+class AccountWrites(Load):
+    """Like Load, but each request is an account write: PUT /me/ratings/{id} with the session cookie and CSRF
+    header of one of `tokens` (a different movie each time, so every one is a fresh write)."""
+
+    tokens: list[str] = field(default_factory=list)
+    _count: Iterator[int] = field(default_factory=itertools.count)
+
+    async def _worker(self, client: httpx.AsyncClient, bodies: Iterator[tuple[dict[str, object], bool]]) -> None:
+        while not self._stop.is_set():
+            n = next(self._count)
+            token = self.tokens[n % len(self.tokens)]
+            start = time.monotonic()
+            try:
+                reply = await client.put(f"{self.url}/me/ratings/{1 + n % 100_000}", json={"rating": 0.5 + n % 10 / 2},
+                                         headers={"x-csrf-token": "bench-csrf",
+                                                  "cookie": f"movierec_session={token}; movierec_csrf=bench-csrf"})
+                kind = "ok" if reply.status_code == 200 else f"http_{reply.status_code}"
+                if reply.headers.get("content-type", "").split(";")[0] != "application/json":
+                    kind = "bad_body"
+            except httpx.TimeoutException:
+                kind = "timeout"
+            except httpx.TransportError as exc:
+                kind = type(exc).__name__
+            self.outcomes.append(Outcome(start, time.monotonic() - start, kind, fresh=True))
+
+
 def summary(outcomes: list[Outcome]) -> dict[str, object]:
     """requests, failures by kind and the worst latency (ms) of a set of outcomes."""
     kinds = Counter(o.kind for o in outcomes)

@@ -2,9 +2,11 @@
 under load and measures how long until the stack answers again, with scripts/supervisor.py restarting it.
 
 For each kill: time to the supervisor's restart (its backoff), to the first 200 of a request that needed
-the killed child (a fresh body, so not from the cache; for Redis any 200), requests failed meanwhile by
-kind, and whether every other child stayed up. The stack runs on a tiny test artifact unless
---artifact-dir is given; the load is bench/faults/load.py's closed loop.
+the killed child (a fresh body, so not from the cache; for Redis any 200; for profiles an account write,
+PUT /me/ratings, from a second load of account writes that runs beside the anonymous one), requests failed
+meanwhile by kind (for profiles: the writes), and whether every other child stayed up. The stack runs on a
+tiny test artifact unless --artifact-dir is given, its profiles store in a SQLite file (as under run.sh);
+the loads are bench/faults/load.py's closed loops.
 """
 from __future__ import annotations
 
@@ -18,13 +20,14 @@ import threading
 import time
 from pathlib import Path
 
-from bench.faults.load import Load, first_ok_after, summary
+from bench.faults.load import AccountWrites, Load, first_ok_after, summary
 from bench.faults.scenarios import running
 from bench.faults.stack import started_stack
+from bench.profiles.__main__ import sign_up
 from scripts.stack import Stack
 from scripts.supervisor import Supervisor
 
-CHILDREN = ("matcher", "scorer", "redis", "gateway")
+CHILDREN = ("matcher", "scorer", "redis", "profiles", "gateway")
 
 
 def supervise(stack: Stack, stop: threading.Event, lines: list[str]) -> None:
@@ -47,7 +50,7 @@ async def kill_and_recover(stack: Stack, name: str, load: Load, timeout: float =
     while running_or_none(stack, name) in (None, old) and time.monotonic() < give_up:
         await asyncio.sleep(0.02)
     relaunched = time.monotonic()
-    fresh_only = name != "redis"  # without Redis every answer is computed: any 200 counts
+    fresh_only = name != "redis"  # without Redis every answer is computed: any 200 counts; every write is fresh
     while first_ok_after(load.outcomes, relaunched, fresh_only) is None and time.monotonic() < give_up:
         await asyncio.sleep(0.02)
     recovered = first_ok_after(load.outcomes, relaunched, fresh_only)
@@ -66,19 +69,21 @@ def running_or_none(stack: Stack, name: str):
         return None
 
 
-async def run(stack: Stack, rounds: int, concurrency: int) -> list[dict[str, object]]:
+async def run(stack: Stack, rounds: int, concurrency: int, writers: int) -> list[dict[str, object]]:
     load = Load(stack.gateway_url, concurrency=concurrency)
-    loader = asyncio.create_task(load.run())
+    writes = AccountWrites(stack.gateway_url, concurrency=writers, tokens=await sign_up(stack.profiles_address, 16))
+    loaders = [asyncio.create_task(x.run()) for x in (load, writes)]
     results = []
     try:
         await asyncio.sleep(3.0)  # warm: caches, channels
         for _ in range(rounds):
             for name in CHILDREN:
-                results.append(await kill_and_recover(stack, name, load))
+                results.append(await kill_and_recover(stack, name, writes if name == "profiles" else load))
                 await asyncio.sleep(2.0)
     finally:
-        load.stop()
-        await loader
+        for x in (load, writes):
+            x.stop()
+        await asyncio.gather(*loaders)
     return results
 
 
@@ -106,6 +111,7 @@ def main() -> int:
     parser.add_argument("--artifact-dir", type=Path, help="artifact root (default: a tiny test artifact)")
     parser.add_argument("--rounds", type=int, default=3, help="kills of each child")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--writers", type=int, default=4, help="workers of the account-write load")
     parser.add_argument("--json", type=Path, help="also write every kill's measurements here")
     args = parser.parse_args()
     lines: list[str] = []
@@ -114,12 +120,12 @@ def main() -> int:
         thread = threading.Thread(target=supervise, args=(stack, stop, lines), daemon=True)
         thread.start()
         try:
-            results = asyncio.run(run(stack, args.rounds, args.concurrency))
+            results = asyncio.run(run(stack, args.rounds, args.concurrency, args.writers))
         finally:
             stop.set()
             thread.join()
     print(f"# supervised stack: each child SIGKILLed {args.rounds}x under a {args.concurrency}-worker load "
-          f"(shared machine: compare within a run)\n")
+          f"and {args.writers} account writers (shared machine: compare within a run)\n")
     print(table(results))
     print("\nsupervisor said:\n" + "\n".join(line.splitlines()[0] for line in lines))
     if args.json:

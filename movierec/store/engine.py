@@ -71,11 +71,12 @@ def _sqlite_begin(conn) -> None:
 
 
 def make_engine(database_url: str, *, pool_size: int = 8, create_dir: bool = False,
-                read_only: bool = False) -> Engine:
+                read_only: bool = False, connect_timeout: int | None = None) -> Engine:
     """An engine for `database_url` (see normalize_url). SQLite gets WAL, synchronous=FULL, foreign keys
     and a busy timeout on every connection; with create_dir its file's directory is created. A connection
     with the execution option read_only=True (every one, with read_only) starts plain read transactions;
-    a read_only engine cannot write at all (SQLite query_only, PostgreSQL read-only transactions)."""
+    a read_only engine cannot write at all (SQLite query_only, PostgreSQL read-only transactions).
+    connect_timeout (seconds, PostgreSQL only) bounds a connection attempt to a server that does not answer."""
     url = make_url(normalize_url(database_url))
     if url.get_backend_name() == "sqlite":
         if create_dir:
@@ -88,7 +89,9 @@ def make_engine(database_url: str, *, pool_size: int = 8, create_dir: bool = Fal
         event.listen(engine, "connect", lambda conn, _r: setattr(conn, "isolation_level", None))
         event.listen(engine, "begin", _sqlite_begin)
     else:
-        connect_args = {"options": "-c default_transaction_read_only=on"} if read_only else {}
+        connect_args: dict[str, object] = {"options": "-c default_transaction_read_only=on"} if read_only else {}
+        if connect_timeout is not None:
+            connect_args["connect_timeout"] = max(connect_timeout, 2)  # libpq treats 1 as 2
         engine = create_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=True,
                                connect_args=connect_args)
     return engine.execution_options(read_only=True) if read_only else engine

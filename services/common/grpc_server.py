@@ -65,6 +65,7 @@ class GrpcService:
             raise OSError(f"{name}: cannot bind {address}: {e}") from None
         host = address.rsplit(":", 1)[0]
         self.address = f"{host}:{self.port}"  # the real port when asked for port 0
+        self._stopping = False
 
     async def _set(self, status: int) -> None:
         for service in ("", self.name):
@@ -83,7 +84,14 @@ class GrpcService:
         await self._set(health_pb2.HealthCheckResponse.SERVING)
         log.info("serving", extra={"service": self.name, "address": self.address, "port": self.port, "tls": self.tls})
 
+    async def set_serving(self, serving: bool) -> None:
+        """After start: health follows a dependency (e.g. a database lost, then back); ignored once stopping."""
+        if not self._stopping:
+            await self._set(health_pb2.HealthCheckResponse.SERVING if serving
+                            else health_pb2.HealthCheckResponse.NOT_SERVING)
+
     async def stop(self) -> None:
+        self._stopping = True
         await self._set(health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.server.stop(self.grace)
         log.info("stopped", extra={"service": self.name})

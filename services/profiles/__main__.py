@@ -11,6 +11,7 @@ from movierec.store import migrate
 from movierec.store.engine import make_engine
 from movierec.v1 import profiles_pb2_grpc
 from services.common.grpc_server import GrpcService, run_main
+from services.profiles.db_health import DatabaseProbe
 from services.profiles.server import ProfilesServicer
 from services.profiles.settings import ProfilesSettings
 from services.profiles.store import ProfileStore
@@ -20,8 +21,12 @@ RETRY_SECONDS = 1.0
 
 
 async def serve(settings: ProfilesSettings) -> None:
-    """Serves at once with health NOT_SERVING; SERVING once the database answers and is migrated."""
-    engine = make_engine(settings.database_url_with_password(), pool_size=settings.db_pool_size, create_dir=True)
+    """Serves at once with health NOT_SERVING; SERVING once the database answers and is migrated, then
+    NOT_SERVING whenever a probe cannot reach it (the pool reconnects by itself once it is back)."""
+    url = settings.database_url_with_password()
+    timeout = round(settings.health_probe_timeout_seconds)
+    engine = make_engine(url, pool_size=settings.db_pool_size, create_dir=True, connect_timeout=max(timeout, 5))
+    probe_engine = make_engine(url, pool_size=1, connect_timeout=timeout)
     servicer = ProfilesServicer(None, threads=settings.db_pool_size)
 
     def prepare() -> str:
@@ -44,15 +49,22 @@ async def serve(settings: ProfilesSettings) -> None:
         servicer.store = ProfileStore(engine, settings.session_ttl_seconds)
         log.info("store ready", extra={"database": engine.url.render_as_string(hide_password=True),
                                        "schema_revision": revision})
+        probing.append(asyncio.create_task(probe.run()))
 
+    probing: list[asyncio.Task[None]] = []
     service = GrpcService("movierec.v1.Profiles", settings.address,
                           lambda server: profiles_pb2_grpc.add_ProfilesServicer_to_server(servicer, server),
                           settings.grace_seconds, reflection=settings.reflection,
                           metrics_port=settings.metrics_port, tls=settings.server_tls())
+    probe = DatabaseProbe(probe_engine, settings.health_probe_seconds, settings.health_probe_timeout_seconds,
+                          service.set_serving)
     try:
         await service.run_until_signal(ready)
     finally:
+        for task in probing:
+            task.cancel()
         engine.dispose()
+        probe_engine.dispose()
 
 
 if __name__ == "__main__":

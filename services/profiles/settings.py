@@ -22,6 +22,11 @@ class ProfilesSettings(GrpcServiceSettings):
                                        description="how long a session lasts after sign-in")
     db_pool_size: int = Field(8, ge=1, le=64, description="database connections, and the worker threads using them")
     migrate: bool = Field(True, description="bring the schema to the newest migration at start-up")
+    # Health follows the database after start: a lost store is NOT_SERVING until a probe reaches it again.
+    health_probe_seconds: float = Field(2.0, gt=0, le=300, allow_inf_nan=False,
+                                        description="interval of the database probe behind gRPC health")
+    health_probe_timeout_seconds: float = Field(2.0, gt=0, le=60, allow_inf_nan=False,
+                                                description="a probe slower than this counts as a failure")
 
     @field_validator("database_url")
     @classmethod

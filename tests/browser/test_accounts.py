@@ -46,6 +46,12 @@ def test_sign_up_rate_mark_and_edit_in_the_page(browser_stack, desktop) -> None:
     # "For you" comes from the stored ratings; a new star rating on a card changes it on the next request.
     for_you = page.locator("#for-you-list > li")
     expect(for_you.first).to_be_visible()
+    # The Variety slider's value goes with "For you" too (GET /me/recommendations?diversity=).
+    for value in ("1", "0.2"):
+        with page.expect_response(lambda r: "/me/recommendations?" in r.url) as reloaded:
+            page.get_by_label("Variety").fill(value)
+        assert f"diversity={value}" in reloaded.value.url and reloaded.value.json()["diversity"] == float(value)
+    expect(for_you.first).to_be_visible()
     before = for_you_ids(page)
     first_title = before[0]
     card = for_you.first

@@ -3,7 +3,6 @@ sleep, and a closed port that fails each attempt with UNAVAILABLE."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import grpc
 import pytest
@@ -15,24 +14,24 @@ from tests.sleepy_scorer import sleepy_scorer
 
 pytestmark = pytest.mark.integration  # gRPC servers and channels on loopback
 
-SLACK = 0.35  # scheduling on a shared 2-core machine
+# gRPC sends a deadline as a rounded-up timeout header: the server may see a few ms more than was set.
+# A slower machine only ever shows less, so bounds on what a call was allowed do not depend on its speed.
+ROUNDING = 0.05
 
 
 async def test_a_call_gets_only_what_is_left_of_the_deadline() -> None:
     async with sleepy_scorer() as (address, servicer), ScorerClient(address, timeout=5.0) as scorer:
         servicer.frozen = True
-        started = time.monotonic()
         with deadline(0.6), pytest.raises(CallError) as failed:
             await scorer.recommend([1])
-        took = time.monotonic() - started
     assert failed.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
-    assert 0.55 <= took <= 0.6 + SLACK, took  # not the client's own 5 s
+    [allowed] = servicer.allowed["Recommend"]  # no retry after a deadline
+    assert 0 < allowed <= 0.6 + ROUNDING, allowed  # not the client's own 5 s
 
 
 async def test_calls_in_sequence_share_one_deadline() -> None:
     async with sleepy_scorer(sleep=0.3) as (address, servicer), ScorerClient(address, timeout=5.0) as scorer:
         servicer.frozen = True  # each call takes 0.3 s: two fit in 0.8 s, the third gets the rest and fails
-        started = time.monotonic()
         with deadline(0.8):
             await scorer.model_info()
             await scorer.recommend([1])
@@ -40,21 +39,20 @@ async def test_calls_in_sequence_share_one_deadline() -> None:
                 await scorer.recommend([1])
             with pytest.raises(CallError) as fourth:  # nothing left: refused without being sent
                 await scorer.recommend([1])
-        took = time.monotonic() - started
     assert third.value.code == fourth.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
     assert fourth.value.attempts == 0 and servicer.calls == {"GetModelInfo": 1, "Recommend": 2}
-    assert 0.75 <= took <= 0.8 + SLACK, took
+    # Each call was allowed only what the earlier ones left: at most 0.8, 0.5 and 0.2 s.
+    first, (second, third_allowed) = servicer.allowed["GetModelInfo"][0], servicer.allowed["Recommend"]
+    assert first <= 0.8 + ROUNDING and second <= 0.5 + ROUNDING and third_allowed <= 0.2 + ROUNDING
 
 
 async def test_retries_stop_at_the_deadline() -> None:
     patient = RetryPolicy(attempts=50, initial_backoff=0.1, max_backoff=0.1)
     async with ScorerClient(f"127.0.0.1:{free_port()}", timeout=10.0, retry=patient, seed=1) as scorer:
-        started = time.monotonic()
         with deadline(0.5), pytest.raises(CallError) as failed:
             await scorer.recommend([1])
-        took = time.monotonic() - started
+    # 50 attempts 0.1 s apart would take 5 s: stopping early is the deadline's doing.
     assert failed.value.code == grpc.StatusCode.UNAVAILABLE and 1 < failed.value.attempts < 50
-    assert took <= 0.5 + SLACK, took
 
 
 async def test_health_checks_respect_the_deadline() -> None:

@@ -63,7 +63,7 @@ def test_stack_has_every_piece_of_the_deployment():
         assert props["DeploymentConfiguration"]["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
     assert len(resources(t, "AWS::ElastiCache::ReplicationGroup")) == 1
     assert len(resources(t, "AWS::S3::Bucket")) == 1
-    assert len(resources(t, "AWS::Logs::LogGroup")) == 4  # the three services and the retrain task
+    assert len(resources(t, "AWS::Logs::LogGroup")) == 5  # the four services and the retrain task
     (tg,) = resources(t, "AWS::ElasticLoadBalancingV2::TargetGroup").values()
     assert tg["Properties"]["HealthCheckPath"] == "/health" and tg["Properties"]["TargetType"] == "ip"
     gateway_lb = services["GatewayService"]["Properties"]["LoadBalancers"]
@@ -86,7 +86,8 @@ def test_task_roles_only_read_artifacts():
     backend = t["Resources"]["BackendTaskRole"]["Properties"]
     actions = {s["Action"] for p in backend["Policies"] for s in p["PolicyDocument"]["Statement"]}
     assert actions == {"s3:GetObject", "s3:ListBucket"}
-    assert "Policies" not in t["Resources"]["GatewayTaskRole"]["Properties"]
+    for role in ("GatewayTaskRole", "ProfilesTaskRole"):
+        assert "Policies" not in t["Resources"][role]["Properties"]
     for service in ("matcher", "scorer"):
         role = t["Resources"][f"{service.capitalize()}TaskDefinition"]["Properties"]["TaskRoleArn"]
         assert role == {"Fn::GetAtt": ["BackendTaskRole", "Arn"]}
@@ -115,7 +116,7 @@ def test_profiles_store_is_private_encrypted_rds_postgresql_with_its_password_in
     assert props["ManageMasterUserPassword"] is True and "MasterUserPassword" not in props
     assert db["DeletionPolicy"] == "Snapshot" and props["DeletionProtection"] is True
     ingress = t["Resources"]["DatabaseSecurityGroup"]["Properties"]["SecurityGroupIngress"]
-    assert {r["SourceSecurityGroupId"]["Ref"] for r in ingress} == {"RetrainSecurityGroup", "BackendSecurityGroup"}
+    assert {r["SourceSecurityGroupId"]["Ref"] for r in ingress} == {"RetrainSecurityGroup", "ProfilesSecurityGroup"}
     assert {(r["FromPort"], r["ToPort"]) for r in ingress} == {(5432, 5432)}
 
 
@@ -149,3 +150,20 @@ def test_retrain_runs_on_a_schedule_from_the_store_into_the_served_artifacts():
                       for st in p["PolicyDocument"]["Statement"]]
     assert secret_readers == [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
                                "Resource": {"Fn::GetAtt": ["Database", "MasterUserSecret.SecretArn"]}}]
+
+
+def test_profiles_reaches_the_store_with_the_password_from_secrets_manager_and_only_the_gateway_reaches_it():
+    t = ecs_template()
+    profiles, retrain = ecs_container(t, "profiles"), t["Resources"]["RetrainTaskDefinition"]["Properties"]
+    (retrain_container,) = retrain["ContainerDefinitions"]
+    url = {e["Name"]: e["Value"] for e in profiles["Environment"]}["PROFILES_DATABASE_URL"]
+    assert url == {e["Name"]: e["Value"] for e in retrain_container["Environment"]}["PROFILES_DATABASE_URL"]
+    assert ":" not in url["Fn::Sub"].split("//")[1].split("@")[0] and url["Fn::Sub"].endswith("sslmode=require")
+    assert profiles["Secrets"] == retrain_container["Secrets"]  # PROFILES_DATABASE_PASSWORD from the RDS secret
+    task = t["Resources"]["ProfilesTaskDefinition"]["Properties"]
+    assert task["ExecutionRoleArn"] == {"Fn::GetAtt": ["ExecutionRole", "Arn"]}  # the role that may read it
+    ingress = t["Resources"]["ProfilesSecurityGroup"]["Properties"]["SecurityGroupIngress"]
+    assert [(r["SourceSecurityGroupId"], r["FromPort"], r["ToPort"]) for r in ingress] == [
+        ({"Ref": "GatewaySecurityGroup"}, 50053, 50053)]
+    network = t["Resources"]["ProfilesService"]["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]
+    assert network["SecurityGroups"] == [{"Ref": "ProfilesSecurityGroup"}]

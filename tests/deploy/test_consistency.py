@@ -31,13 +31,14 @@ from tests.deploy.deploy_files import (
 SETTINGS = {"matcher": MatcherSettings, "scorer": ScorerSettings, "profiles": ProfilesSettings,
             "gateway": GatewaySettings}
 # What the gateway sets in compose for a service the ECS template does not have yet (deploy_files.NOT_ON_ECS).
-ECS_PENDING = {"GATEWAY_PROFILES_ADDRESS"}
+ECS_PENDING: set[str] = set()
 # Read outside the settings classes: the s3:// artifact cache (services/common/artifact_source.py).
 EXTRA_NAMES = {"MOVIEREC_ARTIFACT_CACHE"}
 IMAGE_ONLY = {"PATH", "HOME", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED"}
 # Fn::Sub placeholders of the ECS template with values of the right shape.
 SUB_EXAMPLES = {"${ArtifactBucket}": "movierec-artifacts", "${ArtifactPrefix}": "models",
-                "${Redis.PrimaryEndPoint.Address}": "redis.example.internal", "${Redis.PrimaryEndPoint.Port}": "6379"}
+                "${Redis.PrimaryEndPoint.Address}": "redis.example.internal", "${Redis.PrimaryEndPoint.Port}": "6379",
+                "${Database.Endpoint.Address}": "db.example.internal", "${Database.Endpoint.Port}": "5432"}
 
 
 def settings_names(service: str) -> set[str]:

@@ -1,4 +1,20 @@
-"""Accounts through the gateway, against the real profiles, matcher, scorer and Redis: cookies, CSRF, isolation."""
+"""Accounts through the gateway, against the real profiles, matcher, scorer and Redis: cookies, CSRF, isolation.
+
+The security checks (issue 20 item 9), each with its test here:
+- session fixation: a session cookie set before sign-in is never the one after, and a valid session planted by
+  someone else stays theirs — `test_every_login_makes_a_new_session_and_logout_revokes_it`,
+  `test_a_planted_session_never_becomes_the_victims`;
+- CSRF: a cookie-authenticated write without the `X-CSRF-Token` header, with a wrong or empty one, or with another
+  person's, is 403 JSON and writes nothing — `test_no_session_is_401_and_a_write_without_csrf_is_403`,
+  `test_one_person_never_reads_or_changes_anothers_data`; sign-in takes JSON only (a cross-site form cannot
+  sign anyone in) — `test_wrong_password_and_unknown_user_get_the_same_401_and_a_taken_name_409`;
+- brute force: sign-in attempts limited per username and per client, 429 with `Retry-After`, the right password
+  refused too once limited — `test_sign_in_is_rate_limited_per_username_and_per_client`,
+  `test_once_limited_even_the_right_password_is_refused`; one 401 for a wrong password and an unknown name;
+- another person's data: no way to read or change it — `test_one_person_never_reads_or_changes_anothers_data`;
+- cookie flags: session cookie HttpOnly, SameSite=Lax, Path=/, Secure over HTTPS only; the CSRF cookie readable by
+  the page — `test_sign_up_sets_an_http_only_session_and_a_csrf_cookie`.
+"""
 from __future__ import annotations
 
 import itertools
@@ -104,6 +120,11 @@ async def test_one_person_never_reads_or_changes_anothers_data(open_gateway: Ope
     async with open_gateway(**LENIENT) as gw, browser(gw) as bob:
         ann = await sign_up(gw.client, name(), ratings=[{"movieId": 1, "rating": 5}])
         await sign_up(bob, name())
+        # Bob reads only his own (empty) data: no request names an account, the session decides whose it is.
+        assert (await bob.get("/me/ratings")).json()["ratings"] == []
+        assert (await bob.get("/me/feedback")).json()["marks"] == []
+        export = (await bob.get("/me/export")).json()
+        assert export["ratings"] == [] and export["account"]["account_id"] != ann["account"]["account_id"]
         # Bob sends Ann's CSRF token with his own session: still only his own account is touched.
         reply = await bob.put("/me/ratings/50", json={"rating": 1},
                               headers={CSRF_HEADER: gw.client.cookies[CSRF_COOKIE]})
@@ -163,6 +184,39 @@ async def test_every_login_makes_a_new_session_and_logout_revokes_it(open_gatewa
         assert (await gw.client.get("/me")).status_code == 401  # revoked on the server, not only forgotten
         plant(gw.client, first)
         assert (await gw.client.get("/me")).status_code == 200  # the other session lives on
+
+
+async def test_a_planted_session_never_becomes_the_victims(open_gateway: OpenGateway):
+    """Mallory plants her own valid session cookie in Alice's browser; Alice signs in (or up): she gets a new
+    session, and Mallory's token still opens only Mallory's account."""
+    async with open_gateway(**LENIENT) as gw, browser(gw) as alice:
+        mallory = await sign_up(gw.client, name())
+        planted = gw.client.cookies[SESSION_COOKIE]
+        alice_name = name()
+        plant(alice, planted)
+        signed_up = await alice.post("/auth/signup", json={"username": alice_name, "password": PASSWORD})
+        assert signed_up.status_code == 201 and alice.cookies[SESSION_COOKIE] != planted
+        plant(alice, planted)
+        login = await alice.post("/auth/login", json={"username": alice_name, "password": PASSWORD})
+        assert login.status_code == 200 and alice.cookies[SESSION_COOKIE] != planted
+        assert (await alice.get("/me")).json()["username"] == alice_name
+        await alice.put("/me/ratings/7", json={"rating": 5}, headers=csrf(alice))
+        theirs = await gw.client.get("/me")  # Mallory, with the token she planted
+        assert theirs.json()["account_id"] == mallory["account"]["account_id"] and theirs.json()["n_ratings"] == 0
+
+
+async def test_once_limited_even_the_right_password_is_refused(open_gateway: OpenGateway):
+    """Past the limit a guess cannot tell a right password from a wrong one: both are 429."""
+    async with open_gateway(login_per_minute_per_username=3, login_per_minute_per_client=10_000) as gw:
+        username = name()
+        await sign_up(gw.client, username)  # the username's first attempt
+        for _ in range(2):
+            assert (await gw.client.post("/auth/login", json={"username": username,
+                                                              "password": "a wrong guess"})).status_code == 401
+        right = await gw.client.post("/auth/login", json={"username": username.upper(), "password": PASSWORD})
+        assert right.status_code == 429 and right.headers["retry-after"].isdigit()
+        assert right.headers["content-type"] == "application/json" and SESSION_COOKIE not in right.headers.get(
+            "set-cookie", "")
 
 
 async def test_recommendations_follow_each_rating_and_mark(open_gateway: OpenGateway):

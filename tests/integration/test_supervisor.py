@@ -16,17 +16,19 @@ import httpx
 import pytest
 
 from scripts.stack import ROOT, free_port
+from services.gateway.auth import CSRF_COOKIE, CSRF_HEADER
 
 pytestmark = pytest.mark.integration  # real processes and servers on loopback
 
 PATIENCE = 120.0  # seconds a test waits for something the stack owes; generous, never asserted on
 CHILDREN = {"redis": "redis-server", "matcher": "services.matcher", "scorer": "services.scorer",
-            "gateway": "services.gateway"}
+            "profiles": "services.profiles", "gateway": "services.gateway"}
 # What each request needs: during an outage of a backend, requests that do not need it must still be 200.
-NEEDS = {"/recommend/titles": {"matcher", "scorer"}, "/predict-rating": {"scorer"}, "/movies/search": {"matcher"}}
+NEEDS = {"/recommend/titles": {"matcher", "scorer"}, "/predict-rating": {"scorer"}, "/movies/search": {"matcher"},
+         "/me/ratings/1": {"profiles"}}
 # A request that cannot be answered without the child (a recommendation may come from the cache).
 RECOVERY = {"matcher": "/movies/search", "scorer": "/predict-rating", "redis": "/recommend/titles",
-            "gateway": "/recommend/titles"}
+            "profiles": "/me/ratings/1", "gateway": "/recommend/titles"}
 
 
 @dataclass
@@ -72,12 +74,18 @@ class Traffic:
         bodies = {"/recommend/titles": {"movies": ["toy story", "heat"], "top_k": 3},
                   "/predict-rating": {"user_id": 3, "movie_id": 82}}
         with httpx.Client(base_url=self.url, timeout=10) as client:
+            # An account whose session cookie the writes carry (the session outlives restarts: it is in the store).
+            client.post("/auth/signup", json={"username": "supervised", "password": "correct horse battery"})
             while not self.stop.is_set():
                 for path in NEEDS:
                     sent = time.monotonic()
                     try:
-                        reply = (client.post(path, json=bodies[path]) if path in bodies
-                                 else client.get(path, params={"q": "jura"}))
+                        if path.startswith("/me/"):
+                            reply = client.put(path, json={"rating": 4.0},
+                                               headers={CSRF_HEADER: client.cookies.get(CSRF_COOKIE) or ""})
+                        else:
+                            reply = (client.post(path, json=bodies[path]) if path in bodies
+                                     else client.get(path, params={"q": "jura"}))
                         kind = str(reply.status_code)
                         if reply.headers.get("content-type") != "application/json":
                             kind += " not JSON"
@@ -92,8 +100,10 @@ class Traffic:
 
 @pytest.fixture
 def runner(tiny_artifact_root: Path, tmp_path: Path) -> Iterator[Runner]:
-    ports = {"MATCHER_PORT": free_port(), "SCORER_PORT": free_port(), "GATEWAY_PORT": free_port()}
+    ports = {"MATCHER_PORT": free_port(), "SCORER_PORT": free_port(), "PROFILES_PORT": free_port(),
+             "GATEWAY_PORT": free_port()}
     env = {**os.environ, "ARTIFACT_DIR": str(tiny_artifact_root), "LOG_DIR": str(tmp_path / "logs"),
+           "PROFILES_DATABASE_URL": f"sqlite:///{tmp_path / 'profiles.sqlite3'}",  # not the checkout's data/
            **{k: str(v) for k, v in ports.items()}}
     output = tmp_path / "runner.out"
     with open(output, "wb") as out:
@@ -116,7 +126,7 @@ def test_each_child_killed_under_traffic_is_restarted_and_the_others_keep_servin
     outages: dict[str, tuple[float, float]] = {}
     try:
         runner.wait_for(lambda: all(traffic.ok_since(0, path) for path in NEEDS), "first 200s")
-        for name in ("matcher", "scorer", "redis", "gateway"):
+        for name in ("matcher", "scorer", "redis", "profiles", "gateway"):
             old = runner.child_pid(name)
             assert old is not None, name
             killed = time.monotonic()
@@ -134,7 +144,7 @@ def test_each_child_killed_under_traffic_is_restarted_and_the_others_keep_servin
     for name in CHILDREN:
         assert f"{name} exited with code -9; restarting it in 0.5 s" in text
         assert f"{name} restarted (restart 1)" in text
-    for backend in ("matcher", "scorer"):  # what does not need the dead backend was served all along
+    for backend in ("matcher", "scorer", "profiles"):  # what does not need the dead backend was served all along
         start, end = outages[backend]
         during = [(p, kind) for sent, p, kind in traffic.answers if start <= sent < end]
         assert any(kind == "503" for p, kind in during if backend in NEEDS[p]), during  # it was down

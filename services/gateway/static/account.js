@@ -120,7 +120,9 @@ async function loadRatings() {
 
 async function loadForYou() {
   const seq = ++account.forYouSeq;
-  const reply = await getJson(`me/recommendations?top_k=${encodeURIComponent($("top-k").value)}`);
+  // The same "How many" and Variety settings as the list from the typed titles.
+  const query = `top_k=${encodeURIComponent($("top-k").value)}&diversity=${encodeURIComponent($("diversity").value)}`;
+  const reply = await getJson(`me/recommendations?${query}`);
   if (seq !== account.forYouSeq || !account.me) return;
   const list = $("for-you-list");
   if (!reply.ok) {
@@ -134,6 +136,15 @@ async function loadForYou() {
   $("for-you-note").textContent = movies.length ? ""
     : "Rate a few movies and recommendations from your ratings appear here.";
 }
+
+let forYouTimer = 0;
+function reloadForYou(delay) {
+  if (!account.me) return;
+  clearTimeout(forYouTimer);
+  forYouTimer = setTimeout(loadForYou, delay);
+}
+$("diversity").addEventListener("input", () => reloadForYou(300));
+$("top-k").addEventListener("change", () => reloadForYou(0));
 
 function showAccount() {
   const signedIn = Boolean(account.me);
