@@ -3,7 +3,8 @@
 For random catalogs of 1,682 movies (EASE part over all of them) and 62,000 (over 4,000, the trainer's
 cap), and a trained artifact given with --artifact, the same artifact is served twice, with its EASE
 weight and with it set to 0; the two are called in turn, request by request (5 rated movies, top 10,
-explanations on), so the shared machine's drift hits both alike. Reported: CPU-time p50 / p99 per setting and the p50 difference.
+explanations on), so the shared machine's drift hits both alike.
+Reported: CPU-time p50 / p99 per setting and the p50 difference.
 """
 from __future__ import annotations
 
