@@ -16,7 +16,9 @@ def _ratings(n_users: int, n_items: int, seed: int = 0):
     return users.astype(np.int32), items.astype(np.int32), ratings
 
 
-def test_weights_are_the_closed_form_on_liked_ratings():
+@pytest.mark.parametrize("block", [8192, 7])  # X'X summed over one block of users, or over several
+def test_weights_are_the_closed_form_on_liked_ratings(monkeypatch, block):
+    monkeypatch.setattr(ease, "USER_BLOCK", block)
     users, items, ratings = _ratings(40, 12)
     rows, b = ease.fit(users, items, ratings, 40, 12, 5.0)
     assert rows.tolist() == list(range(12)) and b.dtype == np.float32 and b.shape == (12, 12)
