@@ -14,6 +14,8 @@ Layout of an artifact root (ARTIFACT_DIR):
                                   optional, written by `python -m trainer train` (its ranking step):
                                   neighbor_rows (I, N)      int32   item-graph neighbours of each movie
                                   neighbor_weights (I, N)   float32 their weights, largest first
+                                  ease_rows (N,)            int32   movies in the EASE part (trainer/ease.py)
+                                  ease_weights (N, N)       float32 its item-item weights, row i for ease_rows[i]
     <root>/<version>/genres.npz   genre_matrix (I, G)       float32 0/1, rows aligned with item_ids
     <root>/<version>/catalog.json {"genres": [G names], "movies": [I rows aligned with item_ids:
                                    {"movie_id", "title", "year", "genres", "n_ratings", "mean_rating"}]}
@@ -56,6 +58,8 @@ MODEL_ARRAYS = {  # name -> (dtype, ndim)
 OPTIONAL_ARRAYS = {  # name -> (dtype, ndim); written and checked only when present
     "neighbor_rows": (np.int32, 2),
     "neighbor_weights": (np.float32, 2),
+    "ease_rows": (np.int32, 1),
+    "ease_weights": (np.float32, 2),
 }
 
 

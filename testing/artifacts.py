@@ -44,11 +44,13 @@ def genre_matrix(movies: Sequence[CatalogMovie], genres: Sequence[str]) -> np.nd
 def write_random_artifact(root: Path, version: str, movies: Sequence[CatalogMovie], genres: Sequence[str], *,
                           n_users: int = 20, k: int = 4, seed: int = 0, scale: float = 0.3,
                           serving: dict[str, Any] | None = None, graph: tuple[np.ndarray, np.ndarray] | None = None,
+                          ease: tuple[np.ndarray, np.ndarray] | None = None,
                           dataset: dict[str, Any] | None = None, metrics: dict[str, float] | None = None,
                           params: dict[str, Any] | None = None, stats: dict[str, Any] | None = None) -> Path:
     """Writes root/version (and LATEST) for the catalog `movies`: user ids 1..n_users, random normal factors
     (n_users, k) / (I, k) float32 with standard deviation `scale`, biases, and optionally an item graph
-    (rows (I, N) int32, weights (I, N) float32); returns the version's directory."""
+    (rows (I, N) int32, weights (I, N) float32) and an EASE part (rows (N,) int32, weights (N, N) float32);
+    returns the version's directory."""
     rng = np.random.default_rng(seed)
     n_items = len(movies)
     arrays = {
@@ -62,6 +64,8 @@ def write_random_artifact(root: Path, version: str, movies: Sequence[CatalogMovi
     }
     if graph is not None:
         arrays["neighbor_rows"], arrays["neighbor_weights"] = graph
+    if ease is not None:
+        arrays["ease_rows"], arrays["ease_weights"] = ease
     manifest = {
         "created_at": "2026-01-01T00:00:00Z",
         "dataset": {"name": version, "sha256": "0" * 64, "n_users": n_users, "n_items": n_items,
@@ -100,13 +104,30 @@ def graph_arrays(n_items: int, neighbors: int, seed: int = 0) -> tuple[np.ndarra
     return item_graph.build_graph(inter, 0.5, 0.3, neighbors)
 
 
+def ease_arrays(n_items: int, seed: int = 0, max_items: int = 4000) -> tuple[np.ndarray, np.ndarray]:
+    """An EASE part (the trainer's fit, λ 10) from random ratings of 30 users: rows (N,) int32, weights (N, N)."""
+    from trainer import ease
+
+    rng = np.random.default_rng(seed)
+    users, items = np.nonzero(rng.random((30, n_items)) < 0.4)
+    ratings = rng.choice([2.0, 4.0, 5.0], len(users)).astype(np.float32)
+    return ease.fit(users.astype(np.int32), items.astype(np.int32), ratings, 30, n_items, 10.0, max_items)
+
+
+GRAPH_EASE_SERVING = {**GRAPH_SERVING, "weights": {"graph": 1.0, "ease": 0.5, "mf": 0.2, "popularity": 0.3}}
+
+
 def build_graph_artifact(root: Path, version: str = "v-graph-1", neighbors: int = 5, seed: int = 0,
-                         serving: dict | None = None) -> Path:
-    """The tiny catalog with the same random factors as build_tiny_artifact, an item graph and tuned-style weights."""
+                         serving: dict | None = None, ease: bool = False) -> Path:
+    """The tiny catalog with the same random factors as build_tiny_artifact, an item graph and tuned-style
+    weights; ease: with an EASE part of most of the movies, weighted (GRAPH_EASE_SERVING)."""
     movies = tiny_movies()
+    if serving is None:
+        serving = GRAPH_EASE_SERVING if ease else GRAPH_SERVING
     return write_random_artifact(root, version, movies, GENRES, seed=seed,
                                  graph=graph_arrays(len(movies), neighbors, seed),
-                                 serving=GRAPH_SERVING if serving is None else serving,
+                                 ease=ease_arrays(len(movies), seed, len(movies) - 2) if ease else None,
+                                 serving=serving,
                                  dataset={"name": "tiny-test", "n_ratings": 0}, metrics={"rmse": 1.0})
 
 
@@ -117,13 +138,21 @@ def random_graph(n_items: int, neighbors: int, rng: np.random.Generator) -> tupl
     return rows, weights
 
 
-def synthetic_graph_artifact(root: Path, n_movies: int, seed: int = 0) -> Path:
-    """A random artifact with n_movies, an item graph of 200 per movie and tuned-style serving weights."""
+def synthetic_graph_artifact(root: Path, n_movies: int, seed: int = 0, ease_movies: int = 0) -> Path:
+    """A random artifact with n_movies, an item graph of 200 per movie and tuned-style serving weights;
+    ease_movies > 0: with a random EASE part over that many of them, weighted 0.3."""
     rng = np.random.default_rng(seed)
     genres = [f"G{g}" for g in range(19)]
     matrix = rng.random((n_movies, 19)) < 0.15
     movies = [CatalogMovie(i + 1, f"Movie {i + 1}", 1950 + i % 70, tuple(g for g, on in zip(genres, row) if on),
                            int(rng.integers(0, 5000)), 3.5) for i, row in enumerate(matrix)]
-    serving = {"default_alpha": 0.9, "weights": {"graph": 1.0, "mf": 0.2, "popularity": 0.2}}
+    serving = {"default_alpha": 0.9, "weights": {"graph": 1.0, "ease": 0.3 if ease_movies else 0.0,
+                                                  "mf": 0.2, "popularity": 0.2}}
+    graph = random_graph(n_movies, 200, rng)
+    ease = None
+    if ease_movies:
+        b = rng.normal(0.0, 0.01, (ease_movies, ease_movies)).astype(np.float32)
+        np.fill_diagonal(b, 0.0)
+        ease = (np.sort(rng.choice(n_movies, ease_movies, replace=False)).astype(np.int32), b)
     return write_random_artifact(root, f"synthetic-{n_movies}", movies, genres, n_users=1000, k=50, seed=seed,
-                                 scale=0.1, serving=serving, graph=random_graph(n_movies, 200, rng))
+                                 scale=0.1, serving=serving, graph=graph, ease=ease)

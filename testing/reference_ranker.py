@@ -22,21 +22,26 @@ class ReferenceModel(HybridModel):
         self.ref_factors = artifact.arrays["item_factors"]  # (I, k) float32, as loaded
         self.ref_genre_units = parts.unit_rows(artifact.genre_matrix)
         self.ref_popularity = parts.popularity(np.array([m.n_ratings for m in self.movies]))
+        self.ref_ease = (artifact.arrays["ease_rows"], artifact.arrays["ease_weights"]) \
+            if "ease_rows" in artifact.arrays else None
 
     def _parts(self, rows: np.ndarray, weights: np.ndarray, content: np.ndarray) -> dict[str, np.ndarray | None]:
         graph = None
         if self.neighbor_rows is not None:
             graph = parts.zscore(parts.graph_scores(self.neighbor_rows, self.neighbor_weights, rows, weights,
                                                     self.n_items))
+        ease = None
+        if self.ref_ease is not None:
+            ease = parts.zscore(parts.ease_scores(*self.ref_ease, rows, weights, self.n_items))
         mf = parts.zscore(parts.mf_scores(self.ref_factors, rows, weights, self.foldin_reg))
-        return {"graph": graph, "mf": mf, "pop": self.ref_popularity.astype(np.float64),
+        return {"graph": graph, "ease": ease, "mf": mf, "pop": self.ref_popularity.astype(np.float64),
                 "content": parts.zscore(content)}
 
     def _rank(self, p: dict, alpha: float, banned: np.ndarray, k: int, allowed: np.ndarray | None = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Top-k rows (k,) int64 by parts.blend, and its score and two standardised parts at them (k,)."""
-        score = parts.blend(p["graph"], p["mf"], p["pop"], p["content"], self.weights, alpha)
-        cf_z = parts.blend(p["graph"], p["mf"], p["pop"], p["content"], self.weights, 1.0)
+        score = parts.blend(p["graph"], p["mf"], p["pop"], p["content"], self.weights, alpha, p["ease"])
+        cf_z = parts.blend(p["graph"], p["mf"], p["pop"], p["content"], self.weights, 1.0, p["ease"])
         if allowed is not None:
             score[~allowed] = -np.inf
         score[banned] = -np.inf
@@ -61,6 +66,12 @@ class ReferenceModel(HybridModel):
             std = own.sum(axis=0).std()
             if std >= 1e-12:
                 terms += self.weights["graph"] * (own - own.mean(axis=1, keepdims=True)) / std
+        if self.ref_ease is not None and self.weights["ease"]:
+            own = np.stack([parts.ease_scores(*self.ref_ease, rows[i:i + 1], weights[i:i + 1], self.n_items)
+                            for i in range(n)])  # (n, I)
+            std = own.sum(axis=0).std()
+            if std >= 1e-12:
+                terms += self.weights["ease"] * (own - own.mean(axis=1, keepdims=True)) / std
         if self.weights["mf"]:
             c = parts.fold_in_coefficients(self.ref_factors, rows, weights, self.foldin_reg)
             own = c[:, None] * (self.ref_factors[rows].astype(np.float64) @ self.ref_factors.T.astype(np.float64))

@@ -279,8 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
     def ranking_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--ranking", choices=RANKING_MODES, default=None,
                        help="tuned (default up to 12,000 movies): choose the serving blend on validation users and "
-                            "add the item graph (~40 s on ML-100K); defaults (default above): the graph with the "
-                            "default blend, no search; "
+                            "add the item graph (~80 s of CPU on ML-100K); defaults (default above): the graph "
+                            "with the default blend, no search; "
                             "off: MF only (quick runs; the scorer falls back to MF + popularity)")
 
     train = commands.add_parser("train", help="evaluate on an 80/20 split, train on all ratings, tune the ranking "

@@ -40,7 +40,7 @@ def add_retrain_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ranking", choices=RETRAIN_RANKING, default="serving",
                    help="serving (default): keep the serving model's ranking blend, its item graph rebuilt on the "
                         "new data (a new search is most of a run's time); tuned: search again, as `train` "
-                        "(~40 s on ML-100K); defaults / off: as `train`")
+                        "(~80 s of CPU on ML-100K); defaults / off: as `train`")
     p.add_argument("--every", type=float, default=0.0, metavar="SECONDS",
                    help="run again every SECONDS (a scheduler loop; 0 = once, the default)")
     p.add_argument("--max-rmse-increase", type=float, default=MAX_RMSE_INCREASE,

@@ -47,7 +47,7 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
     the held-out run (metrics then only say so), halving the time on very large sets.
 
     ranking: "tuned" chooses the serving blend on validation users and adds the item graph
-    (trainer.tune_ranking; about 40 s on ML-100K), "defaults" adds the graph with the default blend
+    (trainer.tune_ranking; about 80 s of CPU on ML-100K), "defaults" adds the graph with the default blend
     (no search), "off" writes MF only (the scorer then falls back to MF + popularity).
     on_progress receives a line per ranking stage. sizing (trainer.sizing's record of the
     size-dependent choices) is stored as the manifest's `sizing` block.

@@ -1,7 +1,7 @@
 """Chooses the serving blend (item graph, MF, popularity weights, alpha) on validation users and builds the graph.
 
 The blend is the one the scorer serves, from the shared ranking core (movierec/ranking/parts.py blend):
-alpha * z(z(graph) + mf * z(q.p) + popularity * z(log popularity)) + (1 - alpha) * z(genre cosine).
+alpha * z(z(graph) + ease * z(EASE) + mf * z(q.p) + popularity * z(log popularity)) + (1 - alpha) * z(genre cosine).
 Every grid point is scored on held-out-user splits of the training ratings (trainer/heldout.py:
 whole users held out, 5 liked movies in, the rest of their liked movies as targets), by
 (NDCG@10 + Recall@10) / 2 averaged over the splits; the best one is written to the artifact.
@@ -19,6 +19,7 @@ import numpy as np
 
 from movierec.ranking import parts
 from trainer import blend_topk, item_graph
+from trainer import ease as ease_model
 from trainer.dataset import Dataset
 from trainer.heldout import MIN_LIKED, Judge, split_arrays
 from trainer.model import Params, fit_model
@@ -32,7 +33,12 @@ RP3_ALPHAS = (0.5, 0.7)
 RP3_BETAS = (0.3, 0.4, 0.5)
 MF_WEIGHTS = (0.1, 0.2, 0.3, 0.4)
 POP_WEIGHTS = (0.0, 0.2)
-ALPHAS = (0.8, 0.9, 1.0)
+ALPHAS = (0.8, 0.9)  # 1.0 (no genre part) was never chosen in 9 searches (bench/ranking/RESULTS.md)
+# The EASE part (trainer/ease.py, liked ratings only): weight 0 leaves it out. On ML-100K's validation
+# users a small weight beside the graph gained most (bench/ranking/RESULTS.md). Its λ is chosen first,
+# by EASE alone on the first validation split (one top-10 per λ), so it does not multiply the grid.
+EASE_WEIGHTS = (0.0, 0.25, 0.5)
+EASE_LAMBDAS = (400.0, 1600.0, 3200.0, 6400.0, 12800.0)
 NEIGHBORS = 200  # kept per movie: O(liked * N) per request, and (I, N) arrays in the artifact
 VALIDATION_SPLITS = 4  # held-out-user splits averaged: one split of ~150 users is too noisy alone
 # ...unless a split alone has this many: then one is enough (big sets, where each split costs an MF fit).
@@ -51,6 +57,8 @@ class Blend:
     mf: float
     popularity: float
     alpha: float
+    ease: float = 0.0  # weight of the EASE part; 0 = none
+    ease_lambda: float = 0.0  # its λ, when it has a weight
     validation: float = float("nan")  # mean of (NDCG@10 + Recall@10) / 2 over the validation splits
 
     @classmethod
@@ -59,18 +67,26 @@ class Blend:
         graph, weights = serving.get("item_graph"), serving.get("weights")
         if not graph or not weights:
             return None
+        ease = float(weights.get("ease", 0.0))
         return cls(float(graph["low_rating_weight"]), float(graph["alpha"]), float(graph["beta"]),
-                   float(weights["mf"]), float(weights["popularity"]), float(serving["default_alpha"]))
+                   float(weights["mf"]), float(weights["popularity"]), float(serving["default_alpha"]),
+                   ease, float(serving.get("ease", {}).get("lambda", 0.0)) if ease else 0.0)
 
     def key(self) -> tuple[float, ...]:
-        return self.low_weight, self.rp3_alpha, self.rp3_beta, self.mf, self.popularity, self.alpha
+        return self.low_weight, self.rp3_alpha, self.rp3_beta, self.mf, self.popularity, self.alpha, self.ease, \
+            self.ease_lambda
 
     def serving(self) -> dict[str, Any]:
         """The artifact manifest's serving entries this blend stands for."""
-        return {"default_alpha": self.alpha, "weights": {"graph": 1.0, "mf": self.mf, "popularity": self.popularity},
-                "item_graph": {"method": "RP3beta", "alpha": self.rp3_alpha, "beta": self.rp3_beta,
-                               "low_rating_weight": self.low_weight, "neighbors": NEIGHBORS},
-                "validation_ndcg_recall10": round(self.validation, 4)}
+        out = {"default_alpha": self.alpha,
+               "weights": {"graph": 1.0, "ease": self.ease, "mf": self.mf, "popularity": self.popularity},
+               "item_graph": {"method": "RP3beta", "alpha": self.rp3_alpha, "beta": self.rp3_beta,
+                              "low_rating_weight": self.low_weight, "neighbors": NEIGHBORS},
+               "validation_ndcg_recall10": round(self.validation, 4)}
+        if self.ease:
+            out["ease"] = {"method": "EASE, liked ratings", "lambda": self.ease_lambda,
+                           "max_items": ease_model.MAX_ITEMS}
+        return out
 
 
 # Used when the search is skipped (`--ranking defaults`, the automatic choice for big catalogs): the blend
@@ -105,6 +121,20 @@ class ValidationSplit:
         self.mf = fit_model(*self.train, n_items, params)
         self.genre_units = parts.unit_rows(genres)
         self.popularity = parts.popularity(np.bincount(split.train_items, minlength=n_items))  # (I,)
+        self._gram: ease_model.Gram | None = None
+
+    def ease_lambda(self, lambdas: Sequence[float] = EASE_LAMBDAS) -> float:
+        """The λ of lambdas whose EASE part alone scores best, (NDCG@10 + Recall@10) / 2, on this split."""
+        return max(lambdas, key=lambda lam: sum(self.judge.ndcg_recall(self.ease_part(lam))))
+
+    def ease_part(self, lam: float, first: int = 0, stop: int | None = None) -> np.ndarray:
+        """z-scored EASE scores (B, I) of queries first..stop-1 (all by default) for λ (one eigendecomposition
+        per split)."""
+        if self._gram is None:
+            self._gram = ease_model.Gram(*self.train, self.n_items)
+        q = slice(first, stop)
+        return parts.zscore(parts.ease_scores(self._gram.rows, self._gram.weights(lam), self.rows[q],
+                                              self.weights[q], self.n_items))
 
     def mf_part(self, first: int = 0, stop: int | None = None) -> np.ndarray:
         """z-scored MF scores (B, I) of queries first..stop-1 (all by default)."""
@@ -158,30 +188,38 @@ class ValidationSplit:
         return out, inverse.reshape(self.rows.shape)
 
     def judged(self, graphs: dict[Any, Graph | None], local: np.ndarray | None,
-               weightings: Sequence[tuple[float, float, float]]) -> dict[Any, tuple[np.ndarray, np.ndarray]]:
+               weightings: Sequence[tuple[float, float, float]],
+               eases: dict[float, float] | None = None) -> dict[Any, tuple[np.ndarray, np.ndarray]]:
         """Mean NDCG@10 and Recall@10 (C,) of every graph variant under each weighting (mf, popularity, alpha).
 
         graphs and local as `graphs` returns them; a None graph is no graph part (the scorer's fallback).
+        eases: EASE weight -> its λ; when given, each graph variant is judged with each, keys (graph key,
+        EASE weight) (the graph's weight is 1, so graph + w * EASE is one collaborative part for blend_topk).
         Queries are taken BATCH_CELLS // I at a time and each weighting's top 10 comes from one fused pass
         (blend_topk), so nothing (Q, I) is held for long and nothing (Q, I) is made per weighting.
         """
         grid = np.array([(1.0, wm, wp, alpha) for wm, wp, alpha in weightings], dtype=np.float64)
-        sums = {key: (np.zeros(len(grid)), np.zeros(len(grid))) for key in graphs}
+        variants = eases if eases is not None else {0.0: 0.0}
+        sums = {(key, we): (np.zeros(len(grid)), np.zeros(len(grid))) for key in graphs for we in variants}
         batch = max(1, BATCH_CELLS // self.n_items)
         for first in range(0, len(self.rows), batch):
             stop = min(first + batch, len(self.rows))
             mf, content = self.mf_part(first, stop), self.content_part(first, stop)
+            ease = {lam: self.ease_part(lam, first, stop) for we, lam in variants.items() if we}
             for key, graph in graphs.items():
                 if graph is None or local is None:
                     g = np.zeros_like(mf)
                 else:
                     g = parts.zscore(parts.graph_scores(graph[0], graph[1], local[first:stop],
                                                         self.weights[first:stop], self.n_items))
-                top = blend_topk.top_k(g, mf, self.popularity, content, grid, self.rows[first:stop])
-                ndcg, recall = self.judge.per_query(top, first)
-                sums[key][0][:] += ndcg.sum(axis=0)
-                sums[key][1][:] += recall.sum(axis=0)
-        return {key: (n / len(self.rows), r / len(self.rows)) for key, (n, r) in sums.items()}
+                for we, lam in variants.items():
+                    collaborative = g + we * ease[lam] if we else g
+                    top = blend_topk.top_k(collaborative, mf, self.popularity, content, grid, self.rows[first:stop])
+                    ndcg, recall = self.judge.per_query(top, first)
+                    sums[key, we][0][:] += ndcg.sum(axis=0)
+                    sums[key, we][1][:] += recall.sum(axis=0)
+        means = {k: (n / len(self.rows), r / len(self.rows)) for k, (n, r) in sums.items()}
+        return means if eases is not None else {key: v for (key, _), v in means.items()}
 
     def ndcg_recall(self, blend: Blend | None) -> tuple[float, float]:
         """NDCG@10 and Recall@10 of one blend on this split; None = the scorer's blend without an item graph."""
@@ -189,16 +227,20 @@ class ValidationSplit:
             fallback = parts.FALLBACK_WEIGHTS
             graphs: dict[Any, Graph | None] = {None: None}
             local, weighting = None, (fallback["mf"], fallback["popularity"], parts.FALLBACK_ALPHA)
+            eases = None
         else:
             sparse, local = self.graphs([blend.low_weight], [blend.rp3_alpha], [blend.rp3_beta])
             graphs, weighting = dict(sparse), (blend.mf, blend.popularity, blend.alpha)
-        ((ndcg, recall),) = self.judged(graphs, local, [weighting]).values()
+            eases = {blend.ease: blend.ease_lambda} if blend.ease else None
+        ((ndcg, recall),) = self.judged(graphs, local, [weighting], eases).values()
         return float(ndcg[0]), float(recall[0])
 
-    def score(self, graph: np.ndarray, mf: float, popularity: float, alpha: float) -> np.ndarray:
-        """(Q, I) blend scores: the served blend (parts.blend) of this split's parts (dense reference)."""
-        weights = {"graph": 1.0, "mf": mf, "popularity": popularity}
-        return parts.blend(graph, self.factors, self.popularity, self.content, weights, alpha)
+    def score(self, graph: np.ndarray, mf: float, popularity: float, alpha: float,
+              ease: np.ndarray | None = None, ease_weight: float = 0.0) -> np.ndarray:
+        """(Q, I) blend scores: the served blend (parts.blend) of this split's parts (dense reference;
+        ease: a z-scored EASE part)."""
+        weights = {"graph": 1.0, "ease": ease_weight, "mf": mf, "popularity": popularity}
+        return parts.blend(graph, self.factors, self.popularity, self.content, weights, alpha, ease)
 
 
 Progress = Callable[[str], None]
@@ -213,8 +255,12 @@ def tune_blend(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_user
     split of a big set). users (N,) int32 < n_users, items (N,) int32 catalog rows, ratings (N,) float32;
     genres (I, G); params: the MF model fitted on each split's training users.
     """
-    scores: dict[tuple[float, float, float, float, float, float], list[float]] = {}
+    scores: dict[tuple[float, float, float, float, float, float, float, float], list[float]] = {}
     weightings = list(itertools.product(MF_WEIGHTS, POP_WEIGHTS, ALPHAS))
+    # EASE is searched where the whole catalog fits in it: above that its dense (queries, movies) scores
+    # would dominate the search's memory at 25M, so big catalogs are searched without it.
+    ease_weights = EASE_WEIGHTS if genres.shape[0] <= ease_model.MAX_ITEMS else (0.0,)
+    lam: float | None = None
     judged = 0
     for s in range(splits):
         if judged >= ENOUGH_QUERIES:
@@ -224,13 +270,15 @@ def tune_blend(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_user
             on_progress(f"validation split {s + 1}: fitting the model on its training users ...")
         split = ValidationSplit(users, items, ratings, n_users, genres, params, SPLIT_SEED * (s + 1) + seed,
                                 rating_scale, foldin_reg, max_queries=max_queries)
+        if any(ease_weights):
+            lam = split.ease_lambda() if lam is None else lam  # chosen on the first split, kept for the others
         fitted = time.perf_counter()
         graphs, local = split.graphs()
         walked = time.perf_counter()
-        for key, (ndcg, recall) in split.judged(dict(graphs), local, weightings).items():
-            low, a, b = key
+        eases = {w: (lam or 0.0) if w else 0.0 for w in ease_weights}
+        for ((low, a, b), we), (ndcg, recall) in split.judged(dict(graphs), local, weightings, eases).items():
             for (wm, wp, alpha), value in zip(weightings, (ndcg + recall) / 2):
-                scores.setdefault((low, a, b, wm, wp, alpha), []).append(float(value))
+                scores.setdefault((low, a, b, wm, wp, alpha, we, eases[we]), []).append(float(value))
         judged += len(split.rows)
         if on_progress is not None:
             on_progress(f"validation split {s + 1}: {len(split.rows)} users; MF fit {fitted - started:.1f} s, "
@@ -245,6 +293,16 @@ def build_graph(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_use
     """The pruned item graph (I, N) int32 / float32 of blend's graph parameters, from all given ratings."""
     inter = item_graph.interactions(users, items, ratings, n_users, n_items, blend.low_weight)
     return item_graph.build_graph(inter, blend.rp3_alpha, blend.rp3_beta, NEIGHBORS)
+
+
+def build_ease(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, n_items: int,
+               blend: Blend) -> dict[str, np.ndarray]:
+    """The artifact arrays of blend's EASE part (ease_rows (N,) int32, ease_weights (N, N) float32); none
+    when the blend gives it no weight."""
+    if not blend.ease:
+        return {}
+    rows, weights = ease_model.fit(users, items, ratings, n_users, n_items, blend.ease_lambda)
+    return {"ease_rows": rows, "ease_weights": weights}
 
 
 RANKING_MODES = ("tuned", "defaults", "off")
@@ -278,7 +336,8 @@ def rank(dataset: Dataset, params: Params, mode: str = "tuned", foldin_reg: floa
                       f"{VALIDATION_SPLITS}, at most {MAX_QUERIES:,} users sampled per split, no further split once "
                       f"{ENOUGH_QUERIES:,} are scored), (NDCG@10 + Recall@10) / 2",
             "space": {"low_rating_weight": LOW_WEIGHTS, "rp3_alpha": RP3_ALPHAS, "rp3_beta": RP3_BETAS,
-                      "mf": MF_WEIGHTS, "popularity": POP_WEIGHTS, "alpha": ALPHAS},
+                      "mf": MF_WEIGHTS, "popularity": POP_WEIGHTS, "alpha": ALPHAS, "ease": EASE_WEIGHTS,
+                      "ease_lambda": {"one of": EASE_LAMBDAS, "chosen by": "EASE alone, first validation split"}},
             "top": [asdict(b) for b in tried[:5]]}}
     else:
         blend = DEFAULT_BLEND
@@ -287,5 +346,11 @@ def rank(dataset: Dataset, params: Params, mode: str = "tuned", foldin_reg: floa
     graph_started = time.perf_counter()
     neighbor_rows, neighbor_weights = build_graph(users, items, dataset.rating, n_users, n_items, blend)
     serving["tuned_by"]["graph_seconds"] = round(time.perf_counter() - graph_started, 2)
+    ease_started = time.perf_counter()
+    ease = build_ease(users, items, dataset.rating, n_users, n_items, blend)
+    if ease:  # how many movies the dense part covers: all of them unless the catalog is above its cap
+        serving["ease"] = {**serving.get("ease", {}), "items": len(ease["ease_rows"]),
+                           "restricted_to_most_liked": len(ease["ease_rows"]) < n_items}
+        serving["tuned_by"]["ease_seconds"] = round(time.perf_counter() - ease_started, 2)
     serving["tuned_by"]["seconds"] = round(time.perf_counter() - started, 2)
-    return {"neighbor_rows": neighbor_rows, "neighbor_weights": neighbor_weights}, serving
+    return {"neighbor_rows": neighbor_rows, "neighbor_weights": neighbor_weights, **ease}, serving

@@ -29,7 +29,7 @@ from trainer.model import default_params, fit_model, warm_up_model  # noqa: E402
 from trainer.progress import peak_rss_gb  # noqa: E402
 from trainer.sizing import choose  # noqa: E402
 from trainer.sources import load_dataset  # noqa: E402
-from trainer.tune_ranking import DEFAULT_BLEND, NEIGHBORS, Blend, build_graph, tune_blend  # noqa: E402
+from trainer.tune_ranking import DEFAULT_BLEND, NEIGHBORS, Blend, build_ease, build_graph, tune_blend  # noqa: E402
 
 
 def sparse_item_knn(users: np.ndarray, items: np.ndarray, n_users: int, n_items: int,
@@ -99,7 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     for name, blend in blends.items():
         graph = build_graph(*train[:3], split.n_train_users, n_items, blend)
-        product = in_memory_model(mf, counts, genres, blend.serving(), graph)
+        product = in_memory_model(mf, counts, genres, blend.serving(), graph,
+                                  build_ease(*train[:3], split.n_train_users, n_items, blend))
         recommenders[name] = (lambda r, s, k, p=product: p.recommend(r, s, k, p.default_alpha, explain=False).rows)
     say("graphs built")
     results: dict[str, Scores] = {}

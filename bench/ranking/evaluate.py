@@ -31,7 +31,7 @@ from trainer.heldout import split_users  # noqa: E402
 from trainer.model import default_params, fit_model, warm_up_model  # noqa: E402
 from trainer.movielens import load_movielens  # noqa: E402
 from trainer.sgd import MFModel  # noqa: E402
-from trainer.tune_ranking import build_graph, tune_blend  # noqa: E402
+from trainer.tune_ranking import build_ease, build_graph, tune_blend  # noqa: E402
 
 PRODUCT = "product (default blend)"
 BASELINES = ("popularity", "item-kNN cosine", "naive hybrid 0.7/0.3", "RP3beta alone (tuned)",
@@ -48,12 +48,13 @@ DIVERSITIES = (0.1, 0.2, 0.3, 0.5, 0.7, 1.0)  # the product re-ranked for variet
 
 
 def in_memory_model(mf: MFModel, counts: np.ndarray, genres: np.ndarray, serving: dict[str, Any],
-                    graph: tuple[np.ndarray, np.ndarray] | None) -> Ranker:
+                    graph: tuple[np.ndarray, np.ndarray] | None, ease: dict[str, np.ndarray] | None = None) -> Ranker:
     """The serving Ranker over a model in memory; counts (I,) are the training users' ratings per movie,
-    so popularity comes from them only."""
+    so popularity comes from them only; ease: build_ease's arrays (none: no EASE part)."""
     rows, weights = graph if graph is not None else (None, None)
+    ease = ease or {}
     return Ranker(mf.item_factors, genres, counts, rows, weights,
-                  {"foldin_reg": parts.DEFAULT_FOLDIN_REG, **serving})
+                  {"foldin_reg": parts.DEFAULT_FOLDIN_REG, **serving}, ease.get("ease_rows"), ease.get("ease_weights"))
 
 
 def diversity_name(d: float) -> str:
@@ -76,7 +77,8 @@ def run_seed(dataset, params, skip: tuple[str, ...], seed: int) -> tuple[dict[st
     pop_rank[np.argsort(-counts, kind="stable")] = np.arange(1, n_items + 1)
     x = baselines.interactions(split.train_users, split.train_items, split.n_train_users, n_items)
     graph = build_graph(*train[:3], split.n_train_users, n_items, blend)
-    product = in_memory_model(mf, counts, genres, blend.serving(), graph)
+    product = in_memory_model(mf, counts, genres, blend.serving(), graph,
+                              build_ease(*train[:3], split.n_train_users, n_items, blend))
     no_graph = in_memory_model(mf, counts, genres, {}, None)
     recommenders = {
         "popularity": baselines.popularity(counts.astype(np.float64)),
@@ -173,7 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for seed, (results, info) in zip(args.seeds, pool.map(job, args.seeds)):
             b = info["blend"]
             print(f"seed {seed}: {info['queries']} held-out queries; blend: RP3beta low-rating weight {b.low_weight}, "
-                  f"α {b.rp3_alpha}, β {b.rp3_beta}; mf {b.mf}, popularity {b.popularity}, alpha {b.alpha} "
+                  f"α {b.rp3_alpha}, β {b.rp3_beta}; EASE {b.ease} (λ {b.ease_lambda}); mf {b.mf}, "
+                  f"popularity {b.popularity}, alpha {b.alpha} "
                   f"(validation (NDCG@10 + Recall@10) / 2 {b.validation:.4f}); {info['seconds']['seed']:.1f} s",
                   flush=True)
             for name, (chosen, value) in info["tuned"].items():

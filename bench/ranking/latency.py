@@ -113,6 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="a ~62,000-movie artifact, e.g. from `python -m trainer train --dataset synthetic:ml-25m "
                              "--no-eval --factors 50 --epochs 20 --ranking defaults`; random arrays if not given")
     parser.add_argument("--calls", type=int, default=3000)
+    parser.add_argument("--ease-movies", type=int, default=0,
+                        help="synthetic artifacts get an EASE part (weight 0.3) over this many of their movies "
+                             "(at most the catalog; trainer/ease.py caps it at 4,000)")
     parser.add_argument("--before", action="store_true",
                         help="serve the model code this one replaced (testing/reference_ranker.py), to compare")
     args = parser.parse_args(argv)
@@ -128,11 +131,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{given}: {e}; using a synthetic artifact")
                 art = None
             if art is None or abs(len(art.movies) - n_movies) > 0.05 * n_movies:  # another size: not this row
-                art = load_artifact(synthetic_graph_artifact(Path(tmp) / str(n_movies), n_movies))
+                art = load_artifact(synthetic_graph_artifact(Path(tmp) / str(n_movies), n_movies,
+                                                             ease_movies=min(args.ease_movies, n_movies)))
             model = ReferenceModel(art) if args.before else HybridModel(art)
             r = measure(model, args.calls, Path(tmp))
             ok &= _p(r["rpc"], 99) <= limit
-            print(f"{len(model.movies):>6} movies ({art.version}, graph {model.neighbor_rows is not None}), "
+            ease = 0 if model.ease_rows is None or not model.weights["ease"] else len(model.ease_rows)
+            print(f"{len(model.movies):>6} movies ({art.version}, graph {model.neighbor_rows is not None}, "
+                  f"EASE part over {ease} movies), "
                   f"{args.calls} calls, {'model code before (reference)' if args.before else 'model code now'}, ms:")
             print(f"  Recommend RPC, client in another process: p50 {_p(r['rpc'], 50):.3f}  p99 {_p(r['rpc'], 99):.3f}"
                   f"  (limit {limit:g})")

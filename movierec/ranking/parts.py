@@ -1,6 +1,6 @@
 """The parts of the hybrid score, defined plainly: rating weights, fold-in, item-graph, genre and popularity scores.
 
-score = alpha * z(w_graph z(graph) + w_mf z(mf) + w_pop z(log popularity)) + (1 - alpha) * z(content)
+score = alpha * z(w_graph z(graph) + w_ease z(ease) + w_mf z(mf) + w_pop z(log popularity)) + (1 - alpha) * z(content)
 with every z over the catalog. Functions take one query (n,) or a batch (Q, n) of input movies and
 return scores (I,) or (Q, I); the trainer's blend search calls them batched, the reference model
 one query at a time, and ranker.Ranker computes the same score with its moments precomputed.
@@ -25,7 +25,7 @@ DEFAULT_RATING_SCALE = (1.0, 5.0)
 # Blend weights inside the collaborative part, relative to the item graph (weight 1), for artifacts
 # without an item graph (`--ranking off`); trained artifacts carry their own in manifest["serving"].
 # Chosen on held-out users of ML-100K: popularity dominates once there is no graph (bench/ranking/RESULTS.md).
-FALLBACK_WEIGHTS = {"graph": 0.0, "mf": 1.0, "popularity": 4.0}
+FALLBACK_WEIGHTS = {"graph": 0.0, "ease": 0.0, "mf": 1.0, "popularity": 4.0}
 FALLBACK_ALPHA = 0.9
 
 
@@ -89,6 +89,25 @@ def graph_scores(neighbor_rows: np.ndarray, neighbor_weights: np.ndarray, input_
     return out if batched else out[0]
 
 
+def ease_scores(ease_rows: np.ndarray, ease_weights: np.ndarray, input_rows: np.ndarray,
+                input_weights: np.ndarray, n_items: int) -> np.ndarray:
+    """Sum over input movies m in the EASE part of input_weights[m] * B[m, j], for every movie j: (I,) or (Q, I)
+    float64, 0 outside the part.
+
+    ease_rows (N,) int32: the catalog rows the part covers; ease_weights B (N, N) float32, row i for
+    movie ease_rows[i] (trainer/ease.py); inputs outside the part add nothing.
+    """
+    batched = np.ndim(input_rows) == 2
+    input_rows, input_weights = np.atleast_2d(input_rows), np.atleast_2d(input_weights)
+    position = np.full(n_items, -1, dtype=np.int64)
+    position[ease_rows] = np.arange(len(ease_rows))
+    pos = position[input_rows]  # (Q, n)
+    w = np.where(pos >= 0, input_weights, 0.0)
+    out = np.zeros((len(input_rows), n_items))
+    out[:, ease_rows] = np.einsum("qn,qnj->qj", w, ease_weights[np.maximum(pos, 0)].astype(np.float64))
+    return out if batched else out[0]
+
+
 def mf_scores(item_factors: np.ndarray, input_rows: np.ndarray, input_weights: np.ndarray, reg: float) -> np.ndarray:
     """q_i . p for every movie i, p folded in from the inputs: (I,) or (Q, I) float64.
 
@@ -110,16 +129,19 @@ def content_scores(genre_units: np.ndarray, input_rows: np.ndarray, input_weight
 
 
 def blend(graph_z: np.ndarray | None, mf_z: np.ndarray | None, pop_z: np.ndarray, content_z: np.ndarray,
-          weights: dict[str, float], alpha: float) -> np.ndarray:
-    """alpha * z(w_graph graph_z + w_mf mf_z + w_pop pop_z) + (1 - alpha) * content_z, along the last axis.
+          weights: dict[str, float], alpha: float, ease_z: np.ndarray | None = None) -> np.ndarray:
+    """alpha * z(w_graph graph_z + w_ease ease_z + w_mf mf_z + w_pop pop_z) + (1 - alpha) * content_z, along the
+    last axis.
 
-    Every part (I,) or (Q, I) already z-scored (zscore of graph_scores, mf_scores, content_scores;
+    Every part (I,) or (Q, I) already z-scored (zscore of graph_scores, ease_scores, mf_scores, content_scores;
     popularity()), so a search over weights standardises each part once; a part that is None or has
     weight 0 is left out. This is the definition that ranker.Ranker computes fast.
     """
     cf = weights["popularity"] * pop_z
     if graph_z is not None and weights["graph"]:
         cf = cf + weights["graph"] * graph_z
+    if ease_z is not None and weights.get("ease", 0.0):
+        cf = cf + weights["ease"] * ease_z
     if mf_z is not None and weights["mf"]:
         cf = cf + weights["mf"] * mf_z
     return alpha * zscore(cf) + (1.0 - alpha) * content_z

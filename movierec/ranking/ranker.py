@@ -32,8 +32,8 @@ from movierec.ranking.parts import (
 class _Scored:
     """One request's catalog scores (I,) float32 (up to a constant) and what reports its parts at a few rows.
 
-    cf = offset + sum over parts of coef[part] * part, with the parts mf = F p, pop = z(log popularity)
-    and graph (I,) float64; z(cf) = (cf - cf_mean) / cf_std.
+    cf = offset + sum over parts of coef[part] * part, with the parts mf = F p, pop = z(log popularity),
+    graph and ease (I,) float64; z(cf) = (cf - cf_mean) / cf_std.
     """
 
     score: np.ndarray
@@ -43,6 +43,7 @@ class _Scored:
     cf_std: float
     p: np.ndarray | None
     graph: np.ndarray | None
+    ease: np.ndarray | None
     profile: np.ndarray
     content_mean: float
     content_std: float
@@ -71,8 +72,9 @@ class Ranked:
 class Ranker:
     """alpha * collaborative + (1 - alpha) * genre similarity, both z-scored over the catalog (parts.blend).
 
-    collaborative = w_graph z(graph) + w_mf z(mf) + w_pop z(log popularity), z-scored again:
+    collaborative = w_graph z(graph) + w_ease z(ease) + w_mf z(mf) + w_pop z(log popularity), z-scored again:
     - graph: sum over input movies of rating weight * item-graph weight (RP3beta, pruned; parts.graph_scores);
+    - ease: sum over input movies of rating weight * EASE weight (dense over its movies; parts.ease_scores);
     - mf: q_i . p with p folded in by ridge regression of the rating weights (parts.fold_in);
     - popularity: log(1 + number of ratings).
     A rating's weight is parts.rating_weights: 5 or "liked" = 1, 3 = 0, 1 = -1 on a 1-5 scale, so a
@@ -80,15 +82,18 @@ class Ranker:
 
     item_factors (I, k) float32, genre_matrix (I, G) 0/1, n_ratings (I,); neighbor_rows / neighbor_weights
     (I, N) int32 / float32 or None; serving: an artifact manifest's "serving" entries (weights,
-    default_alpha, foldin_reg, rating_min, rating_max), defaults where absent.
+    default_alpha, foldin_reg, rating_min, rating_max), defaults where absent; ease_rows (N,) int32 /
+    ease_weights (N, N) float32 or None: the EASE part (trainer/ease.py).
     """
 
     def __init__(self, item_factors: np.ndarray, genre_matrix: np.ndarray, n_ratings: np.ndarray,
                  neighbor_rows: np.ndarray | None = None, neighbor_weights: np.ndarray | None = None,
-                 serving: dict[str, Any] | None = None) -> None:
+                 serving: dict[str, Any] | None = None, ease_rows: np.ndarray | None = None,
+                 ease_weights: np.ndarray | None = None) -> None:
         serving = serving or {}
         n = len(item_factors)
         self.neighbor_rows, self.neighbor_weights = _checked_graph(neighbor_rows, neighbor_weights, n)
+        self.ease_rows, self.ease_weights = _checked_ease(ease_rows, ease_weights, n)
         # (I, k + G + 1) float32 = [item factors | genre unit vectors | z(log popularity)], side by side so
         # one mat-vec scores the whole catalog.
         self._stacked = np.hstack([item_factors, unit_rows(genre_matrix.astype(np.float32)),
@@ -100,6 +105,9 @@ class Ranker:
         self._moments()
         tuned = "weights" in serving and self.neighbor_rows is not None
         self.weights = {**FALLBACK_WEIGHTS, **serving["weights"]} if tuned else dict(FALLBACK_WEIGHTS)
+        if self.weights["ease"] and self.ease_rows is None:
+            raise ValueError(f"serving weights give the EASE part weight {self.weights['ease']}, but there are "
+                             "no ease_rows/ease_weights arrays")
         self.default_alpha = float(serving.get("default_alpha", FALLBACK_ALPHA))
         self.foldin_reg = float(serving.get("foldin_reg", DEFAULT_FOLDIN_REG))
         self.rating_min = float(serving.get("rating_min", DEFAULT_RATING_SCALE[0]))
@@ -130,6 +138,15 @@ class Ranker:
             self._nb_f = np.zeros_like(self.item_factors)
             for j in range(nb_rows.shape[1]):  # one neighbour rank at a time: an (I, k) temporary
                 self._nb_f += nb_weights[:, j, None] * self.item_factors[nb_rows[:, j]]
+        if self.ease_rows is not None and self.ease_weights is not None:
+            # Per movie of the EASE part, its row B[i] summed against the parts, as for the graph:
+            # sum_j B_ij, sum_j B_ij pop_j and sum_j B_ij F_j.
+            b = self.ease_weights.astype(np.float64)
+            self._ease_pos = np.full(len(self._stacked), -1, dtype=np.int64)  # catalog row -> row of B, -1 outside
+            self._ease_pos[self.ease_rows] = np.arange(len(self.ease_rows))
+            self._ease_sum = b.sum(axis=1)
+            self._ease_pop = b @ pop[self.ease_rows]
+            self._ease_f = b @ self.item_factors[self.ease_rows].astype(np.float64)
 
     def rating_weights(self, ratings: np.ndarray) -> np.ndarray:
         """(n,) float64 weight of each input rating on this model's scale (parts.rating_weights)."""
@@ -164,13 +181,13 @@ class Ranker:
         if w["popularity"]:
             coef["pop"] = float(w["popularity"])
             cov["pop", "pop"] = self._pop_var
-        graph = None
+        graph, graph_mean = None, 0.0
         nb_rows, nb_weights = self.neighbor_rows, self.neighbor_weights
         if nb_rows is not None and nb_weights is not None and w["graph"]:
             neighbours = nb_rows[rows].ravel()  # (n N,): the only movies the graph part reaches
             contrib = (nb_weights[rows] * weights[:, None]).ravel()
             graph = np.bincount(neighbours, contrib, n)  # (I,) float64
-            mean = float(weights @ self._nb_sum[rows]) / n
+            mean = graph_mean = float(weights @ self._nb_sum[rows]) / n
             var = max(float(contrib @ graph[neighbours]) / n - mean * mean, 0.0)  # sum of g^2 over its support
             if math.sqrt(var) >= 1e-12:
                 coef["graph"] = w["graph"] / math.sqrt(var)
@@ -179,6 +196,26 @@ class Ranker:
                 cov["pop", "graph"] = float(weights @ self._nb_pop[rows]) / n - mean * self._pop_mean
                 if "mf" in coef:
                     cov["graph", "mf"] = float((weights @ self._nb_f[rows]) @ p) / n - mean * mf_mean
+        ease, ease_sub = None, None
+        if self.ease_rows is not None and self.ease_weights is not None and w["ease"]:
+            pos = self._ease_pos[rows]
+            inside = pos >= 0  # inputs outside the part add nothing to it
+            if inside.any():
+                wi, pi = weights[inside], pos[inside]
+                ease_sub = wi @ self.ease_weights[pi].astype(np.float64)  # (N,): the part at its movies
+                ease = np.zeros(n)
+                ease[self.ease_rows] = ease_sub
+                mean = float(ease_sub.sum()) / n
+                var = max(float(ease_sub @ ease_sub) / n - mean * mean, 0.0)
+                if math.sqrt(var) >= 1e-12:
+                    coef["ease"] = w["ease"] / math.sqrt(var)
+                    offset -= coef["ease"] * mean
+                    cov["ease", "ease"] = var
+                    cov["pop", "ease"] = float(wi @ self._ease_pop[pi]) / n - mean * self._pop_mean
+                    if "mf" in coef:
+                        cov["ease", "mf"] = float((wi @ self._ease_f[pi]) @ p) / n - mean * mf_mean
+                    if "graph" in coef and graph is not None:
+                        cov["graph", "ease"] = float(graph @ ease) / n - graph_mean * mean
         var_cf = sum(coef[x] * coef[y] * cov.get((x, y), cov.get((y, x), 0.0)) for x in coef for y in coef)
         std_cf = math.sqrt(max(var_cf, 0.0))
         cf_scale = alpha / std_cf if std_cf >= 1e-12 and alpha else 0.0
@@ -194,8 +231,10 @@ class Ranker:
         score = self._stacked @ mix.astype(np.float32)
         if "graph" in coef:
             np.add.at(score, neighbours, (cf_scale * coef["graph"] * contrib).astype(np.float32))
+        if "ease" in coef and ease_sub is not None and self.ease_rows is not None:
+            score[self.ease_rows] += (cf_scale * coef["ease"] * ease_sub).astype(np.float32)  # rows are unique
         cf_mean = coef.get("pop", 0.0) * self._pop_mean  # mean over the catalog of cf (the z-scored parts' is 0)
-        return _Scored(score, coef, offset, cf_mean, std_cf, p, graph, profile, content_mean, content_std)
+        return _Scored(score, coef, offset, cf_mean, std_cf, p, graph, ease, profile, content_mean, content_std)
 
     def _parts(self, s: _Scored, alpha: float, top: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """score, z(collaborative) and z(content) (k,) float32 of the movies at rows top (k,)."""
@@ -206,6 +245,8 @@ class Ranker:
             cf += s.coef["pop"] * self.popularity[top]
         if s.graph is not None and "graph" in s.coef:
             cf += s.coef["graph"] * s.graph[top]
+        if s.ease is not None and "ease" in s.coef:
+            cf += s.coef["ease"] * s.ease[top]
         cf_z = (cf - s.cf_mean) / s.cf_std if s.cf_std >= 1e-12 else np.zeros(len(top))
         content = self.genre_units[top].astype(np.float64) @ s.profile
         content_z = (content - s.content_mean) / s.content_std if s.content_std >= 1e-12 else np.zeros(len(top))
@@ -251,6 +292,13 @@ class Ranker:
             i, j = np.nonzero(is_result[neighbours])  # input i's j-th neighbour is a result
             np.add.at(graph, (i, position[neighbours[i, j]]), nb_weights[rows[i], j])  # a neighbour may repeat
             inputs += s.coef["graph"] * weights[:, None] * (graph - self._nb_sum[rows, None] / self.n_items)
+        if "ease" in s.coef and self.ease_weights is not None:
+            pos = self._ease_pos[rows]
+            inside = np.flatnonzero(pos >= 0)
+            at = self._ease_pos[top]  # (k,) results' rows of B, -1 outside the part (weight 0 there)
+            b = np.where(at >= 0, self.ease_weights[pos[inside]][:, np.maximum(at, 0)], 0.0)  # (inside, k)
+            own = b - self._ease_sum[pos[inside], None] / self.n_items
+            inputs[inside] += s.coef["ease"] * weights[inside, None] * own
         if "mf" in s.coef:
             c = fold_in_coefficients(self.item_factors, rows, weights, self.foldin_reg)  # (n,)
             centred = self.item_factors[top].astype(np.float64) - self._f_mean  # (k, f)
@@ -293,6 +341,19 @@ class Ranker:
         scored = self._score(rows, weights, self.genre_units[row].astype(np.float64), alpha)
         top = self._top(scored.score, rows, k, None)
         return Ranked(top, *self._parts(scored, alpha, top))
+
+
+def _checked_ease(rows: np.ndarray | None, weights: np.ndarray | None,
+                  n: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The EASE part if it is well formed, (None, None) without one; ValueError saying what is wrong."""
+    if rows is None and weights is None:
+        return None, None
+    if (rows is None or weights is None or rows.ndim != 1 or rows.dtype != np.int32 or weights.dtype != np.float32
+            or weights.shape != (len(rows), len(rows)) or len(rows) == 0 or rows.min() < 0 or rows.max() >= n
+            or len(np.unique(rows)) != len(rows) or not np.all(np.isfinite(weights))):
+        raise ValueError(f"ease_rows/ease_weights must be int32 (N,) distinct rows < {n} and float32 (N, N) "
+                         "finite weights")
+    return rows, weights
 
 
 def _checked_graph(rows: np.ndarray | None, weights: np.ndarray | None,

@@ -34,7 +34,8 @@ class HybridModel(Ranker):
         try:
             super().__init__(a["item_factors"], artifact.genre_matrix,
                              np.array([m.n_ratings for m in self.movies], dtype=np.float32),
-                             a.get("neighbor_rows"), a.get("neighbor_weights"), artifact.manifest.get("serving", {}))
+                             a.get("neighbor_rows"), a.get("neighbor_weights"), artifact.manifest.get("serving", {}),
+                             a.get("ease_rows"), a.get("ease_weights"))
         except ValueError as e:
             raise ArtifactError(f"model {self.version}: {e}") from e
         self.mu = float(a["global_mean"])

@@ -86,10 +86,24 @@ def test_same_rankings_as_before_on_a_3000_movie_artifact(tmp_path):
     _assert_same(HybridModel(art), ReferenceModel(art), 200, seed=1)
 
 
+def test_same_rankings_with_an_ease_part_over_some_of_3000_movies(tmp_path):
+    art = load_artifact(synthetic_graph_artifact(tmp_path, 3000, seed=4, ease_movies=800))
+    model = HybridModel(art)
+    assert model.weights["ease"] == 0.3 and model.ease_rows is not None and len(model.ease_rows) == 800
+    _assert_same(model, ReferenceModel(art), 200, seed=1)
+
+
 @pytest.mark.parametrize("graph", [True, False])
 def test_same_rankings_as_before_on_the_tiny_artifacts(tmp_path, tiny_artifact_root, graph):
     art = load_artifact(build_graph_artifact(tmp_path) if graph else tiny_artifact_root)
     _assert_same(HybridModel(art), ReferenceModel(art), 100, seed=2)
+
+
+def test_same_rankings_with_an_ease_part_on_the_tiny_artifact(tmp_path):
+    art = load_artifact(build_graph_artifact(tmp_path, ease=True))
+    model = HybridModel(art)
+    assert model.weights["ease"] == 0.5 and model.ease_rows is not None
+    _assert_same(model, ReferenceModel(art), 100, seed=2)
 
 
 def test_an_input_with_no_weight_ranks_by_popularity_and_genres_alone(tmp_path):

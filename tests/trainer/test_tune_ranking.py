@@ -38,7 +38,8 @@ def _served(tmp_path, dataset, split, blend) -> HybridModel:
     mf = split.mf
     arrays = {"global_mean": np.float32(mf.global_mean), "user_ids": np.arange(n_users, dtype=np.int64),
               "item_ids": dataset.item_ids(), "user_factors": mf.user_factors, "item_factors": mf.item_factors,
-              "user_bias": mf.user_bias, "item_bias": mf.item_bias, "neighbor_rows": rows, "neighbor_weights": weights}
+              "user_bias": mf.user_bias, "item_bias": mf.item_bias, "neighbor_rows": rows, "neighbor_weights": weights,
+              **tune_ranking.build_ease(users, items, ratings, n_users, n_items, blend)}
     counts = np.bincount(items, minlength=n_items)
     movies = [replace(m, n_ratings=int(c)) for m, c in zip(dataset.movies, counts)]
     manifest = {"dataset": {"name": "synthetic"}, "serving": {**blend.serving(), "foldin_reg": 3.0}}
@@ -47,11 +48,15 @@ def _served(tmp_path, dataset, split, blend) -> HybridModel:
 
 
 @pytest.mark.parametrize("blend", [tune_ranking.DEFAULT_BLEND,
-                                   tune_ranking.Blend(1.0, 0.5, 0.3, mf=0.4, popularity=0.2, alpha=0.9)])
+                                   tune_ranking.Blend(1.0, 0.5, 0.3, mf=0.4, popularity=0.2, alpha=0.9),
+                                   tune_ranking.Blend(0.5, 0.7, 0.4, mf=0.2, popularity=0.2, alpha=0.9, ease=0.5,
+                                                      ease_lambda=50.0)])
 def test_search_ranks_each_query_as_the_scorer_does(tmp_path, dataset, split, blend):
     model = _served(tmp_path, dataset, split, blend)
+    assert (model.ease_rows is not None) == bool(blend.ease) and model.weights["ease"] == blend.ease
     graph = split.graph_parts()[blend.low_weight, blend.rp3_alpha, blend.rp3_beta]
-    scores = split.score(graph, blend.mf, blend.popularity, blend.alpha)
+    ease = split.ease_part(blend.ease_lambda) if blend.ease else None
+    scores = split.score(graph, blend.mf, blend.popularity, blend.alpha, ease, blend.ease)
     ratings = (split.weights * 2.0 + 3.0).astype(np.float32)  # back from the (r - 3) / 2 weights
     assert len(split.rows) >= 5
     for q, rows in enumerate(split.rows):
@@ -68,9 +73,13 @@ def test_tune_blend_scores_the_whole_grid_best_first(dataset):
     tried = tune_ranking.tune_blend(users, items, dataset.rating, len(dataset.user_ids()),
                                     dataset.genre_matrix().astype(np.float64), PARAMS, splits=2,
                                     on_progress=lines.append)
+    eases = len(tune_ranking.EASE_WEIGHTS)  # one λ, chosen on the first split; weight 0 has none
     grid = (len(tune_ranking.LOW_WEIGHTS) * len(tune_ranking.RP3_ALPHAS) * len(tune_ranking.RP3_BETAS)
-            * len(tune_ranking.MF_WEIGHTS) * len(tune_ranking.POP_WEIGHTS) * len(tune_ranking.ALPHAS))
+            * len(tune_ranking.MF_WEIGHTS) * len(tune_ranking.POP_WEIGHTS) * len(tune_ranking.ALPHAS) * eases)
     assert len(tried) == len({b.key() for b in tried}) == grid
+    assert {b.ease for b in tried} == set(tune_ranking.EASE_WEIGHTS)
+    (lam,) = {b.ease_lambda for b in tried if b.ease}
+    assert lam in tune_ranking.EASE_LAMBDAS and {b.ease_lambda for b in tried if not b.ease} == {0.0}
     assert [b.validation for b in tried] == sorted((b.validation for b in tried), reverse=True)
     assert 0 < tried[-1].validation < tried[0].validation <= 1
     done = [line for line in lines if "blends scored" in line]
@@ -170,3 +179,34 @@ def test_batches_of_queries_give_the_figures_of_one_batch(split, monkeypatch):
     batched = split.judged(dict(graphs), local, weightings)
     for key in whole:
         assert np.allclose(whole[key], batched[key], atol=1e-12)
+
+
+def test_a_blend_with_ease_round_trips_through_the_manifest_and_rank_builds_its_part(dataset):
+    blend = tune_ranking.Blend(0.5, 0.7, 0.4, mf=0.2, popularity=0.2, alpha=0.9, ease=0.25, ease_lambda=50.0)
+    restored = tune_ranking.Blend.of_serving(blend.serving())
+    assert restored is not None and restored.key() == blend.key()
+    arrays, serving = tune_ranking.rank(dataset, PARAMS, "defaults", kept=(blend, "v1"))
+    n = len(dataset.movies)
+    assert arrays["ease_rows"].tolist() == list(range(n)) and arrays["ease_weights"].shape == (n, n)
+    assert serving["weights"]["ease"] == 0.25 and serving["ease"]["lambda"] == 50.0
+    assert serving["ease"]["items"] == n and serving["ease"]["restricted_to_most_liked"] is False
+    plain, plain_serving = tune_ranking.rank(dataset, PARAMS, "defaults")  # DEFAULT_BLEND: no EASE part
+    assert "ease_rows" not in plain and "ease" not in plain_serving and plain_serving["weights"]["ease"] == 0.0
+
+
+def test_the_search_scores_the_ease_part_as_the_dense_reference(split):
+    """With an EASE part, the sparse search's figures are the dense blend's (graph weight 1 plus w * EASE)."""
+    graphs, local = split.graphs([0.0], [0.7], [0.4])
+    weightings = [(0.1, 0.2, 0.8), (0.3, 0.0, 0.9)]
+    lam = 200.0
+    sparse = split.judged(dict(graphs), local, weightings, {0.0: 0.0, 0.5: lam})
+    graph = split.graph_parts([0.0], [0.7], [0.4])[0.0, 0.7, 0.4]
+    ease = split.ease_part(lam)
+    for we in (0.0, 0.5):
+        for c, (wm, wp, alpha) in enumerate(weightings):
+            want = split.judge.ndcg_recall(split.score(graph, wm, wp, alpha, ease, we))
+            got = sparse[(0.0, 0.7, 0.4), we]
+            assert np.allclose((got[0][c], got[1][c]), want, atol=1e-9), (we, wm, wp, alpha)
+    blend = tune_ranking.Blend(0.0, 0.7, 0.4, mf=0.3, popularity=0.0, alpha=0.9, ease=0.5, ease_lambda=lam)
+    assert np.allclose(split.ndcg_recall(blend),
+                       split.judge.ndcg_recall(split.score(graph, 0.3, 0.0, 0.9, ease, 0.5)), atol=1e-9)
