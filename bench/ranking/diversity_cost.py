@@ -13,13 +13,12 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the scorer's entry poin
 
 import argparse  # noqa: E402
 import tempfile  # noqa: E402
-import time  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from bench.ranking.latency import _queries  # noqa: E402
+from bench.ranking.latency import interleaved_cpu_ms  # noqa: E402
 from movierec.artifact import load_artifact  # noqa: E402
 from services.scorer.model import HybridModel  # noqa: E402
 from testing.artifacts import synthetic_graph_artifact  # noqa: E402
@@ -29,18 +28,8 @@ DIVERSITIES = (0.0, 0.2, 1.0)
 
 def cpu_ms(model: HybridModel, calls: int) -> dict[float, np.ndarray]:
     """CPU ms (calls,) of model.recommend per diversity, the settings interleaved call by call."""
-    queries = _queries(model)
-    rows = [model.rows_of([m for m, _ in q]) for q in queries]
-    ratings = [np.array([r for _, r in q], dtype=np.float32) for q in queries]
-    out = {d: np.empty(calls) for d in DIVERSITIES}
-    for i in range(-50, calls):  # 50 warm-up rounds
-        j = i % len(queries)
-        for d in DIVERSITIES:
-            start = time.thread_time()
-            model.recommend(rows[j], ratings[j], 10, model.default_alpha, diversity=d)
-            if i >= 0:
-                out[d][i] = (time.thread_time() - start) * 1000
-    return out
+    return interleaved_cpu_ms(model, {d: (lambda rows, ratings, d=d: model.recommend(
+        rows, ratings, 10, model.default_alpha, diversity=d)) for d in DIVERSITIES}, calls)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,13 +14,12 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the scorer's entry poin
 
 import argparse  # noqa: E402
 import tempfile  # noqa: E402
-import time  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from bench.ranking.latency import _queries  # noqa: E402
+from bench.ranking.latency import interleaved_cpu_ms  # noqa: E402
 from movierec.artifact import load_artifact  # noqa: E402
 from services.scorer.model import HybridModel  # noqa: E402
 from testing.artifacts import synthetic_graph_artifact  # noqa: E402
@@ -31,19 +30,8 @@ CATALOGS = (1682, 62000)
 
 def cpu_ms(models: dict[str, HybridModel], calls: int) -> dict[str, np.ndarray]:
     """CPU ms (calls,) of model.recommend per model, interleaved call by call on the same requests."""
-    first = next(iter(models.values()))
-    queries = _queries(first)
-    rows = [first.rows_of([m for m, _ in q]) for q in queries]
-    ratings = [np.array([r for _, r in q], dtype=np.float32) for q in queries]
-    out = {name: np.empty(calls) for name in models}
-    for i in range(-50, calls):  # 50 warm-up rounds
-        j = i % len(queries)
-        for name, model in models.items():
-            start = time.thread_time()
-            model.recommend(rows[j], ratings[j], 10, model.default_alpha)
-            if i >= 0:
-                out[name][i] = (time.thread_time() - start) * 1000
-    return out
+    return interleaved_cpu_ms(next(iter(models.values())), {name: (lambda rows, ratings, m=m: m.recommend(
+        rows, ratings, 10, m.default_alpha)) for name, m in models.items()}, calls)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

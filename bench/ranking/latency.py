@@ -21,8 +21,9 @@ import json  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Sequence  # noqa: E402
+from collections.abc import Callable, Mapping, Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import TypeVar  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -79,6 +80,27 @@ async def _rpc(model: HybridModel, queries: list, calls: int, work: Path) -> dic
     got = json.loads(out)
     return {"rpc": np.array(got["recommend"]), "health": np.array(got["health"]),
             "handler": np.array(servicer.wall[-calls:]), "handler_cpu": np.array(servicer.cpu[-calls:])}
+
+
+K = TypeVar("K")
+
+
+def interleaved_cpu_ms(model: HybridModel, variants: Mapping[K, Callable[[np.ndarray, np.ndarray], object]],
+                       calls: int, warm_up: int = 50) -> dict[K, np.ndarray]:
+    """CPU ms (calls,) of each variant (a call taking input rows and ratings), the variants called in turn on
+    the same requests (model's catalog), so the shared machine's drift hits every variant alike."""
+    queries = _queries(model)
+    rows = [model.rows_of([m for m, _ in q]) for q in queries]
+    ratings = [np.array([r for _, r in q], dtype=np.float32) for q in queries]
+    out = {key: np.empty(calls) for key in variants}
+    for i in range(-warm_up, calls):
+        j = i % len(queries)
+        for key, variant in variants.items():
+            start = time.thread_time()
+            variant(rows[j], ratings[j])
+            if i >= 0:
+                out[key][i] = (time.thread_time() - start) * 1000
+    return out
 
 
 def _model_alone(model: HybridModel, queries: list, calls: int) -> dict[str, np.ndarray]:
