@@ -94,8 +94,13 @@ class Traffic:
                     self.answers.append((sent, path, kind))
                 time.sleep(0.02)
 
+    def first_ok_since(self, t: float, path: str) -> float | None:
+        """When the first request to `path` sent at or after `t` that got a 200 was sent (None: none yet)."""
+        return next((sent for sent, p, kind in list(self.answers) if sent >= t and p == path and kind == "200"),
+                    None)
+
     def ok_since(self, t: float, path: str) -> bool:
-        return any(sent >= t and p == path and kind == "200" for sent, p, kind in list(self.answers))
+        return self.first_ok_since(t, path) is not None
 
 
 @pytest.fixture
@@ -135,7 +140,9 @@ def test_each_child_killed_under_traffic_is_restarted_and_the_others_keep_servin
             restarted = time.monotonic()  # the old process is gone by now
             runner.wait_for(lambda t=restarted, p=RECOVERY[name]: traffic.ok_since(t, p),
                             f"200s again after killing {name}")
-            outages[name] = (killed, time.monotonic())
+            # The outage ends when the request that got the first 200 was sent, not when this loop saw it:
+            # a request sent after that may still be in flight when the next child is killed.
+            outages[name] = (killed, traffic.first_ok_since(restarted, RECOVERY[name]) or killed)
     finally:
         traffic.stop.set()
         thread.join(30)
