@@ -6,6 +6,7 @@ import select
 from pathlib import Path
 
 from psycopg.pq import ConnStatus
+from psycopg.pq.abc import PGconn
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
@@ -73,18 +74,24 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
 
 
-def _server_still_there(dbapi_connection, _record, _proxy) -> None:
-    """Pool checkout (PostgreSQL): DisconnectionError, so the pool opens a new connection, when the server has
-    closed this one.
+def closed_by_server(pgconn: PGconn) -> bool:
+    """True when the server has closed this idle PostgreSQL connection, found without a round trip.
 
-    Replaces pre-ping's `SELECT 1` round trip on every checkout (a third of a rating write's database work)
-    with one local poll: an idle connection is sent nothing, so bytes waiting on its socket are the server's
-    goodbye (a shutdown's FATAL message, or EOF when it was killed or restarted).
+    An idle connection is sent nothing, so bytes waiting on its socket are the server's goodbye (a
+    shutdown's FATAL message, or EOF when it was killed or restarted): one local poll replaces pre-ping's
+    `SELECT 1`, which cost a third of a rating write's database work.
     """
-    pgconn = dbapi_connection.pgconn
+    if pgconn.status != ConnStatus.OK:
+        return True
     poller = select.poll()
     poller.register(pgconn.socket, select.POLLIN)
-    if pgconn.status != ConnStatus.OK or poller.poll(0):
+    return bool(poller.poll(0))
+
+
+def _server_still_there(dbapi_connection, _record, _proxy) -> None:
+    """Pool checkout (PostgreSQL): DisconnectionError, so the pool opens a new connection, when the server has
+    closed this one."""
+    if closed_by_server(dbapi_connection.pgconn):
         raise DisconnectionError("the PostgreSQL server closed this connection")
 
 

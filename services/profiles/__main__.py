@@ -13,6 +13,7 @@ from movierec.store.engine import make_engine
 from movierec.v1 import profiles_pb2_grpc
 from services.common.grpc_server import GrpcService, run_main
 from services.profiles.db_health import DatabaseProbe
+from services.profiles.loop_writes import LoopRatingWriter
 from services.profiles.server import ProfilesServicer
 from services.profiles.settings import ProfilesSettings
 from services.profiles.store import ProfileStore
@@ -47,6 +48,9 @@ async def serve(settings: ProfilesSettings) -> None:
             except OperationalError as e:  # not reachable yet (a database container still starting)
                 log.warning("database not reachable; retrying", extra={"error": str(e.orig)[:300]})
                 await asyncio.sleep(RETRY_SECONDS)
+        if engine.dialect.name == "postgresql":
+            servicer.rating_writer = LoopRatingWriter(engine, settings.db_pool_size,
+                                                      connect_timeout=max(timeout, 5))
         servicer.store = ProfileStore(engine, settings.session_ttl_seconds)
         log.info("store ready", extra={"database": engine.url.render_as_string(hide_password=True),
                                        "schema_revision": revision})
@@ -64,6 +68,8 @@ async def serve(settings: ProfilesSettings) -> None:
     finally:
         for task in probing:
             task.cancel()
+        if servicer.rating_writer is not None:
+            await servicer.rating_writer.close()
         engine.dispose()
         probe_engine.dispose()
 
