@@ -122,5 +122,10 @@ def make_engine(database_url: str, *, pool_size: int = 8, create_dir: bool = Fal
     return engine.execution_options(read_only=True) if read_only else engine
 
 
+def is_postgresql(database_url: str) -> bool:
+    """The URL names a PostgreSQL database (any spelling normalize_url accepts)."""
+    return make_url(normalize_url(database_url)).get_backend_name() == "postgresql"
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"

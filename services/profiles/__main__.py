@@ -9,7 +9,7 @@ import uvloop
 from sqlalchemy.exc import OperationalError
 
 from movierec.store import migrate
-from movierec.store.engine import make_engine
+from movierec.store.engine import is_postgresql, make_engine
 from movierec.v1 import profiles_pb2_grpc
 from services.common.grpc_server import GrpcService, run_main
 from services.profiles.db_health import DatabaseProbe
@@ -27,7 +27,11 @@ async def serve(settings: ProfilesSettings) -> None:
     NOT_SERVING whenever a probe cannot reach it (the pool reconnects by itself once it is back)."""
     url = settings.database_url_with_password()
     timeout = round(settings.health_probe_timeout_seconds)
-    engine = make_engine(url, pool_size=settings.db_pool_size, create_dir=True, connect_timeout=max(timeout, 5))
+    # On PostgreSQL half the connections go to the rating writes on the event loop (loop_writes.py), so the
+    # service still keeps PROFILES_DB_POOL_SIZE in all (deploy/aws sizes the database by it).
+    writer_size = settings.db_pool_size // 2 if is_postgresql(url) else 0
+    engine = make_engine(url, pool_size=settings.db_pool_size - writer_size, create_dir=True,
+                         connect_timeout=max(timeout, 5))
     probe_engine = make_engine(url, pool_size=1, connect_timeout=timeout)
     servicer = ProfilesServicer(None, threads=settings.db_pool_size)
 
@@ -48,9 +52,8 @@ async def serve(settings: ProfilesSettings) -> None:
             except OperationalError as e:  # not reachable yet (a database container still starting)
                 log.warning("database not reachable; retrying", extra={"error": str(e.orig)[:300]})
                 await asyncio.sleep(RETRY_SECONDS)
-        if engine.dialect.name == "postgresql":
-            servicer.rating_writer = LoopRatingWriter(engine, settings.db_pool_size,
-                                                      connect_timeout=max(timeout, 5))
+        if writer_size:
+            servicer.rating_writer = LoopRatingWriter(engine, writer_size, connect_timeout=max(timeout, 5))
         servicer.store = ProfileStore(engine, settings.session_ttl_seconds)
         log.info("store ready", extra={"database": engine.url.render_as_string(hide_password=True),
                                        "schema_revision": revision})

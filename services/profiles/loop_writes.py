@@ -31,13 +31,14 @@ class LoopRatingWriter:
     """
 
     def __init__(self, engine: Engine, size: int, clock: Callable[[], float] = time.time,
-                 connect_timeout: int | None = None) -> None:
+                 connect_timeout: int | None = None, max_ratings: int = MAX_RATINGS) -> None:
         compiled = one_statement.put_rating(_RATING_ROOM).compile(dialect=postgresql.psycopg.dialect())
         self.sql = str(compiled)
         self.constants = {k: v for k, v in compiled.params.items() if v is not None}  # literals: kind, -1
         url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         self.conninfo = url if connect_timeout is None else make_conninfo(url, connect_timeout=max(connect_timeout, 2))
         self.clock = clock
+        self.max_ratings = max_ratings
         self._idle: list[psycopg.AsyncConnection] = []
         self._slots = asyncio.Semaphore(size)
 
@@ -58,7 +59,7 @@ class LoopRatingWriter:
                 conn = await self._checkout()
                 try:
                     cursor = await conn.execute(self.sql, {**self.constants, "digest": digest, "now": now,
-                                                           "movie": movie, "stars": stars, "max": MAX_RATINGS},
+                                                           "movie": movie, "stars": stars, "max": self.max_ratings},
                                                 prepare=True)
                     found = await cursor.fetchone()
                 finally:
@@ -66,7 +67,7 @@ class LoopRatingWriter:
                         self._idle.append(conn)
                     else:  # failed or cancelled mid-statement: its state is unknown
                         await conn.close()
-        return rating_written(None if found is None else found[1], movie, stars, now)
+        return rating_written(None if found is None else found[1], movie, stars, now, self.max_ratings)
 
     async def close(self) -> None:
         while self._idle:

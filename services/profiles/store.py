@@ -105,14 +105,14 @@ class Export:
     sessions: list[tuple[int, int]]  # (created_ms, expires_ms)
 
 
-def rating_written(n_rated: int | None, movie: int, stars: int, now_ms: int) -> RatingRow:
+def rating_written(n_rated: int | None, movie: int, stars: int, now_ms: int, limit: int) -> RatingRow:
     """What a rating write answers, from its session-and-room row: n_rated None = no live session
     (Unauthenticated), -1 = the movie was rated already (replacing a rating is always allowed), else the
-    account's count of rated movies (LimitReached at MAX_RATINGS)."""
+    account's count of rated movies (LimitReached at `limit`)."""
     if n_rated is None:
         raise Unauthenticated("no valid session: sign in again")
-    if n_rated >= MAX_RATINGS:
-        raise LimitReached(f"the account already has {MAX_RATINGS:,} rated movies; remove some first")
+    if n_rated >= limit:
+        raise LimitReached(f"the account already has {limit:,} rated movies; remove some first")
     return RatingRow(movie, stars, now_ms)
 
 
@@ -279,10 +279,10 @@ class ProfileStore:
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 found = None if digest is None else conn.execute(self._put_rating_at_once, {
                     "digest": digest, "now": now, "movie": movie, "stars": stars, "max": MAX_RATINGS}).first()
-            return rating_written(None if found is None else found.n, movie, stars, now)
+            return rating_written(None if found is None else found.n, movie, stars, now, MAX_RATINGS)
         with self._write() as conn:
             account_id, n_rated = self._session_row(conn, _RATING_ROOM, token, movie=movie)
-            rating_written(n_rated, movie, stars, now)  # raises before anything is written when there is no room
+            rating_written(n_rated, movie, stars, now, MAX_RATINGS)  # no room: raises before anything is written
             conn.execute(self._upsert_rating, {"account": account_id, "movie": movie, "stars": stars, "now": now})
             self._event(conn, account_id, "rating_set", now, movie, half_stars=stars)
             return RatingRow(movie, stars, now)
