@@ -15,17 +15,9 @@ from movierec.store.engine import make_engine
 from movierec.store.schema import events, ratings
 from services.profiles.loop_writes import LoopRatingWriter
 from services.profiles.store import LimitReached, ProfileStore, Unauthenticated
+from tests.profiles.test_store import DAY, Clock
 
 pytestmark = pytest.mark.integration
-DAY = 86_400.0
-
-
-class Clock:
-    def __init__(self, t: float = 1_760_000_000.0) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
 
 
 @pytest.fixture
