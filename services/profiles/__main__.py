@@ -77,6 +77,6 @@ async def serve(settings: ProfilesSettings) -> None:
 
 
 if __name__ == "__main__":
-    # uvloop: every call hops to a database thread and back (call_soon_threadsafe), which it does for
-    # less CPU than asyncio's loop; a no-op grpc.aio call cost its server 0.21 ms instead of 0.26 ms.
+    # uvloop: a no-op grpc.aio call cost its server 0.21 ms of CPU instead of 0.26 ms on asyncio's loop, and the
+    # calls that hop to a database thread and back (call_soon_threadsafe) do it for less.
     sys.exit(run_main(ProfilesSettings, serve, loop_factory=uvloop.new_event_loop))
