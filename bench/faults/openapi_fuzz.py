@@ -15,9 +15,14 @@ from pathlib import Path
 from bench.faults.stack import started_stack
 
 
-def run_schemathesis(gateway_url: str, max_examples: int, seed: int, report: Path, workers: int = 2,
+def run_schemathesis(gateway_url: str, max_examples: int, seed: int, report: Path, workers: int = 1,
                      extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
-    """schemathesis run against a running gateway; its output and exit code."""
+    """schemathesis run against a running gateway; its output and exit code.
+
+    One worker: with two threads, hypothesis' ast.parse of filter lambdas races inside CPython 3.11's
+    parser ("SystemError: AST constructor recursion depth mismatch", a runtime error of the tool,
+    seen in CI 1 run in ~3 on Python 3.11.7), which fails the run without any API failure.
+    """
     args = [sys.executable, "-m", "schemathesis.cli", "run", f"{gateway_url}/openapi.json",
             "--checks", "all", "--max-examples", str(max_examples), "--seed", str(seed),
             "--workers", str(workers), "--request-timeout", "10", "--no-color",
