@@ -99,14 +99,15 @@ class ValidationSplit:
 
     At most max_queries held-out queries are kept (a seeded sample): a few thousand judge a blend as well
     as all of them, and every catalog-wide part is computed for a batch of them at a time. samples:
-    queries per held-out user (split_arrays), each a different draw of the 5 inputs.
+    queries per held-out user and fold: which users are held out (split_arrays).
     """
 
     def __init__(self, users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, genres: np.ndarray,
                  params: Params, seed: int, rating_scale: tuple[float, float], foldin_reg: float,
-                 trained: np.ndarray | None = None, max_queries: int = MAX_QUERIES, samples: int = 1) -> None:
+                 trained: np.ndarray | None = None, max_queries: int = MAX_QUERIES, samples: int = 1,
+                 fold: tuple[int, int] | None = None) -> None:
         n_items = genres.shape[0]
-        split = split_arrays(users, items, ratings, n_users, seed=seed, trained=trained, samples=samples)
+        split = split_arrays(users, items, ratings, n_users, seed=seed, trained=trained, samples=samples, fold=fold)
         if not split.queries:
             raise ValueError("choosing the ranking blend needs held-out users with at least "
                              f"{MIN_LIKED} liked movies, and a validation split of this dataset has none; "

@@ -1,8 +1,8 @@
 """`python -m bench.ranking.ltr_trial`: would a LambdaMART stage over the blend's candidates pay? Validation users only.
 
 A trial for issue 18's "learning to rank" direction, never touching held-out users: for one evaluation
-seed, its training users are split `--splits` times (the validation splits the blend is chosen on),
-each held-out user of a split giving `--samples` queries (different draws of the 5 liked inputs, the
+seed, its training users are split into `--splits` folds (disjoint held-out users: a user in two
+splits would let the ranker learn their targets), each held-out user of a split giving `--samples` queries (different draws of the 5 liked inputs, the
 rest of their liked movies as targets; none of it in the graph, EASE or MF the split is scored with).
 Per query, the blend's top `--candidates` get features (bench/ranking/ltr_features.py). LightGBM's
 LambdaMART is trained on the other splits' queries and scored on each split in turn, against the
@@ -103,7 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0, help="the evaluation seed whose training users are used")
-    parser.add_argument("--splits", type=int, default=4)
+    parser.add_argument("--splits", type=int, default=5,
+                        help="validation splits: the folds of one order of the users, so no user is in two")
+    parser.add_argument("--random-splits", action="store_true",
+                        help="the blend search's splits instead (20%% of the users each, a user may be in several)")
     parser.add_argument("--samples", type=int, default=8, help="queries per held-out user (draws of the inputs)")
     parser.add_argument("--candidates", type=int, default=50)
     parser.add_argument("--blend", choices=("product", "default"), default="product",
@@ -125,8 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     splits, data = [], []
     for s in range(args.splits):
         v = ValidationSplit(outer.train_users, outer.train_items, outer.train_ratings, outer.n_train_users, genres,
-                            params, SPLIT_SEED * (s + 1) + args.seed, dataset.rating_scale, parts.DEFAULT_FOLDIN_REG,
-                            max_queries=100_000, samples=args.samples)
+                            params, SPLIT_SEED * (s + 1 if args.random_splits else 1) + args.seed,
+                            dataset.rating_scale, parts.DEFAULT_FOLDIN_REG, max_queries=100_000,
+                            samples=args.samples, fold=None if args.random_splits else (s, args.splits))
         splits.append(v)
         data.append(split_data(v, blend, years, args.candidates))
         print(f"split {s}: {len(v.rows)} queries of {len(np.unique(v.users))} users", flush=True)
