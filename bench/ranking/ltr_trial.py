@@ -2,8 +2,9 @@
 
 A trial for issue 18's "learning to rank" direction, never touching held-out users: for one evaluation
 seed, its training users are split into `--splits` folds (disjoint held-out users: a user in two
-splits would let the ranker learn their targets), each held-out user of a split giving `--samples` queries (different draws of the 5 liked inputs, the
-rest of their liked movies as targets; none of it in the graph, EASE or MF the split is scored with).
+splits would let the ranker learn their targets), each held-out user of a split giving `--samples`
+queries (different draws of the 5 liked inputs, the rest of their liked movies as targets; none of it
+in the graph, EASE or MF the split is scored with).
 Per query, the blend's top `--candidates` get features (bench/ranking/ltr_features.py). LightGBM's
 LambdaMART is trained on the other splits' queries and scored on each split in turn, against the
 blend alone on the same queries (all samples, and the first sample only: the blend search's queries).
@@ -90,12 +91,46 @@ def split_data(v: ValidationSplit, blend: Blend, years: np.ndarray, n_candidates
     return cand, feats, labels, names
 
 
-def judged(v: ValidationSplit, cand: np.ndarray, order_scores: np.ndarray, first: np.ndarray) -> tuple[float, ...]:
-    """NDCG@10, Recall@10 over every query, and NDCG@10 over the first-sample queries, of candidates
-    cand (Q, C) ranked by order_scores (Q, C)."""
-    top = np.take_along_axis(cand, np.argsort(-order_scores, axis=1, kind="stable")[:, :10], axis=1)
-    ndcg, recall = v.judge.per_query(top)
+def judged(labels: np.ndarray, n_relevant: np.ndarray, order_scores: np.ndarray, first: np.ndarray
+           ) -> tuple[float, ...]:
+    """NDCG@10, Recall@10 over every query, and NDCG@10 over the first-sample queries, of the candidates
+    ranked by order_scores (Q, C): labels (Q, C) 0/1, n_relevant (Q,) min(10, targets) as Judge counts."""
+    hits = np.take_along_axis(labels, np.argsort(-order_scores, axis=1, kind="stable")[:, :10], axis=1)
+    discounts = 1.0 / np.log2(np.arange(2, 12))
+    ndcg = (hits * discounts).sum(axis=1) / np.cumsum(discounts)[n_relevant - 1]
+    recall = hits.sum(axis=1) / n_relevant
     return float(ndcg.mean()), float(recall.mean()), float(ndcg[first].mean())
+
+
+def load_splits(args: argparse.Namespace) -> list[dict[str, np.ndarray]]:
+    """Per split: cand, feats, labels, n_relevant, users and names (see split_data); from --cache when it
+    holds this configuration's, else computed (and written there)."""
+    key = f"s{args.seed}-k{args.splits}-n{args.samples}-c{args.candidates}-{args.blend}-r{int(args.random_splits)}"
+    path = os.path.join(args.cache, f"ltr-{key}.npz") if args.cache else ""
+    if path and os.path.exists(path):
+        with np.load(path, allow_pickle=False) as f:
+            return [{k.split("/", 1)[1]: f[k] for k in f.files if k.startswith(f"{s}/")} for s in range(args.splits)]
+    blend = PRODUCT_BLENDS[args.seed] if args.blend == "product" else DEFAULT_BLEND
+    dataset = load_movielens()
+    params = default_params()
+    warm_up_model(params)
+    item_graph.warm_up()
+    outer = split_users(dataset, args.seed)  # only its training users are used below
+    genres = dataset.genre_matrix().astype(np.float64)
+    years = np.array([m.year for m in dataset.movies], dtype=np.float64)
+    out = []
+    for s in range(args.splits):
+        v = ValidationSplit(outer.train_users, outer.train_items, outer.train_ratings, outer.n_train_users, genres,
+                            params, SPLIT_SEED * (s + 1 if args.random_splits else 1) + args.seed,
+                            dataset.rating_scale, parts.DEFAULT_FOLDIN_REG, max_queries=100_000,
+                            samples=args.samples, fold=None if args.random_splits else (s, args.splits))
+        cand, feats, labels, names = split_data(v, blend, years, args.candidates)
+        out.append({"cand": cand, "feats": feats, "labels": labels, "n_relevant": v.judge.n_relevant,
+                    "users": v.users, "names": np.array(names)})
+        print(f"split {s}: {len(v.rows)} queries of {len(np.unique(v.users))} users", flush=True)
+    if path:
+        np.savez(path, **{f"{s}/{k}": a for s, d in enumerate(out) for k, a in d.items()})
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -115,51 +150,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--leaves", type=int, default=15)
     parser.add_argument("--min-leaf", type=int, default=50, help="min_data_in_leaf")
     parser.add_argument("--learning-rate", type=float, default=0.05)
+    parser.add_argument("--objective", choices=("lambdarank", "rank_xendcg"), default="lambdarank")
+    parser.add_argument("--truncation", type=int, default=20, help="lambdarank_truncation_level")
     parser.add_argument("--drop", nargs="*", default=[], help="feature names left out")
+    parser.add_argument("--cache", default="", help="a folder keeping each configuration's features")
     args = parser.parse_args(argv)
-    blend = PRODUCT_BLENDS[args.seed] if args.blend == "product" else DEFAULT_BLEND
-    dataset = load_movielens()
-    params = default_params()
-    warm_up_model(params)
-    item_graph.warm_up()
-    outer = split_users(dataset, args.seed)  # only its training users are used below
-    genres = dataset.genre_matrix().astype(np.float64)
-    years = np.array([m.year for m in dataset.movies], dtype=np.float64)
-    splits, data = [], []
-    for s in range(args.splits):
-        v = ValidationSplit(outer.train_users, outer.train_items, outer.train_ratings, outer.n_train_users, genres,
-                            params, SPLIT_SEED * (s + 1 if args.random_splits else 1) + args.seed,
-                            dataset.rating_scale, parts.DEFAULT_FOLDIN_REG, max_queries=100_000,
-                            samples=args.samples, fold=None if args.random_splits else (s, args.splits))
-        splits.append(v)
-        data.append(split_data(v, blend, years, args.candidates))
-        print(f"split {s}: {len(v.rows)} queries of {len(np.unique(v.users))} users", flush=True)
-    names = data[0][3]
+    data = load_splits(args)
+    names = [str(n) for n in data[0]["names"]]
+    unknown = set(args.drop) - set(names)
+    if unknown:
+        parser.error(f"no such features: {sorted(unknown)}")
     keep = [i for i, n in enumerate(names) if n not in args.drop]
     results = []
-    for test in range(len(splits)):
+    for test in range(len(data)):
         train = [d for i, d in enumerate(data) if i != test]
-        x = np.concatenate([f[:, :, keep].reshape(-1, len(keep)) for _, f, _, _ in train])
-        y = np.concatenate([lab.ravel() for _, _, lab, _ in train])
-        groups = [args.candidates] * sum(len(c) for c, _, _, _ in train)
+        x = np.concatenate([d["feats"][:, :, keep].reshape(-1, len(keep)) for d in train])
+        y = np.concatenate([d["labels"].ravel() for d in train])
+        groups = [args.candidates] * sum(len(d["cand"]) for d in train)
         booster = lightgbm.train(
-            {"objective": "lambdarank", "learning_rate": args.learning_rate, "num_leaves": args.leaves,
+            {"objective": args.objective, "learning_rate": args.learning_rate, "num_leaves": args.leaves,
              "min_data_in_leaf": args.min_leaf, "bagging_fraction": 0.8, "bagging_freq": 1,
              "feature_fraction": 0.8, "num_threads": 1, "seed": 0, "verbosity": -1,
-             "lambdarank_truncation_level": 20},
+             "lambdarank_truncation_level": args.truncation},
             lightgbm.Dataset(x, y, group=groups, feature_name=[names[i] for i in keep]),
             num_boost_round=args.rounds)
-        cand, feats, _, _ = data[test]
-        v = splits[test]
-        first = np.r_[True, v.users[1:] != v.users[:-1]]  # each user's first query
-        predicted = booster.predict(feats[:, :, keep].reshape(-1, len(keep))).reshape(cand.shape)
-        in_order = -np.broadcast_to(np.arange(args.candidates, dtype=float), cand.shape)
-        results.append((judged(v, cand, in_order, first), judged(v, cand, predicted, first)))
+        d = data[test]
+        users = d["users"]
+        first = np.r_[True, users[1:] != users[:-1]]  # each user's first query
+        predicted = booster.predict(d["feats"][:, :, keep].reshape(-1, len(keep))).reshape(d["cand"].shape)
+        in_order = -np.broadcast_to(np.arange(args.candidates, dtype=float), d["cand"].shape)
+        results.append((judged(d["labels"], d["n_relevant"], in_order, first),
+                        judged(d["labels"], d["n_relevant"], predicted, first)))
         (bn, br, b1), (mn, mr, m1) = results[-1]
-        print(f"validation split {test}: {len(cand)} queries; blend NDCG@10 {bn:.4f} Recall@10 {br:.4f} "
+        print(f"validation split {test}: {len(users)} queries; blend NDCG@10 {bn:.4f} Recall@10 {br:.4f} "
               f"(first draws {b1:.4f}); LambdaMART {mn:.4f} / {mr:.4f} ({m1:.4f})", flush=True)
     b, m = np.mean([r[0] for r in results], axis=0), np.mean([r[1] for r in results], axis=0)
-    print(f"mean over the {len(splits)} splits (seed {args.seed}'s training users only), blend -> LambdaMART: "
+    print(f"mean over the {len(data)} splits (seed {args.seed}'s training users only), blend -> LambdaMART: "
           f"NDCG@10 {b[0]:.4f} -> {m[0]:.4f} ({100 * (m[0] / b[0] - 1):+.2f}%), Recall@10 {b[1]:.4f} -> {m[1]:.4f} "
           f"({100 * (m[1] / b[1] - 1):+.2f}%), first draws only NDCG@10 {b[2]:.4f} -> {m[2]:.4f} "
           f"({100 * (m[2] / b[2] - 1):+.2f}%)")
