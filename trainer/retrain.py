@@ -161,13 +161,16 @@ def retrain(root: Path | str, base: Dataset, app: pd.DataFrame, offset: int, sou
         return Outcome(path, verdict.promote, verdict.reason, entry)
 
 
+def rejected_to_prune(history: list[dict[str, Any]], serving: str | None, keep: int = KEEP_REJECTED) -> list[str]:
+    """All but the newest `keep` rejected versions of a root's history, never the one LATEST names (promoted
+    ones are never listed: they are what a rollback points LATEST back at). Local and S3 roots share it."""
+    rejected = [e["version"] for e in history if e["outcome"] == "rejected"]
+    return [v for v in rejected[:max(len(rejected) - keep, 0)] if v != serving]
+
+
 def prune_rejected(root: Path, keep: int = KEEP_REJECTED) -> list[str]:
-    """Deletes the directories of all but the newest `keep` rejected versions (never the one LATEST names,
-    never a promoted one: those are what a rollback points LATEST back at); the names deleted."""
-    serving = latest_version(root)
-    rejected = [e["version"] for e in read_history(root) if e["outcome"] == "rejected"]
-    old = [v for v in rejected[:max(len(rejected) - keep, 0)] if v != serving and (root / v).is_dir()]
+    """Deletes the directories of rejected_to_prune's versions under root; the names deleted."""
+    old = [v for v in rejected_to_prune(read_history(root), latest_version(root), keep) if (root / v).is_dir()]
     for version in old:
         shutil.rmtree(root / version)
     return old
-

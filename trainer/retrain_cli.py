@@ -102,10 +102,11 @@ def run_once(args: argparse.Namespace, params: Params, tolerance: Tolerance) -> 
     if parse_s3_uri(uri) is None:
         return run(args.out)
     client = s3_root.s3_client()
-    with tempfile.TemporaryDirectory(prefix="movierec-retrain-") as mirror:
+    with s3_root.locked(uri, client), tempfile.TemporaryDirectory(prefix="movierec-retrain-") as mirror:
         s3_root.pull(uri, Path(mirror), client)
         outcome = run(Path(mirror))
         s3_root.push(Path(mirror), uri, client, outcome.entry["version"], outcome.promoted)
+        s3_root.prune(Path(mirror), uri, client)
     return outcome
 
 

@@ -145,7 +145,11 @@ def test_retrain_runs_on_a_schedule_from_the_store_into_the_served_artifacts():
     writes = {a for p in roles["RetrainTaskRole"]["Properties"]["Policies"]
               for st in p["PolicyDocument"]["Statement"] for a in ([st["Action"]] if isinstance(st["Action"], str)
                                                                   else st["Action"])}
-    assert writes == {"s3:GetObject", "s3:PutObject", "s3:ListBucket"}
+    assert writes == {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"}  # delete: lock, pruning
+    bucket = roles["ArtifactBucket"]["Properties"]  # versioned: what retrain deletes must expire to free space
+    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    assert bucket["VersioningConfiguration"]["Status"] == "Enabled" and rule["Status"] == "Enabled"
+    assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
     secret_readers = [st for p in roles["ExecutionRole"]["Properties"]["Policies"]
                       for st in p["PolicyDocument"]["Statement"]]
     assert secret_readers == [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
