@@ -153,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--objective", choices=("lambdarank", "rank_xendcg"), default="lambdarank")
     parser.add_argument("--truncation", type=int, default=20, help="lambdarank_truncation_level")
     parser.add_argument("--drop", nargs="*", default=[], help="feature names left out")
+    parser.add_argument("--rank-cap", type=float, default=0.0,
+                        help="catalog ranks above this count as this (a top-M partition, not a sort, finds them)")
     parser.add_argument("--cache", default="", help="a folder keeping each configuration's features")
     args = parser.parse_args(argv)
     data = load_splits(args)
@@ -161,6 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"no such features: {sorted(unknown)}")
     keep = [i for i, n in enumerate(names) if n not in args.drop]
+    if args.rank_cap:
+        ranks = [i for i, n in enumerate(names) if n.endswith("_rank") and n != "blend_rank"]
+        for d in data:
+            d["feats"][:, :, ranks] = np.minimum(d["feats"][:, :, ranks], args.rank_cap)
     results = []
     for test in range(len(data)):
         train = [d for i, d in enumerate(data) if i != test]
