@@ -35,7 +35,8 @@ from trainer.tune_ranking import build_ease, build_graph, tune_blend  # noqa: E4
 
 PRODUCT = "product (default blend)"
 BASELINES = ("popularity", "item-kNN cosine", "naive hybrid 0.7/0.3", "RP3beta alone (tuned)",
-             "EASE all ratings (tuned λ)", "EASE liked only (tuned λ)", "iALS, implicit (tuned)", "Mult-VAE (tuned)")
+             "EASE all ratings (tuned λ)", "EASE liked only (tuned λ)", "iALS, implicit (tuned)", "Mult-VAE (tuned)",
+             "SLIM-ElasticNet (tuned)")
 # name -> (family, grid, validation splits used): every one tuned on the seed's validation users only
 STRONG = {
     "RP3beta alone (tuned)": (strong.rp3beta, strong.RP3_GRID, strong.VALIDATION_SPLITS),
@@ -43,6 +44,7 @@ STRONG = {
     "EASE liked only (tuned λ)": (strong.ease_family(liked_only=True), strong.EASE_GRID, strong.VALIDATION_SPLITS),
     "iALS, implicit (tuned)": (strong.ials, strong.IALS_GRID, strong.VALIDATION_SPLITS),
     "Mult-VAE (tuned)": (multvae.multvae, multvae.VAE_GRID, multvae.VAE_SPLITS),
+    "SLIM-ElasticNet (tuned)": (strong.slim, strong.SLIM_GRID, strong.VALIDATION_SPLITS),
 }
 DIVERSITIES = (0.1, 0.2, 0.3, 0.5, 0.7, 1.0)  # the product re-ranked for variety (movierec/ranking/diversity.py)
 
@@ -163,7 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip", nargs="*", default=[], choices=list(STRONG), metavar="BASELINE",
                         help=f"strong baselines to leave out (for a quicker look): {', '.join(STRONG)}")
     args = parser.parse_args(argv)
-    for module, baseline in (("implicit", "iALS, implicit (tuned)"), ("torch", "Mult-VAE (tuned)")):
+    for module, baseline in (("implicit", "iALS, implicit (tuned)"), ("torch", "Mult-VAE (tuned)"),
+                             ("sklearn", "SLIM-ElasticNet (tuned)")):
         if baseline not in args.skip and importlib.util.find_spec(module) is None:
             parser.error(f"{module} is not installed: pip install -r bench/ranking/requirements.txt "
                          f"(or --skip '{baseline}')")

@@ -69,8 +69,15 @@ def fold_in(item_factors: np.ndarray, rows: np.ndarray, weights: np.ndarray, reg
     p = Q^T (Q Q^T + reg I)^-1 w, since n (<= 100) is small next to k. Unlike a mean of the factors,
     correlated inputs do not count twice; as reg grows the answer tends to the weighted mean direction.
     """
+    return fold_in_with_coefficients(item_factors, rows, weights, reg)[0]
+
+
+def fold_in_with_coefficients(item_factors: np.ndarray, rows: np.ndarray, weights: np.ndarray,
+                              reg: float) -> tuple[np.ndarray, np.ndarray]:
+    """fold_in's p (k,) float32 and the coefficients c (n,) float64 it is made of (fold_in_coefficients)."""
     q = item_factors[rows].astype(np.float64)  # (n, k)
-    return (q.T @ fold_in_coefficients(item_factors, rows, weights, reg)).astype(np.float32)
+    c = fold_in_coefficients(item_factors, rows, weights, reg)
+    return (q.T @ c).astype(np.float32), c
 
 
 def graph_scores(neighbor_rows: np.ndarray, neighbor_weights: np.ndarray, input_rows: np.ndarray,
@@ -168,19 +175,22 @@ def explanations(inputs: np.ndarray, pop: np.ndarray, content_z: np.ndarray, alp
     total = alpha * cf_total + genre
     safe = np.where(total > 0, total, 1.0)
     genre_share, pop_share = np.where(total > 0, genre / safe, 0.0), np.where(total > 0, alpha * pop_plus / safe, 0.0)
+    # One sort for all results, and Python floats in the loop: per-element numpy indexing cost more than the rest.
+    order = np.argsort(-share, axis=0, kind="stable")[:N_REASONS]  # (<= N_REASONS, k)
+    top_inputs, top_shares = order.T.tolist(), np.take_along_axis(share, order, axis=0).T.tolist()
     reasons, drivers = [], []
-    for j in range(inputs.shape[1]):
-        if total[j] <= 0:
+    for t, g, p, inputs_j, shares_j in zip(total.tolist(), genre_share.tolist(), pop_share.tolist(), top_inputs,
+                                           top_shares):
+        if t <= 0:
             drivers.append("")
-        elif genre_share[j] >= MOSTLY_SHARE:
+        elif g >= MOSTLY_SHARE:
             drivers.append(DRIVER_GENRE)
-        elif pop_share[j] >= MOSTLY_SHARE:
+        elif p >= MOSTLY_SHARE:
             drivers.append(DRIVER_POPULARITY)
         else:
             drivers.append(DRIVER_INPUTS)
         named: list[tuple[int, float]] = []
         if drivers[-1] == DRIVER_INPUTS:
-            order = np.argsort(-share[:, j], kind="stable")[:N_REASONS]
-            named = [(int(i), float(share[i, j])) for i in order if share[i, j] >= REASON_MIN_SHARE]
+            named = [(i, x) for i, x in zip(inputs_j, shares_j) if x >= REASON_MIN_SHARE]
         reasons.append(named)
     return reasons, drivers, genre_share, pop_share

@@ -22,6 +22,7 @@ from movierec.ranking.parts import (
     explanations,
     fold_in,
     fold_in_coefficients,
+    fold_in_with_coefficients,
     popularity,
     rating_weights,
     unit_rows,
@@ -42,6 +43,7 @@ class _Scored:
     cf_mean: float
     cf_std: float
     p: np.ndarray | None
+    foldin_c: np.ndarray | None  # (n,) float64: p = Q^T c (parts.fold_in_coefficients), for the explanations
     graph: np.ndarray | None
     ease: np.ndarray | None
     profile: np.ndarray
@@ -169,9 +171,10 @@ class Ranker:
         coef: dict[str, float] = {}  # part -> b in cf = sum b * part + offset (the z-scores unrolled)
         offset = 0.0
         cov: dict[tuple[str, str], float] = {}
-        p = None
+        p, foldin_c = None, None
         if w["mf"]:
-            p = self.fold_in(rows, weights).astype(np.float64)  # (k,)
+            p32, foldin_c = fold_in_with_coefficients(self.item_factors, rows, weights, self.foldin_reg)
+            p = p32.astype(np.float64)  # (k,)
             mean, var = float(self._f_mean @ p), max(float(p @ self._f_cov @ p), 0.0)
             mf_mean = mean
             if math.sqrt(var) >= 1e-12:
@@ -234,7 +237,8 @@ class Ranker:
         if "ease" in coef and ease_sub is not None and self.ease_rows is not None:
             score[self.ease_rows] += (cf_scale * coef["ease"] * ease_sub).astype(np.float32)  # rows are unique
         cf_mean = coef.get("pop", 0.0) * self._pop_mean  # mean over the catalog of cf (the z-scored parts' is 0)
-        return _Scored(score, coef, offset, cf_mean, std_cf, p, graph, ease, profile, content_mean, content_std)
+        return _Scored(score, coef, offset, cf_mean, std_cf, p, foldin_c, graph, ease, profile, content_mean,
+                       content_std)
 
     def _parts(self, s: _Scored, alpha: float, top: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """score, z(collaborative) and z(content) (k,) float32 of the movies at rows top (k,)."""
@@ -296,11 +300,12 @@ class Ranker:
             pos = self._ease_pos[rows]
             inside = np.flatnonzero(pos >= 0)
             at = self._ease_pos[top]  # (k,) results' rows of B, -1 outside the part (weight 0 there)
-            b = np.where(at >= 0, self.ease_weights[pos[inside]][:, np.maximum(at, 0)], 0.0)  # (inside, k)
+            b = np.where(at >= 0, self.ease_weights[np.ix_(pos[inside], np.maximum(at, 0))], 0.0)  # (inside, k)
             own = b - self._ease_sum[pos[inside], None] / self.n_items
             inputs[inside] += s.coef["ease"] * weights[inside, None] * own
         if "mf" in s.coef:
-            c = fold_in_coefficients(self.item_factors, rows, weights, self.foldin_reg)  # (n,)
+            c = s.foldin_c if s.foldin_c is not None else fold_in_coefficients(
+                self.item_factors, rows, weights, self.foldin_reg)  # (n,)
             centred = self.item_factors[top].astype(np.float64) - self._f_mean  # (k, f)
             inputs += s.coef["mf"] * c[:, None] * (self.item_factors[rows].astype(np.float64) @ centred.T)
         pop = s.coef.get("pop", 0.0) * (self.popularity[top].astype(np.float64) - self._pop_mean)

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import re
+import select
 from pathlib import Path
 
+from psycopg.pq import ConnStatus
+from psycopg.pq.abc import PGconn
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 
 # SQLite waits this long for another writer's lock before failing with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -70,6 +74,27 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
 
 
+def closed_by_server(pgconn: PGconn) -> bool:
+    """True when the server has closed this idle PostgreSQL connection, found without a round trip.
+
+    An idle connection is sent nothing, so bytes waiting on its socket are the server's goodbye (a
+    shutdown's FATAL message, or EOF when it was killed or restarted): one local poll replaces pre-ping's
+    `SELECT 1`, which cost a third of a rating write's database work.
+    """
+    if pgconn.status != ConnStatus.OK:
+        return True
+    poller = select.poll()
+    poller.register(pgconn.socket, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+def _server_still_there(dbapi_connection, _record, _proxy) -> None:
+    """Pool checkout (PostgreSQL): DisconnectionError, so the pool opens a new connection, when the server has
+    closed this one."""
+    if closed_by_server(dbapi_connection.pgconn):
+        raise DisconnectionError("the PostgreSQL server closed this connection")
+
+
 def make_engine(database_url: str, *, pool_size: int = 8, create_dir: bool = False,
                 read_only: bool = False, connect_timeout: int | None = None) -> Engine:
     """An engine for `database_url` (see normalize_url). SQLite gets WAL, synchronous=FULL, foreign keys
@@ -92,9 +117,14 @@ def make_engine(database_url: str, *, pool_size: int = 8, create_dir: bool = Fal
         connect_args: dict[str, object] = {"options": "-c default_transaction_read_only=on"} if read_only else {}
         if connect_timeout is not None:
             connect_args["connect_timeout"] = max(connect_timeout, 2)  # libpq treats 1 as 2
-        engine = create_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=True,
-                               connect_args=connect_args)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=0, connect_args=connect_args)
+        event.listen(engine, "checkout", _server_still_there)
     return engine.execution_options(read_only=True) if read_only else engine
+
+
+def is_postgresql(database_url: str) -> bool:
+    """The URL names a PostgreSQL database (any spelling normalize_url accepts)."""
+    return make_url(normalize_url(database_url)).get_backend_name() == "postgresql"
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -28,7 +28,7 @@ class LikedMovie(_message.Message):
     def __init__(self, movie_id: _Optional[int] = ..., rating: _Optional[float] = ...) -> None: ...
 
 class RecommendRequest(_message.Message):
-    __slots__ = ("liked", "top_k", "alpha", "exclude_movie_ids", "genres", "year_min", "year_max", "skip_unknown_liked", "diversity")
+    __slots__ = ("liked", "top_k", "alpha", "exclude_movie_ids", "genres", "year_min", "year_max", "skip_unknown_liked", "diversity", "include_inputs")
     LIKED_FIELD_NUMBER: _ClassVar[int]
     TOP_K_FIELD_NUMBER: _ClassVar[int]
     ALPHA_FIELD_NUMBER: _ClassVar[int]
@@ -38,6 +38,7 @@ class RecommendRequest(_message.Message):
     YEAR_MAX_FIELD_NUMBER: _ClassVar[int]
     SKIP_UNKNOWN_LIKED_FIELD_NUMBER: _ClassVar[int]
     DIVERSITY_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_INPUTS_FIELD_NUMBER: _ClassVar[int]
     liked: _containers.RepeatedCompositeFieldContainer[LikedMovie]
     top_k: int
     alpha: float
@@ -47,7 +48,8 @@ class RecommendRequest(_message.Message):
     year_max: int
     skip_unknown_liked: bool
     diversity: float
-    def __init__(self, liked: _Optional[_Iterable[_Union[LikedMovie, _Mapping]]] = ..., top_k: _Optional[int] = ..., alpha: _Optional[float] = ..., exclude_movie_ids: _Optional[_Iterable[int]] = ..., genres: _Optional[_Iterable[str]] = ..., year_min: _Optional[int] = ..., year_max: _Optional[int] = ..., skip_unknown_liked: _Optional[bool] = ..., diversity: _Optional[float] = ...) -> None: ...
+    include_inputs: bool
+    def __init__(self, liked: _Optional[_Iterable[_Union[LikedMovie, _Mapping]]] = ..., top_k: _Optional[int] = ..., alpha: _Optional[float] = ..., exclude_movie_ids: _Optional[_Iterable[int]] = ..., genres: _Optional[_Iterable[str]] = ..., year_min: _Optional[int] = ..., year_max: _Optional[int] = ..., skip_unknown_liked: _Optional[bool] = ..., diversity: _Optional[float] = ..., include_inputs: _Optional[bool] = ...) -> None: ...
 
 class Reason(_message.Message):
     __slots__ = ("movie_id", "title", "share")
@@ -80,14 +82,16 @@ class ScoredMovie(_message.Message):
     def __init__(self, movie: _Optional[_Union[_common_pb2.Movie, _Mapping]] = ..., score: _Optional[float] = ..., collaborative: _Optional[float] = ..., content: _Optional[float] = ..., because: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., driver: _Optional[_Union[Driver, str]] = ..., genre_share: _Optional[float] = ..., popularity_share: _Optional[float] = ...) -> None: ...
 
 class RecommendResponse(_message.Message):
-    __slots__ = ("recommendations", "model_version", "alpha")
+    __slots__ = ("recommendations", "model_version", "alpha", "inputs")
     RECOMMENDATIONS_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     ALPHA_FIELD_NUMBER: _ClassVar[int]
+    INPUTS_FIELD_NUMBER: _ClassVar[int]
     recommendations: _containers.RepeatedCompositeFieldContainer[ScoredMovie]
     model_version: str
     alpha: float
-    def __init__(self, recommendations: _Optional[_Iterable[_Union[ScoredMovie, _Mapping]]] = ..., model_version: _Optional[str] = ..., alpha: _Optional[float] = ...) -> None: ...
+    inputs: _containers.RepeatedCompositeFieldContainer[_common_pb2.Movie]
+    def __init__(self, recommendations: _Optional[_Iterable[_Union[ScoredMovie, _Mapping]]] = ..., model_version: _Optional[str] = ..., alpha: _Optional[float] = ..., inputs: _Optional[_Iterable[_Union[_common_pb2.Movie, _Mapping]]] = ...) -> None: ...
 
 class PredictRatingRequest(_message.Message):
     __slots__ = ("user_id", "movie_id")

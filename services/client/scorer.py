@@ -12,15 +12,17 @@ def recommend_request(movie_ids: Iterable[int], *, top_k: int = 0, alpha: float 
                       ratings: Mapping[int, float] | None = None, genres: Iterable[str] = (),
                       year_min: int | None = None, year_max: int | None = None,
                       exclude: Iterable[int] = (), skip_unknown: bool = False,
-                      diversity: float | None = None) -> scorer_pb2.RecommendRequest:
+                      diversity: float | None = None, include_inputs: bool = False) -> scorer_pb2.RecommendRequest:
     """A RecommendRequest; `ratings` maps movie id -> 0.5..5 for the movies that have one (others = liked);
     with skip_unknown, movies the model does not know are left out instead of failing with NOT_FOUND;
-    diversity in [0, 1] re-ranks for variety (None or 0: by score)."""
+    diversity in [0, 1] re-ranks for variety (None or 0: by score); include_inputs asks for the liked
+    movies' catalog entries in the reply."""
     ratings = ratings or {}
     return scorer_pb2.RecommendRequest(
         liked=[scorer_pb2.LikedMovie(movie_id=m, rating=ratings.get(m)) for m in movie_ids], top_k=top_k,
         alpha=alpha, genres=list(genres), year_min=year_min or 0, year_max=year_max or 0,
-        exclude_movie_ids=list(exclude), skip_unknown_liked=skip_unknown, diversity=diversity)
+        exclude_movie_ids=list(exclude), skip_unknown_liked=skip_unknown, diversity=diversity,
+        include_inputs=include_inputs)
 
 
 class ScorerClient(ServiceClient):
@@ -36,7 +38,8 @@ class ScorerClient(ServiceClient):
     async def recommend(self, movie_ids: Iterable[int], *, request_id: str | None = None,
                         **options: Any) -> scorer_pb2.RecommendResponse:
         """Recommendations from liked (or rated) movie ids; options are recommend_request's keywords
-        (top_k, alpha, ratings, genres, year_min, year_max, exclude, skip_unknown, diversity)."""
+        (top_k, alpha, ratings, genres, year_min, year_max, exclude, skip_unknown, diversity,
+        include_inputs)."""
         request = recommend_request(movie_ids, **options)
         return await self.call("Recommend", self.stub.Recommend, request, request_id=request_id)
 

@@ -116,8 +116,10 @@ class GrpcService:
             await self.stop()
 
 
-def run_main(settings_cls: type[S], serve: Callable[[S], Coroutine[Any, Any, None]]) -> int:
-    """The body of every gRPC service's `__main__`: settings → logging → serve → exit code.
+def run_main(settings_cls: type[S], serve: Callable[[S], Coroutine[Any, Any, None]], *,
+             loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None) -> int:
+    """The body of every gRPC service's `__main__`: settings → logging → serve (on `loop_factory`'s event
+    loop, default asyncio's) → exit code.
 
     Bad settings, an unusable artifact or an address that cannot be bound log one clear JSON
     error line and exit 2; a graceful stop exits 0.
@@ -131,7 +133,8 @@ def run_main(settings_cls: type[S], serve: Callable[[S], Coroutine[Any, Any, Non
     configure_logging(settings.log_level)
     install_log_filter()  # every log line of a call carries its request_id
     try:
-        asyncio.run(serve(settings))
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            runner.run(serve(settings))
     except ArtifactError as e:
         log.error("cannot load the model artifact",
                   extra={"error": str(e), "artifact_dir": str(getattr(settings, "artifact_dir", ""))})

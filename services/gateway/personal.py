@@ -1,7 +1,6 @@
 """GET /me/recommendations: the scorer's fold-in from a person's stored ratings, their rated and marked movies out."""
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,16 +37,16 @@ async def personal_recommendations(state: GatewayState, token: str, top_k: int,
         return {"input_movies": [], "missing_movies": [], "recommendations": [], "resolved": [], "suggestions": {},
                 "model_version": state.model.version, "alpha": None, "diversity": diversity, "cached": False}
     ids = [r.movie_id for r in liked]
-    scored, movies = await asyncio.gather(
-        state.backends.scorer.recommend(ids, top_k=top_k, ratings={r.movie_id: r.rating for r in liked},
-                                        exclude=excluded[:MAX_EXCLUDE], skip_unknown=True,
-                                        diversity=diversity or None),
-        state.backends.scorer.movies(ids))
+    # The inputs' titles come with the recommendations (include_inputs): one RPC, and one model version for both.
+    scored = await state.backends.scorer.recommend(
+        ids, top_k=top_k, ratings={r.movie_id: r.rating for r in liked}, exclude=excluded[:MAX_EXCLUDE],
+        skip_unknown=True, diversity=diversity or None, include_inputs=True)
     state.model.observe(scored.model_version)
     alpha = float(scored.alpha)
-    return {"input_movies": [m.title for m in movies.movies], "missing_movies": [],
+    inputs = scored.inputs
+    return {"input_movies": [m.title for m in inputs], "missing_movies": [],
             "recommendations": [convert.scored_movie(x, alpha) for x in scored.recommendations],
             "resolved": [{"query": m.title, "movieId": m.movie_id, "title": m.title, "year": m.year or None,
-                          "confidence": 1.0} for m in movies.movies],
+                          "confidence": 1.0} for m in inputs],
             "suggestions": {}, "model_version": scored.model_version, "alpha": round(alpha, 4),
             "diversity": diversity, "cached": False}

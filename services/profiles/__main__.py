@@ -5,13 +5,15 @@ import asyncio
 import logging
 import sys
 
+import uvloop
 from sqlalchemy.exc import OperationalError
 
 from movierec.store import migrate
-from movierec.store.engine import make_engine
+from movierec.store.engine import is_postgresql, make_engine
 from movierec.v1 import profiles_pb2_grpc
 from services.common.grpc_server import GrpcService, run_main
 from services.profiles.db_health import DatabaseProbe
+from services.profiles.loop_writes import LoopRatingWriter
 from services.profiles.server import ProfilesServicer
 from services.profiles.settings import ProfilesSettings
 from services.profiles.store import ProfileStore
@@ -25,6 +27,9 @@ async def serve(settings: ProfilesSettings) -> None:
     NOT_SERVING whenever a probe cannot reach it (the pool reconnects by itself once it is back)."""
     url = settings.database_url_with_password()
     timeout = round(settings.health_probe_timeout_seconds)
+    # On PostgreSQL the rating writes on the event loop (loop_writes.py) keep as many connections again: with
+    # half the pool each they waited for one another's commits (536 instead of 793 writes/s, bench/profiles).
+    writer_size = settings.db_pool_size if is_postgresql(url) else 0
     engine = make_engine(url, pool_size=settings.db_pool_size, create_dir=True, connect_timeout=max(timeout, 5))
     probe_engine = make_engine(url, pool_size=1, connect_timeout=timeout)
     servicer = ProfilesServicer(None, threads=settings.db_pool_size)
@@ -46,6 +51,8 @@ async def serve(settings: ProfilesSettings) -> None:
             except OperationalError as e:  # not reachable yet (a database container still starting)
                 log.warning("database not reachable; retrying", extra={"error": str(e.orig)[:300]})
                 await asyncio.sleep(RETRY_SECONDS)
+        if writer_size:
+            servicer.rating_writer = LoopRatingWriter(engine, writer_size, connect_timeout=max(timeout, 5))
         servicer.store = ProfileStore(engine, settings.session_ttl_seconds)
         log.info("store ready", extra={"database": engine.url.render_as_string(hide_password=True),
                                        "schema_revision": revision})
@@ -63,9 +70,13 @@ async def serve(settings: ProfilesSettings) -> None:
     finally:
         for task in probing:
             task.cancel()
+        if servicer.rating_writer is not None:
+            await servicer.rating_writer.close()
         engine.dispose()
         probe_engine.dispose()
 
 
 if __name__ == "__main__":
-    sys.exit(run_main(ProfilesSettings, serve))
+    # uvloop: a no-op grpc.aio call cost its server 0.21 ms of CPU instead of 0.26 ms on asyncio's loop, and the
+    # calls that hop to a database thread and back (call_soon_threadsafe) do it for less.
+    sys.exit(run_main(ProfilesSettings, serve, loop_factory=uvloop.new_event_loop))

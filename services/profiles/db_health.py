@@ -16,8 +16,8 @@ log = logging.getLogger(__name__)
 class DatabaseProbe:
     """`run()` probes `engine` every `interval` s; `on_change(ok)` is awaited whenever the verdict changes.
 
-    The probe has an engine of its own (one connection, pre-pinged), so a pool busy with requests cannot make it
-    time out, and one thread: a probe still stuck in a dead connection counts as a failure, and no second one
+    The probe has an engine of its own (one connection, checked at checkout), so a pool busy with requests cannot
+    make it time out, and one thread: a probe still stuck in a dead connection counts as a failure, and no second one
     is started beside it."""
 
     def __init__(self, engine: Engine, interval: float, timeout: float,

@@ -1,7 +1,7 @@
 """PostgreSQL's rating write as one statement (data-modifying CTEs): session, room check, upsert and event.
 
-A write through ProfileStore's generic path costs six round trips on PostgreSQL (pool ping, BEGIN, three
-statements, COMMIT); this one, run in autocommit, costs two (ping and the statement), and a single
+A write through ProfileStore's generic path costs five round trips on PostgreSQL (BEGIN, three statements,
+COMMIT); this one, run in autocommit, costs one, and a single
 statement is atomic and, with synchronous_commit on, durable before its answer. SQLite has no
 data-modifying CTEs and no round trips (it runs in the process), so it keeps the generic path.
 """

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import grpc
+import psycopg
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from movierec.v1 import profiles_pb2, profiles_pb2_grpc
 from services.common.validation import count_or_default
 from services.profiles import app_stats, credentials
+from services.profiles.loop_writes import LoopRatingWriter
 from services.profiles.store import (
     AccountRow,
     Export,
@@ -71,19 +73,26 @@ def _still_wanted(context) -> None:
 
 
 class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
-    """Answers UNAVAILABLE until `store` is set (the database reached and migrated)."""
+    """Answers UNAVAILABLE until `store` is set (the database reached and migrated). With `rating_writer`
+    (PostgreSQL) PutRating runs on the event loop instead of a worker thread."""
 
-    def __init__(self, store: ProfileStore | None, threads: int = 8) -> None:
+    def __init__(self, store: ProfileStore | None, threads: int = 8,
+                 rating_writer: LoopRatingWriter | None = None) -> None:
         self.store = store
+        self.rating_writer = rating_writer
         # Database calls and password hashing block; they run here, never on the event loop.
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="profiles-db")
 
     async def _run(self, context, fn: Callable[..., T], *args) -> T:
         """fn(*args) in a worker thread; the store's exceptions become status codes (abort raises)."""
+        return await self._answer(context, lambda: asyncio.get_running_loop().run_in_executor(self._pool, fn, *args))
+
+    async def _answer(self, context, work: Callable[[], Awaitable[T]]) -> T:
+        """Awaits work(); the store's exceptions become status codes (abort raises)."""
         if self.store is None:
             await context.abort(grpc.StatusCode.UNAVAILABLE, "the profiles store is not ready yet; retry shortly")
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+            return await work()
         except ValueError as e:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
         except Unauthenticated as e:
@@ -102,7 +111,11 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
                                                                  "the request was not carried out")
             log.exception("database error")
             await context.abort(grpc.StatusCode.INTERNAL, "internal error in the profiles store")
-        except SQLAlchemyError:
+        except psycopg.OperationalError as e:  # the writer on the loop (loop_writes.py): as a lost connection above
+            log.warning("database unavailable", extra={"error": str(e)[:300]})
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "the profiles database cannot be reached; "
+                                                             "the request was not carried out")
+        except (SQLAlchemyError, psycopg.Error):
             log.exception("store error")
             await context.abort(grpc.StatusCode.INTERNAL, "internal error in the profiles store")
         raise AssertionError("unreachable: context.abort raises")
@@ -145,6 +158,14 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
         return profiles_pb2.Profile(account=_account(account), ratings=map(_rating, ratings), marks=map(_mark, marks))
 
     async def PutRating(self, request, context):
+        if self.rating_writer is not None:
+            writer = self.rating_writer
+
+            async def put_on_loop():
+                return await writer.put_rating(request.session_token, movie_id(request.movie_id),
+                                               half_stars(request.rating))
+            return _rating(await self._answer(context, put_on_loop))
+
         def put():
             return self.store.put_rating(request.session_token, movie_id(request.movie_id), half_stars(request.rating))
         return _rating(await self._run(context, put))

@@ -20,7 +20,8 @@ class ProfilesSettings(GrpcServiceSettings):
     database_password: SecretStr | None = Field(None, description="password put into database_url")
     session_ttl_seconds: float = Field(14 * 86400, gt=0, le=365 * 86400, allow_inf_nan=False,
                                        description="how long a session lasts after sign-in")
-    db_pool_size: int = Field(8, ge=1, le=64, description="database connections, and the worker threads using them")
+    db_pool_size: int = Field(8, ge=1, le=64, description="database connections of the worker threads (on "
+                              "PostgreSQL as many again for the rating writes on the event loop)")
     migrate: bool = Field(True, description="bring the schema to the newest migration at start-up")
     # Health follows the database after start: a lost store is NOT_SERVING until a probe reaches it again.
     health_probe_seconds: float = Field(2.0, gt=0, le=300, allow_inf_nan=False,

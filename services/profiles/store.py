@@ -13,7 +13,23 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, bindparam, case, delete, exists, func, insert, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    SmallInteger,
+    String,
+    bindparam,
+    case,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -42,6 +58,20 @@ _MARKS = (select(marks.c.movie_id, marks.c.kind, marks.c.created_ms)
           .where(marks.c.account_id == bindparam("account"))
           .order_by(marks.c.created_ms.desc(), marks.c.movie_id, marks.c.kind))
 _EVENT = insert(events)
+# GetProfile as one statement (one round trip, one snapshot): the live session's account (part 0), then its
+# ratings (1) and marks (2), as rows of one shape (part, id, detail, at_ms, stars) in the order each list is kept.
+_LIVE_ACCOUNT = _SESSION_PROFILE.cte("live")
+_NO_TEXT, _NO_STARS = cast(null(), String), cast(null(), SmallInteger)
+_PROFILE_PARTS = union_all(
+    select(literal_column("0").label("part"), _LIVE_ACCOUNT.c.account_id.label("id"),
+           _LIVE_ACCOUNT.c.username.label("detail"), _LIVE_ACCOUNT.c.created_ms.label("at_ms"),
+           _NO_STARS.label("stars")),
+    select(literal_column("1"), ratings.c.movie_id, _NO_TEXT, ratings.c.updated_ms, ratings.c.half_stars)
+    .join_from(ratings, _LIVE_ACCOUNT, ratings.c.account_id == _LIVE_ACCOUNT.c.account_id),
+    select(literal_column("2"), marks.c.movie_id, marks.c.kind, marks.c.created_ms, _NO_STARS)
+    .join_from(marks, _LIVE_ACCOUNT, marks.c.account_id == _LIVE_ACCOUNT.c.account_id))
+_PROFILE = _PROFILE_PARTS.order_by(_PROFILE_PARTS.selected_columns.part, _PROFILE_PARTS.selected_columns.at_ms.desc(),
+                                   _PROFILE_PARTS.selected_columns.id, _PROFILE_PARTS.selected_columns.detail)
 
 
 class Unauthenticated(Exception):
@@ -103,6 +133,17 @@ class Export:
     events: list[EventRow]  # oldest first
     events_truncated: bool
     sessions: list[tuple[int, int]]  # (created_ms, expires_ms)
+
+
+def rating_written(n_rated: int | None, movie: int, stars: int, now_ms: int, limit: int) -> RatingRow:
+    """What a rating write answers, from its session-and-room row: n_rated None = no live session
+    (Unauthenticated), -1 = the movie was rated already (replacing a rating is always allowed), else the
+    account's count of rated movies (LimitReached at `limit`)."""
+    if n_rated is None:
+        raise Unauthenticated("no valid session: sign in again")
+    if n_rated >= limit:
+        raise LimitReached(f"the account already has {limit:,} rated movies; remove some first")
+    return RatingRow(movie, stars, now_ms)
 
 
 class ProfileStore:
@@ -223,13 +264,16 @@ class ProfileStore:
         return [MarkRow(*r) for r in conn.execute(_MARKS, {"account": account_id})]
 
     def profile(self, token: str) -> tuple[AccountRow, list[RatingRow], list[MarkRow]]:
-        """Three queries in one read transaction: the session with its account, the ratings (their count is
-        n_ratings), the marks."""
+        """The session's account, its ratings (their count is n_ratings) and its marks, from one statement."""
+        digest = credentials.token_digest(token)
         with self._read() as conn:
-            found = self._session_row(conn, _SESSION_PROFILE, token)
-            rated = self._ratings(conn, found.account_id)
-            account = AccountRow(found.account_id, found.username, found.created_ms, len(rated))
-            return account, rated, self._marks(conn, found.account_id)
+            rows = [] if digest is None else conn.execute(_PROFILE, {"digest": digest, "now": self.now_ms()}).all()
+        if not rows or rows[0][0] != 0:
+            raise Unauthenticated("no valid session: sign in again")
+        rated = [RatingRow(movie, stars, at) for part, movie, _, at, stars in rows if part == 1]
+        marked = [MarkRow(movie, kind, at) for part, movie, kind, at, _ in rows if part == 2]
+        _, account_id, username, created_ms, _ = rows[0]
+        return AccountRow(account_id, username, created_ms, len(rated)), rated, marked
 
     def export(self, token: str, max_events: int = MAX_EXPORT_EVENTS) -> Export:
         with self._read() as conn:
@@ -268,15 +312,10 @@ class ProfileStore:
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 found = None if digest is None else conn.execute(self._put_rating_at_once, {
                     "digest": digest, "now": now, "movie": movie, "stars": stars, "max": MAX_RATINGS}).first()
-            if found is None:
-                raise Unauthenticated("no valid session: sign in again")
-            if found.n >= MAX_RATINGS:
-                raise LimitReached(f"the account already has {MAX_RATINGS:,} rated movies; remove some first")
-            return RatingRow(movie, stars, now)
+            return rating_written(None if found is None else found.n, movie, stars, now, MAX_RATINGS)
         with self._write() as conn:
             account_id, n_rated = self._session_row(conn, _RATING_ROOM, token, movie=movie)
-            if n_rated >= MAX_RATINGS:  # -1: the movie is rated already, and changing a rating is always allowed
-                raise LimitReached(f"the account already has {MAX_RATINGS:,} rated movies; remove some first")
+            rating_written(n_rated, movie, stars, now, MAX_RATINGS)  # no room: raises before anything is written
             conn.execute(self._upsert_rating, {"account": account_id, "movie": movie, "stars": stars, "now": now})
             self._event(conn, account_id, "rating_set", now, movie, half_stars=stars)
             return RatingRow(movie, stars, now)

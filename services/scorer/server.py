@@ -148,6 +148,8 @@ class ScorerServicer(scorer_pb2_grpc.ScorerServicer):
             raise ModelFailure(f"{type(e).__name__}: {e}") from e
         response = scorer_pb2.RecommendResponse(model_version=model.version, alpha=alpha)
         self._fill(model, ranked, response.recommendations)
+        if request.include_inputs:  # the same model's entries: titles never mix versions across a hot reload
+            response.inputs.extend([self._movie(model, r) for r in rows.tolist()])
         return response
 
     async def Recommend(self, request, context):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from pathlib import Path
 
@@ -10,7 +11,14 @@ import pytest
 
 from movierec.v1 import matcher_pb2, matcher_pb2_grpc, scorer_pb2, scorer_pb2_grpc
 from scripts.stack import Stack
-from testing.artifacts import build_graph_artifact
+from testing.artifacts import (
+    GENRES,
+    GRAPH_SERVING,
+    build_graph_artifact,
+    graph_arrays,
+    tiny_movies,
+    write_random_artifact,
+)
 from tests.gateway.conftest import OpenGateway
 
 BODIES = [{"movies": ["Toy Story", "Heat"], "top_k": 4}, {"movies": ["Star Wars"], "top_k": 3},
@@ -91,3 +99,41 @@ async def test_latest_flips_under_traffic_without_failures_or_stale_answers(
     assert any(version == "v-reload-1" for _, _, version, _ in log), "traffic ran before the flip too"
     new_http = [cached for _, src, version, cached in log if src == "http" and version == "v-reload-2"]
     assert True in new_http and False in new_http, "answers were computed, then cached, under the new version"
+
+
+async def test_personal_titles_follow_a_new_model_version(tmp_path: Path, reloading_backends_on,
+                                                          open_gateway: OpenGateway) -> None:
+    """/me/recommendations under a hot reload: every reply's input titles, results and reasons come from the
+    version it names, and the new version's titles show once it serves."""
+    root = tmp_path / "artifacts"
+    build_graph_artifact(root, version="v-titles-1")
+    stack = reloading_backends_on(root)
+    stack.start_service("profiles")
+    async with open_gateway(matcher_address=stack.matcher_address, scorer_address=stack.scorer_address,
+                            profiles_address=stack.profiles_address) as gw:
+        ratings = [{"movieId": 1, "rating": 5}, {"movieId": 82, "rating": 4}]
+        signed_up = await gw.client.post("/auth/signup", json={"username": "reloader", "password": "a long password",
+                                                               "ratings": ratings})
+        assert signed_up.status_code == 201, signed_up.text
+        seen: list[dict] = []
+
+        async def recommendations() -> dict:
+            reply = await gw.client.get("/me/recommendations", params={"top_k": 5})
+            assert reply.status_code == 200, reply.text
+            seen.append(reply.json())
+            return seen[-1]
+
+        assert sorted((await recommendations())["input_movies"]) == ["Jurassic Park", "Toy Story"]
+        renamed = [dataclasses.replace(m, title=f"{m.title} [v2]") for m in tiny_movies()]
+        write_random_artifact(root, "v-titles-2", renamed, GENRES, graph=graph_arrays(len(renamed), 5, 5),
+                              serving=GRAPH_SERVING)
+        deadline = time.monotonic() + 20
+        while (await recommendations())["model_version"] != "v-titles-2" and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+    assert seen[-1]["model_version"] == "v-titles-2", "the scorer did not pick up the new version"
+    assert sorted(seen[-1]["input_movies"]) == ["Jurassic Park [v2]", "Toy Story [v2]"]
+    for reply in seen:
+        titles = reply["input_movies"] + [r["title"] for r in reply["recommendations"]] + [
+            b["title"] for r in reply["recommendations"] for b in r["explanation"]["because_you_liked"]]
+        new = reply["model_version"] == "v-titles-2"
+        assert titles and all(t.endswith(" [v2]") == new for t in titles), (reply["model_version"], titles)

@@ -94,6 +94,36 @@ def test_marks_both_kinds_and_removal(store):
     assert [(m.movie_id, m.kind) for m in store.profile(token)[2]] == [(5, "not_interested")]
 
 
+def test_profile_is_the_account_with_its_lists_in_order(store, clock):
+    """profile() in one statement: the account first, ratings most recently set first, marks most recent first,
+    ties by movie (and kind); an account with nothing rated or marked is still found; a dead token is not."""
+    s = store.sign_up("ann", "h", {})
+    assert store.profile(s.token) == (s.account, [], [])
+    other = store.sign_up("bob", "h", {7: 4}).token
+    store.put_mark(other, 8, "seen")  # another account's rows never show
+    for movie, stars in ((30, 6), (10, 8), (20, 2)):
+        store.put_rating(s.token, movie, stars)  # all at one time: ordered by movie id
+    clock.t += 1
+    store.put_rating(s.token, 40, 10)
+    store.put_mark(s.token, 20, "seen")
+    store.put_mark(s.token, 20, "not_interested")
+    store.put_mark(s.token, 10, "seen")
+    clock.t += 1
+    store.put_mark(s.token, 50, "not_interested")
+    account, rated, marked = store.profile(s.token)
+    assert (account.account_id, account.username, account.created_ms, account.n_ratings) == (
+        s.account.account_id, "ann", s.account.created_ms, 4)
+    later, earlier = int(clock.t * 1000) - 1000, int(clock.t * 1000) - 2000
+    assert [(r.movie_id, r.half_stars, r.updated_ms) for r in rated] == [
+        (40, 10, later), (10, 8, earlier), (20, 2, earlier), (30, 6, earlier)]
+    assert [(m.movie_id, m.kind, m.created_ms) for m in marked] == [
+        (50, "not_interested", later + 1000), (10, "seen", later), (20, "not_interested", later), (20, "seen", later)]
+    store.log_out(s.token)
+    for dead in (s.token, "", "not-a-token"):
+        with pytest.raises(Unauthenticated):
+            store.profile(dead)
+
+
 def test_one_account_never_sees_or_changes_another(store):
     ann = store.sign_up("ann", "h", {1: 10}).token
     bob = store.sign_up("bob", "h", {2: 2}).token

@@ -1,6 +1,8 @@
 """The Scorer over a real gRPC server on a loopback port: replies, status codes, health."""
 from __future__ import annotations
 
+import dataclasses
+
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -11,6 +13,7 @@ from movierec.v1 import scorer_pb2_grpc
 from services.client import ScorerClient, recommend_request
 from services.scorer.model import HybridModel
 from services.scorer.server import ScorerServicer
+from testing.artifacts import GENRES, tiny_movies, write_random_artifact
 from testing.servers import serving
 
 pytestmark = pytest.mark.integration  # gRPC servers and channels on loopback
@@ -177,3 +180,29 @@ async def test_diversity_zero_is_the_default_ranking_and_one_reorders(channel):
     varied = await ids(diversity=1.0)
     assert len(varied) == 5 and varied[0] == default[0] and not {1, 82} & set(varied)
     assert varied == await ids(diversity=1.0)
+
+
+async def test_include_inputs_returns_the_known_liked_movies_once_in_order(tiny_artifact_root):
+    servicer = ScorerServicer(HybridModel(load_artifact(tiny_artifact_root)))
+    async with serving(servicer) as service, ScorerClient(service.address) as scorer:
+        plain = await scorer.recommend([82, 1], top_k=3)
+        assert list(plain.inputs) == []  # not asked for: the reply stays as small as before
+        reply = await scorer.recommend([82, 99_999_999, 1, 82], top_k=3, skip_unknown=True, include_inputs=True)
+        catalog = {m.movie_id: m for m in (await scorer.movies([1, 82])).movies}
+        assert list(reply.inputs) == [catalog[82], catalog[1]]
+        assert [r.movie.movie_id for r in reply.recommendations] == [r.movie.movie_id for r in plain.recommendations]
+
+
+async def test_inputs_come_from_the_model_that_answered(tiny_artifact_root, tmp_path):
+    """A swap between two replies: each reply's inputs, results and reasons name the titles of its own version."""
+    renamed = [dataclasses.replace(m, title=f"{m.title} [v2]") for m in tiny_movies()]
+    other = HybridModel(load_artifact(write_random_artifact(tmp_path / "v2", "v-test-2", renamed, GENRES)))
+    servicer = ScorerServicer(HybridModel(load_artifact(tiny_artifact_root)))
+    async with serving(servicer) as service, ScorerClient(service.address) as scorer:
+        for model, version in ((servicer.model, "v-test-1"), (other, "v-test-2"), (servicer.model, "v-test-1")):
+            servicer.model = model
+            reply = await scorer.recommend([1, 82], top_k=5, include_inputs=True)
+            titles = [m.title for m in reply.inputs] + [r.movie.title for r in reply.recommendations] + [
+                b.title for r in reply.recommendations for b in r.because]
+            assert reply.model_version == version and len(reply.inputs) == 2
+            assert all(t.endswith(" [v2]") == (version == "v-test-2") for t in titles), titles
