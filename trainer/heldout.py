@@ -57,11 +57,11 @@ def split_arrays(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_us
     """
     rng = np.random.default_rng(seed)
     held = np.zeros(n_users, dtype=bool)
-    order = rng.permutation(n_users)
+    shuffled = rng.permutation(n_users)
     if fold is None:
-        held[order[: int(round(n_users * holdout))]] = True
+        held[shuffled[: int(round(n_users * holdout))]] = True
     else:
-        held[order[fold[0] * n_users // fold[1]:(fold[0] + 1) * n_users // fold[1]]] = True
+        held[shuffled[fold[0] * n_users // fold[1]:(fold[0] + 1) * n_users // fold[1]]] = True
     train = ~held[users] if trained is None else ~held[users] & trained
     kept = np.flatnonzero(~held)
     dense = np.full(n_users, -1, dtype=np.int32)
@@ -76,7 +76,7 @@ def split_arrays(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_us
             continue
         pick = liked[rng.permutation(len(liked))]
         # further draws from their own generator, so the first query of every user is the same for any samples
-        more = np.random.default_rng((seed, int(u)))
+        more = np.random.default_rng((seed, int(u))) if samples > 1 else rng
         for s in range(samples):
             if s:
                 pick = liked[more.permutation(len(liked))]
