@@ -44,15 +44,24 @@ def split_users(dataset: Dataset, seed: int, holdout: float = 0.2) -> Split:
 
 
 def split_arrays(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, seed: int,
-                 holdout: float = 0.2, trained: np.ndarray | None = None) -> Split:
+                 holdout: float = 0.2, trained: np.ndarray | None = None, samples: int = 1,
+                 fold: tuple[int, int] | None = None) -> Split:
     """As split_users, for ratings given as (N,) user index < n_users, item row and rating arrays.
 
     trained, (N,) bool, keeps only those ratings of the training users for training (the queries
     stay the same): the retrain gate scores a model that saw less data on the same split.
+    samples > 1 gives each held-out user that many queries, the first as with 1 and the others with
+    other draws of the 5 inputs (a learning-to-rank stage trains on them); a user's queries are adjacent.
+    fold = (i, k) holds out the i-th of k equal parts of the seed's order of users instead of `holdout`:
+    the k folds of one seed hold out disjoint users, together all of them.
     """
     rng = np.random.default_rng(seed)
     held = np.zeros(n_users, dtype=bool)
-    held[rng.permutation(n_users)[: int(round(n_users * holdout))]] = True
+    shuffled = rng.permutation(n_users)
+    if fold is None:
+        held[shuffled[: int(round(n_users * holdout))]] = True
+    else:
+        held[shuffled[fold[0] * n_users // fold[1]:(fold[0] + 1) * n_users // fold[1]]] = True
     train = ~held[users] if trained is None else ~held[users] & trained
     kept = np.flatnonzero(~held)
     dense = np.full(n_users, -1, dtype=np.int32)
@@ -66,8 +75,13 @@ def split_arrays(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_us
         if len(liked) < MIN_LIKED:
             continue
         pick = liked[rng.permutation(len(liked))]
-        queries.append(Query(int(u), items[pick[:N_INPUT]].astype(np.int64), ratings[pick[:N_INPUT]],
-                             np.sort(items[pick[N_INPUT:]].astype(np.int64))))
+        # further draws from their own generator, so the first query of every user is the same for any samples
+        more = np.random.default_rng((seed, int(u))) if samples > 1 else rng
+        for s in range(samples):
+            if s:
+                pick = liked[more.permutation(len(liked))]
+            queries.append(Query(int(u), items[pick[:N_INPUT]].astype(np.int64), ratings[pick[:N_INPUT]],
+                                 np.sort(items[pick[N_INPUT:]].astype(np.int64))))
     return Split(dense[users[train]], items[train].astype(np.int32), ratings[train], len(kept), queries)
 
 

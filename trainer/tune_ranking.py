@@ -97,15 +97,17 @@ DEFAULT_BLEND = Blend(low_weight=0.0, rp3_alpha=0.7, rp3_beta=0.4, mf=0.1, popul
 class ValidationSplit:
     """One held-out-user split of the training ratings, with every blend part that does not depend on the grid.
 
-    At most max_queries held-out users are kept (a seeded sample): a few thousand judge a blend as well
-    as all of them, and every catalog-wide part is computed for a batch of them at a time.
+    At most max_queries held-out queries are kept (a seeded sample): a few thousand judge a blend as well
+    as all of them, and every catalog-wide part is computed for a batch of them at a time. samples:
+    queries per held-out user and fold: which users are held out (split_arrays).
     """
 
     def __init__(self, users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, genres: np.ndarray,
                  params: Params, seed: int, rating_scale: tuple[float, float], foldin_reg: float,
-                 trained: np.ndarray | None = None, max_queries: int = MAX_QUERIES) -> None:
+                 trained: np.ndarray | None = None, max_queries: int = MAX_QUERIES, samples: int = 1,
+                 fold: tuple[int, int] | None = None) -> None:
         n_items = genres.shape[0]
-        split = split_arrays(users, items, ratings, n_users, seed=seed, trained=trained)
+        split = split_arrays(users, items, ratings, n_users, seed=seed, trained=trained, samples=samples, fold=fold)
         if not split.queries:
             raise ValueError("choosing the ranking blend needs held-out users with at least "
                              f"{MIN_LIKED} liked movies, and a validation split of this dataset has none; "
@@ -115,6 +117,7 @@ class ValidationSplit:
             keep = np.sort(np.random.default_rng(seed).choice(len(queries), max_queries, replace=False))
             queries = [queries[i] for i in keep]
         self.n_items, self.judge, self.foldin_reg = n_items, Judge(queries, n_items), foldin_reg
+        self.users = np.array([q.user for q in queries], dtype=np.int64)  # (Q,) who each query is
         self.train = (split.train_users, split.train_items, split.train_ratings, split.n_train_users)
         self.rows = np.stack([q.input_rows for q in queries])  # (Q, 5) int64
         self.weights = parts.rating_weights(np.stack([q.input_ratings for q in queries]), rating_scale)

@@ -50,3 +50,32 @@ def test_judge_never_counts_an_input_movie():
     scores[0, :2] = 100.0  # the inputs score highest but must be skipped
     scores[0, 2:12] = 1.0
     assert Judge([q], 20).ndcg_recall(scores) == (pytest.approx(1.0), pytest.approx(1.0))
+
+
+def test_more_samples_redraw_the_inputs_and_keep_the_first_draw():
+    users, items, ratings = _ratings()
+    one = split_arrays(users, items, ratings, 30, seed=3).queries
+    many = split_arrays(users, items, ratings, 30, seed=3, samples=4).queries
+    assert len(many) == 4 * len(one)
+    for i, q in enumerate(one):
+        mine = many[4 * i:4 * i + 4]
+        assert all(m.user == q.user for m in mine)
+        assert np.array_equal(mine[0].input_rows, q.input_rows) and np.array_equal(mine[0].targets, q.targets)
+        liked = set(q.input_rows.tolist()) | set(q.targets.tolist())
+        for m in mine:
+            assert set(m.input_rows.tolist()) | set(m.targets.tolist()) == liked
+            assert not set(m.input_rows.tolist()) & set(m.targets.tolist())
+        assert len({tuple(sorted(m.input_rows.tolist())) for m in mine}) > 1  # not the same draw 4 times
+
+
+def test_folds_hold_out_disjoint_users_that_cover_everyone():
+    users, items, ratings = _ratings()
+    held_per_fold = []
+    for i in range(5):
+        split = split_arrays(users, items, ratings, 30, seed=3, fold=(i, 5))
+        held_per_fold.append({q.user for q in split.queries})
+        assert split.n_train_users == 24  # a fifth of the 30 users held out
+    every = [u for held in held_per_fold for u in held]
+    assert len(every) == len(set(every))  # no user held out twice
+    enough = {u for u in range(30) if ((users == u) & (ratings >= 4)).sum() >= MIN_LIKED}
+    assert set(every) == enough  # together the folds query every user with enough liked movies
