@@ -95,6 +95,14 @@ def _server_still_there(dbapi_connection, _record, _proxy) -> None:
         raise DisconnectionError("the PostgreSQL server closed this connection")
 
 
+def postgres_connect_args(connect_timeout: int | None = None, read_only: bool = False) -> dict[str, str | int]:
+    """libpq connection parameters for make_engine's options (also for a plain psycopg connection)."""
+    args: dict[str, str | int] = {"options": "-c default_transaction_read_only=on"} if read_only else {}
+    if connect_timeout is not None:
+        args["connect_timeout"] = max(connect_timeout, 2)  # libpq treats 1 as 2
+    return args
+
+
 def make_engine(database_url: str, *, pool_size: int = 8, create_dir: bool = False,
                 read_only: bool = False, connect_timeout: int | None = None) -> Engine:
     """An engine for `database_url` (see normalize_url). SQLite gets WAL, synchronous=FULL, foreign keys
@@ -114,10 +122,8 @@ def make_engine(database_url: str, *, pool_size: int = 8, create_dir: bool = Fal
         event.listen(engine, "connect", lambda conn, _r: setattr(conn, "isolation_level", None))
         event.listen(engine, "begin", _sqlite_begin)
     else:
-        connect_args: dict[str, object] = {"options": "-c default_transaction_read_only=on"} if read_only else {}
-        if connect_timeout is not None:
-            connect_args["connect_timeout"] = max(connect_timeout, 2)  # libpq treats 1 as 2
-        engine = create_engine(url, pool_size=pool_size, max_overflow=0, connect_args=connect_args)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=0,
+                               connect_args=postgres_connect_args(connect_timeout, read_only))
         event.listen(engine, "checkout", _server_still_there)
     return engine.execution_options(read_only=True) if read_only else engine
 

@@ -27,10 +27,11 @@ async def serve(settings: ProfilesSettings) -> None:
     NOT_SERVING whenever a probe cannot reach it (the pool reconnects by itself once it is back)."""
     url = settings.database_url_with_password()
     timeout = round(settings.health_probe_timeout_seconds)
+    connect_timeout = max(timeout, 5)  # the serving connections wait a little longer than the health probe's
     # On PostgreSQL the rating writes on the event loop (loop_writes.py) keep as many connections again: with
     # half the pool each they waited for one another's commits (536 instead of 793 writes/s, bench/profiles).
     writer_size = settings.db_pool_size if is_postgresql(url) else 0
-    engine = make_engine(url, pool_size=settings.db_pool_size, create_dir=True, connect_timeout=max(timeout, 5))
+    engine = make_engine(url, pool_size=settings.db_pool_size, create_dir=True, connect_timeout=connect_timeout)
     probe_engine = make_engine(url, pool_size=1, connect_timeout=timeout)
     servicer = ProfilesServicer(None, threads=settings.db_pool_size)
 
@@ -52,7 +53,7 @@ async def serve(settings: ProfilesSettings) -> None:
                 log.warning("database not reachable; retrying", extra={"error": str(e.orig)[:300]})
                 await asyncio.sleep(RETRY_SECONDS)
         if writer_size:
-            servicer.rating_writer = LoopRatingWriter(engine, writer_size, connect_timeout=max(timeout, 5))
+            servicer.rating_writer = LoopRatingWriter(engine, writer_size, connect_timeout=connect_timeout)
         servicer.store = ProfileStore(engine, settings.session_ttl_seconds)
         log.info("store ready", extra={"database": engine.url.render_as_string(hide_password=True),
                                        "schema_revision": revision})

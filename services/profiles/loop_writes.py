@@ -17,7 +17,7 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql
 
-from movierec.store.engine import closed_by_server
+from movierec.store.engine import closed_by_server, postgres_connect_args
 from services.profiles import credentials, one_statement
 from services.profiles.store import _RATING_ROOM, MAX_RATINGS, RatingRow, rating_written
 
@@ -36,7 +36,7 @@ class LoopRatingWriter:
         self.sql = str(compiled)
         self.constants = {k: v for k, v in compiled.params.items() if v is not None}  # literals: kind, -1
         url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        self.conninfo = url if connect_timeout is None else make_conninfo(url, connect_timeout=max(connect_timeout, 2))
+        self.conninfo = make_conninfo(url, **postgres_connect_args(connect_timeout))
         self.clock = clock
         self.max_ratings = max_ratings
         self._idle: list[psycopg.AsyncConnection] = []
