@@ -138,7 +138,7 @@ def train_stage(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_use
     judged = data[0]
     blend_ndcg, blend_recall = ndcg_recall(judged.labels, judged.groups, judged.n_relevant)
     stage_ndcg, stage_recall = ndcg_recall(judged.labels, judged.groups, judged.n_relevant,
-                                           booster.predict(judged.features, num_threads=1))
+                                           np.asarray(booster.predict(judged.features, num_threads=1)))
     gain = stage_ndcg / blend_ndcg - 1 if blend_ndcg > 0 else 0.0
     kept = gain > MIN_GAIN
     record = {
