@@ -58,6 +58,16 @@ def serving_ranker(mf: MFModel, counts: np.ndarray, genres: np.ndarray, serving:
 
 
 @dataclass(frozen=True)
+class Settings:
+    """How much validation data and boosting the stage gets: folds of the training users (fold 1 judges),
+    draws of each held-out user's inputs, LightGBM rounds. The defaults cost ~45 s on ML-100K (RESULTS.md)."""
+
+    folds: int = FOLDS
+    draws: int = DRAWS
+    rounds: int = ROUNDS
+
+
+@dataclass(frozen=True)
 class FoldQueries:
     """One fold's queries: features (Q * C, F) float32, labels (Q * C,) int32 (1 = a target), groups (Q,)
     candidates per query, n_relevant (Q,) min(K, targets)."""
@@ -118,12 +128,12 @@ def fit_booster(data: list[FoldQueries], rounds: int = ROUNDS) -> lightgbm.Boost
 def train_stage(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, genres: np.ndarray,
                 years: np.ndarray, params: Params, blend: Blend, seed: int = 0,
                 rating_scale: tuple[float, float] = parts.DEFAULT_RATING_SCALE,
-                foldin_reg: float = parts.DEFAULT_FOLDIN_REG, folds: int = FOLDS, draws: int = DRAWS,
-                rounds: int = ROUNDS, on_progress: Callable[[str], None] | None = None
-                ) -> tuple[str | None, dict[str, Any]]:
+                foldin_reg: float = parts.DEFAULT_FOLDIN_REG, settings: Settings = Settings(),
+                on_progress: Callable[[str], None] | None = None) -> tuple[str | None, dict[str, Any]]:
     """The stage's LightGBM model text, or None when it did not beat the blend on the held-out fold, and
     the record of how it was chosen (manifest serving.rerank). users (N,) < n_users, items (N,) rows,
     ratings (N,): the training ratings; genres (I, G); years (I,) 0 = unknown."""
+    folds, draws, rounds = settings.folds, settings.draws, settings.rounds
     if folds < 2:
         raise ValueError(f"the re-rank stage needs at least 2 folds (one judges), got {folds}")
     started = time.perf_counter()

@@ -17,6 +17,7 @@ import pandas as pd
 from movierec.artifact import ArtifactError, latest_version, load_artifact, read_manifest, read_rerank_model, set_latest
 from movierec.ranking import parts
 from movierec.retrain_history import append_entry, read_history
+from trainer import rerank_train
 from trainer.app_data import seen_by, with_app_ratings
 from trainer.dataset import Dataset
 from trainer.gate import Figures, Recipe, Tolerance, Verdict, decide, figures, ranking_figures
@@ -144,7 +145,7 @@ def retrain(root: Path | str, base: Dataset, app: pd.DataFrame, offset: int, sou
         say(f"candidate RMSE {cand_figures.rmse:.4f}; training it on all ratings")
         learn_rerank, kept_rerank = rerank_plan(root, incumbent) if kept is not None else (True, None)
         path = train_artifact(root, params, dataset, now=now, ranking=mode, kept_blend=kept, on_progress=say,
-                              rerank=learn_rerank, kept_rerank=kept_rerank,
+                              rerank=rerank_train.Settings() if learn_rerank else None, kept_rerank=kept_rerank,
                               evaluation=evaluation,
                               extra={"app_data": added.manifest()}, promote=False)
         written = load_artifact(path)

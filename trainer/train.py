@@ -39,7 +39,8 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
                    on_progress: Callable[[str], None] | None = None, evaluation: Evaluation | None = None,
                    extra: dict[str, Any] | None = None, promote: bool = True,
                    kept_blend: tuple[Blend, str] | None = None, sizing: dict[str, Any] | None = None,
-                   rerank: bool = True, kept_rerank: tuple[str, dict[str, Any]] | None = None) -> Path:
+                   rerank: rerank_train.Settings | None = rerank_train.Settings(),
+                   kept_rerank: tuple[str, dict[str, Any]] | None = None) -> Path:
     """Trains and writes one artifact version under out_root (LATEST then names it); returns its dir.
 
     params defaults to the default model's (trainer.model.DEFAULT_MODEL): TrainParams trains the SGD
@@ -59,8 +60,9 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
     the gate has compared the written version with the serving one), and with kept_blend = (blend,
     origin) the serving model's blend instead of a new search.
 
-    rerank: with a ranking blend, also learn the re-rank stage on validation users (trainer/rerank_train.py;
-    served only if it beats the blend there; not above rerank_train.MAX_RATINGS ratings);
+    rerank: with a ranking blend, also learn the re-rank stage on validation users with these settings
+    (trainer/rerank_train.py; served only if it beats the blend there; not above rerank_train.MAX_RATINGS
+    ratings; None: no stage);
     kept_rerank = (model text, its manifest record) keeps a stage learnt before instead (retrain).
     """
     if ranking not in RANKING_MODES:
@@ -83,7 +85,7 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
     model = fit_model(users, items, dataset.rating, len(user_ids), len(item_ids), params, stage("final"), chain)
 
     serving: dict[str, Any] = {"default_alpha": DEFAULT_ALPHA, "foldin_reg": parts.DEFAULT_FOLDIN_REG,
-               "rating_min": dataset.rating_scale[0], "rating_max": dataset.rating_scale[1]}
+                               "rating_min": dataset.rating_scale[0], "rating_max": dataset.rating_scale[1]}
     graph: dict[str, np.ndarray] = {}
     rerank_model: str | None = None
     if ranking != "off":
@@ -91,8 +93,8 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
         serving.update(blend)
         if kept_rerank is not None:
             rerank_model, serving["rerank"] = kept_rerank
-        elif rerank:
-            rerank_model, serving["rerank"] = _rerank_stage(dataset, params, serving, on_progress)
+        elif rerank is not None:
+            rerank_model, serving["rerank"] = _rerank_stage(dataset, params, serving, rerank, on_progress)
     arrays: dict[str, np.ndarray] = {
         "global_mean": np.asarray(model.global_mean, dtype=np.float32),
         "user_ids": user_ids,
@@ -124,7 +126,7 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
                           promote=promote, rerank_model=rerank_model)
 
 
-def _rerank_stage(dataset: Dataset, params: Params, serving: dict[str, Any],
+def _rerank_stage(dataset: Dataset, params: Params, serving: dict[str, Any], settings: rerank_train.Settings,
                   on_progress: Callable[[str], None] | None) -> tuple[str | None, dict[str, Any]]:
     """The re-rank stage's model text (None: not served) and its manifest record, for the blend in serving."""
     blend = Blend.of_serving(serving)
@@ -137,6 +139,7 @@ def _rerank_stage(dataset: Dataset, params: Params, serving: dict[str, Any],
     try:
         return rerank_train.train_stage(users, items, dataset.rating, len(dataset.user_ids()),
                                         dataset.genre_matrix().astype(np.float64), years, params, blend,
-                                        rating_scale=dataset.rating_scale, on_progress=on_progress)
+                                        rating_scale=dataset.rating_scale, settings=settings,
+                                        on_progress=on_progress)
     except ValueError as e:  # too few users with enough liked movies for the validation folds
         return None, {"kept": False, "why": str(e)}
