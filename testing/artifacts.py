@@ -139,9 +139,11 @@ def random_graph(n_items: int, neighbors: int, rng: np.random.Generator) -> tupl
     return rows, weights
 
 
-def synthetic_graph_artifact(root: Path, n_movies: int, seed: int = 0, ease_movies: int = 0) -> Path:
+def synthetic_graph_artifact(root: Path, n_movies: int, seed: int = 0, ease_movies: int = 0,
+                             rerank: tuple[str, int] | None = None) -> Path:
     """A random artifact with n_movies, an item graph of 200 per movie and tuned-style serving weights;
-    ease_movies > 0: with a random EASE part over that many of them, weighted 0.3."""
+    ease_movies > 0: with a random EASE part over that many of them, weighted 0.3; rerank = (model text,
+    candidates): with that re-rank stage."""
     rng = np.random.default_rng(seed)
     genres = [f"G{g}" for g in range(19)]
     matrix = rng.random((n_movies, 19)) < 0.15
@@ -155,13 +157,18 @@ def synthetic_graph_artifact(root: Path, n_movies: int, seed: int = 0, ease_movi
         b = rng.normal(0.0, 0.01, (ease_movies, ease_movies)).astype(np.float32)
         np.fill_diagonal(b, 0.0)
         ease = (np.sort(rng.choice(n_movies, ease_movies, replace=False)).astype(np.int32), b)
+    if rerank is not None:
+        serving["rerank"] = {"kept": True, "candidates": rerank[1]}
     return write_random_artifact(root, f"synthetic-{n_movies}", movies, genres, n_users=1000, k=50, seed=seed,
-                                 scale=0.1, serving=serving, graph=graph, ease=ease)
+                                 scale=0.1, serving=serving, graph=graph, ease=ease,
+                                 rerank_model=None if rerank is None else rerank[0])
 
 
-def backwards_rerank_model(candidates: int, queries: int = 200, seed: int = 0) -> str:
+def backwards_rerank_model(candidates: int, queries: int = 200, seed: int = 0, rounds: int = 30,
+                           leaves: int = 4) -> str:
     """A LambdaMART model text (LightGBM, trained here on random features) that ranks the blend's list
-    backwards: relevance rises with the feature blend_rank, every other feature is noise."""
+    backwards: relevance rises with the feature blend_rank, every other feature is noise. rounds trees of
+    up to `leaves` leaves: the trainer's sizes (rerank_train) make a model that costs what a trained one does."""
     import lightgbm  # the scorer's stage dependency, loaded only by the tests that build a stage
 
     from movierec.ranking.rerank_features import FEATURES
@@ -170,9 +177,11 @@ def backwards_rerank_model(candidates: int, queries: int = 200, seed: int = 0) -
     x = rng.normal(size=(queries * candidates, len(FEATURES))).astype(np.float32)
     rank = np.tile(np.arange(candidates), queries)
     x[:, FEATURES.index("blend_rank")] = rank
-    data = lightgbm.Dataset(x, rank, group=[candidates] * queries, feature_name=list(FEATURES))
-    booster = lightgbm.train({"objective": "lambdarank", "num_leaves": 4, "min_data_in_leaf": 5, "num_threads": 1,
-                              "verbosity": -1, "seed": seed, "deterministic": True}, data, num_boost_round=30)
+    label = rank * 30 // candidates  # lambdarank's default gains stop at label 30
+    data = lightgbm.Dataset(x, label, group=[candidates] * queries, feature_name=list(FEATURES))
+    booster = lightgbm.train({"objective": "lambdarank", "num_leaves": leaves, "min_data_in_leaf": 5,
+                              "num_threads": 1, "verbosity": -1, "seed": seed, "deterministic": True}, data,
+                             num_boost_round=rounds)
     return booster.model_to_string()
 
 

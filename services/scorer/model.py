@@ -29,9 +29,10 @@ def _reranker(artifact: Artifact, serving: dict) -> Reranker | None:
 
 class HybridModel(Ranker):
     """A Ranker built from a loaded artifact, plus what serving needs around it: movie and user ids,
-    genre and year filters, and rating predictions for the training data's users."""
+    genre and year filters, and rating predictions for the training data's users. rerank=False serves the
+    blend alone even when the artifact has a re-rank stage (benchmarks compare the two)."""
 
-    def __init__(self, artifact: Artifact) -> None:
+    def __init__(self, artifact: Artifact, rerank: bool = True) -> None:
         a = artifact.arrays
         self.version = artifact.version
         self.manifest = artifact.manifest
@@ -47,7 +48,8 @@ class HybridModel(Ranker):
             super().__init__(a["item_factors"], artifact.genre_matrix,
                              np.array([m.n_ratings for m in self.movies], dtype=np.float32),
                              a.get("neighbor_rows"), a.get("neighbor_weights"), serving,
-                             a.get("ease_rows"), a.get("ease_weights"), stats, _reranker(artifact, serving))
+                             a.get("ease_rows"), a.get("ease_weights"), stats,
+                             _reranker(artifact, serving) if rerank else None)
         except ValueError as e:
             raise ArtifactError(f"model {self.version}: {e}") from e
         self.mu = float(a["global_mean"])
