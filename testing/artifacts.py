@@ -177,7 +177,7 @@ def backwards_rerank_model(candidates: int, queries: int = 200, seed: int = 0, r
     x = rng.normal(size=(queries * candidates, len(FEATURES))).astype(np.float32)
     rank = np.tile(np.arange(candidates), queries)
     x[:, FEATURES.index("blend_rank")] = rank
-    label = rank * 30 // candidates  # lambdarank's default gains stop at label 30
+    label = rank * min(candidates, 31) // candidates  # lambdarank's default gains stop at label 30
     data = lightgbm.Dataset(x, label, group=[candidates] * queries, feature_name=list(FEATURES))
     booster = lightgbm.train({"objective": "lambdarank", "num_leaves": leaves, "min_data_in_leaf": 5,
                               "num_threads": 1, "verbosity": -1, "seed": seed, "deterministic": True}, data,
