@@ -24,6 +24,7 @@ from services.gateway.auth import (
     limit_sign_in,
     set_session_cookies,
 )
+from services.gateway.cache import personal_key
 from services.gateway.personal import movie_lookup, personal_recommendations
 from services.gateway.routes import built
 from services.gateway.schemas import MAX_ID
@@ -184,6 +185,7 @@ async def export(state: State, token: Token) -> Any:
 async def delete_me(request: Request, state: State, token: WritingToken) -> Any:
     """Deletes the account and everything stored about it, signs out everywhere, clears the cookies."""
     d = await state.backends.profiles.delete_account(token)
+    await state.cache.delete(personal_key(d.account_id))  # the cached recommendations name movies they rated
     response = built({"deleted": {"ratings": d.ratings, "marks": d.marks, "events": d.events,
                                   "sessions": d.sessions}})
     clear_session_cookies(request, response)

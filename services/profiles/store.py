@@ -351,7 +351,8 @@ class ProfileStore:
             return removed
 
     def delete_account(self, token: str) -> dict[str, int]:
-        """Deletes the account; its rows in every table go with it (foreign keys cascade). Counts per table."""
+        """Deletes the account; its rows in every table go with it (foreign keys cascade). Counts per table,
+        and the account's id."""
         with self._write() as conn:
             account_id = self._account_id(conn, token)
             counts = {name: conn.execute(select(func.count()).select_from(table)
@@ -359,4 +360,4 @@ class ProfileStore:
                       for name, table in (("ratings", ratings), ("marks", marks), ("events", events),
                                           ("sessions", sessions))}
             conn.execute(delete(accounts).where(accounts.c.id == account_id))
-            return counts
+            return {**counts, "account_id": account_id}
