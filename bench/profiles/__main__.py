@@ -147,7 +147,7 @@ def run_database(database: str, code: dict[str, Path], artifact: Path, args: arg
     try:
         for n, (label, root) in enumerate(code.items()):
             sides.append(start_side(label, database, root, artifact, work / f"side-{n}", args.accounts))
-        for kind in KINDS:
+        for kind in args.endpoints.split(","):
             for side in sides:  # warm-up: channels, pools, lazily imported code
                 run_wrk(side.stack.gateway_url, side.requests[kind], args.connections, 2)
             for r in range(args.rounds):
@@ -194,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profiles", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    parser.add_argument("--endpoints", default=",".join(KINDS), help=f"comma-separated: {', '.join(KINDS)}")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=1, help="runs of each side per endpoint (medians of them)")
@@ -202,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gateway-workers", type=int, default=2, help="GATEWAY_WORKERS (the machine has 2 cores)")
     parser.add_argument("--artifact-dir", type=Path, default=None, help="an artifact root to serve (default: ML-100K)")
     args = parser.parse_args(argv)
+    if unknown := set(args.endpoints.split(",")) - set(KINDS):
+        parser.error(f"unknown endpoints {sorted(unknown)}: choose from {', '.join(KINDS)}")
     os.environ["GATEWAY_WORKERS"] = str(args.gateway_workers)
     os.environ["GATEWAY_LOGIN_PER_MINUTE_PER_CLIENT"] = "100000"
     cache = ROOT / ".cache" / "bench-profiles"
