@@ -162,7 +162,8 @@ async def my_recommendations(state: State, token: Token,
     """Recommendations folded in from the account's stored ratings, its rated and marked movies left out;
     diversity in [0, 1] re-ranks them for variety as on /recommend/titles (0 = by score).
 
-    Computed on every request from the ratings as stored now (never cached), so a new rating shows at once.
+    Follows the ratings as stored now, so a new rating shows at once: the answer is cached per account under
+    a digest of the ratings, marks, options and model version it came from ("cached": true when reused).
     """
     return built(await personal_recommendations(state, token, top_k, diversity))
 
