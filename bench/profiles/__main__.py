@@ -1,5 +1,11 @@
 """Account load through the gateway: PUT /me/ratings (writes) and GET /me/recommendations at 8 connections.
 
+Recommendations are measured twice: `recommendations` asks for each account's list again and again with
+nothing changed in between (a reload, another tab: after its first request an account's answer comes from
+the gateway's Redis cache), and `recs-changed` asks with an option that differs from the account's
+previous request (top_k 10 and 11 in turn), so the cached answer never fits and the scorer ranks every
+request, as it does for the first request after a rating. Each run prints the share of cache hits it had.
+
 `python -m bench.profiles` starts Redis, matcher, scorer, profiles and gateway on an ML-100K artifact
 (trained once into .cache/bench-profiles), once per database (a SQLite file, then a private PostgreSQL
 from Debian's binaries), signs up accounts over gRPC, and drives each endpoint with wrk for a few seconds.
@@ -20,8 +26,11 @@ import secrets
 import statistics
 import sys
 import tempfile
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.load.__main__ import ml100k_artifact
 from bench.load.probes import cpu_seconds, cpu_task_ms
@@ -33,7 +42,7 @@ from testing.postgres import PostgresServer
 
 N_MOVIES = 1682  # ML-100K's movie ids are 1..1682
 SEED_RATINGS = 20  # each account's stored ratings before the recommendation run
-KINDS = ("writes", "recommendations")
+KINDS = ("writes", "recommendations", "recs-changed")
 
 
 async def sign_up(address: str, accounts: int) -> list[str]:
@@ -49,7 +58,7 @@ async def sign_up(address: str, accounts: int) -> list[str]:
 
 def request_lines(tokens: list[str], kind: str, n: int) -> list[str]:
     """wrk lines (bench/load/bodies.lua's request format): PUT rating i of account i % len(tokens), or GET its
-    recommendations."""
+    recommendations (recs-changed: top_k alternating between an account's consecutive requests)."""
     lines = []
     for i in range(n):
         token, csrf = tokens[i % len(tokens)], "bench-csrf"
@@ -58,7 +67,8 @@ def request_lines(tokens: list[str], kind: str, n: int) -> list[str]:
             movie, rating = 1 + (i * 7919) % N_MOVIES, 0.5 * (1 + i % 10)
             lines.append(f"PUT\t/me/ratings/{movie}\t{cookie}\t{csrf}\t{json.dumps({'rating': rating})}")
         else:
-            lines.append(f"GET\t/me/recommendations?top_k=10\t{cookie}\t\t")
+            top_k = 10 + (i // len(tokens)) % 2 if kind == "recs-changed" else 10
+            lines.append(f"GET\t/me/recommendations?top_k={top_k}\t{cookie}\t\t")
     return lines
 
 
@@ -100,15 +110,32 @@ def start_side(label: str, database: str, code_root: Path, artifact: Path, work:
     return side
 
 
+def cache_lookups(gateway_url: str) -> dict[str, float]:
+    """The gateway's movierec_cache_lookups_total by result (hit, miss, unavailable), from /metrics."""
+    found: dict[str, float] = {}
+    with urllib.request.urlopen(f"{gateway_url}/metrics", timeout=10) as reply:
+        for family in text_string_to_metric_families(reply.read().decode()):
+            if family.name == "movierec_cache_lookups":
+                for sample in family.samples:
+                    if sample.name.endswith("_total"):
+                        found[sample.labels["result"]] = found.get(sample.labels["result"], 0.0) + sample.value
+    return found
+
+
 def measure(side: Side, database: str, kind: str, connections: int, seconds: int) -> dict:
-    """One wrk run, with the CPU ms each process spent per completed request and the load average."""
+    """One wrk run, with the CPU ms each process spent per completed request, the share of cache hits and
+    the load average."""
     pids = side.pids()
+    lookups = cache_lookups(side.stack.gateway_url)
     before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     result = run_wrk(side.stack.gateway_url, side.requests[kind], connections, seconds)
     done = max(result.requests, 1)
     cpu = {name: round(1000 * (cpu_seconds(pid) - before[name]) / done, 3) for name, pid in pids.items()}
+    after = cache_lookups(side.stack.gateway_url)
+    counted = {k: after.get(k, 0.0) - lookups.get(k, 0.0) for k in after}
+    hits = round(counted.get("hit", 0.0) / max(sum(counted.values()), 1.0), 3)
     return {"side": side.label, "database": database, "endpoint": kind, **result.to_dict(),
-            "cpu_ms_per_request": cpu, "cpu_ms_total": round(sum(cpu.values()), 3),
+            "cpu_ms_per_request": cpu, "cpu_ms_total": round(sum(cpu.values()), 3), "cache_hit_share": hits,
             "load_average_1m": round(os.getloadavg()[0], 2)}
 
 
@@ -120,7 +147,7 @@ def run_database(database: str, code: dict[str, Path], artifact: Path, args: arg
     try:
         for n, (label, root) in enumerate(code.items()):
             sides.append(start_side(label, database, root, artifact, work / f"side-{n}", args.accounts))
-        for kind in KINDS:
+        for kind in args.endpoints.split(","):
             for side in sides:  # warm-up: channels, pools, lazily imported code
                 run_wrk(side.stack.gateway_url, side.requests[kind], args.connections, 2)
             for r in range(args.rounds):
@@ -139,17 +166,19 @@ def summary(rows: list[dict]) -> list[str]:
     for r in rows:
         groups.setdefault((r["database"], r["endpoint"], r["side"]), []).append(r)
     lines = [f"{'database':<11} {'endpoint':<16} {'side':<20} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
-             f"{'CPU ms/req':>10} {'load':>5} {'errors':>6}  CPU ms/req by process"]
+             f"{'CPU ms/req':>10} {'hits':>5} {'load':>5} {'errors':>6}  CPU ms/req by process"]
     medians = {}
     for (database, endpoint, side), runs in groups.items():
         m = {k: statistics.median(run[k] for run in runs)
              for k in ("throughput", "p50_ms", "p99_ms", "cpu_ms_total", "load_average_1m")}
+        m["cache_hit_share"] = statistics.median(run.get("cache_hit_share", 0.0) for run in runs)
         medians[(database, endpoint, side)] = m
         by_process = {name: statistics.median(run["cpu_ms_per_request"][name] for run in runs)
                       for name in runs[0]["cpu_ms_per_request"]}
         errors = sum(sum(run["errors"].values()) for run in runs)
         lines.append(f"{database:<11} {endpoint:<16} {side:<20} {m['throughput']:>7.0f} {m['p50_ms']:>7.1f} "
-                     f"{m['p99_ms']:>7.1f} {m['cpu_ms_total']:>10.2f} {m['load_average_1m']:>5.1f} {errors:>6}  " +
+                     f"{m['p99_ms']:>7.1f} {m['cpu_ms_total']:>10.2f} {m['cache_hit_share']:>5.2f} "
+                     f"{m['load_average_1m']:>5.1f} {errors:>6}  " +
                      " ".join(f"{k} {v:.2f}" for k, v in by_process.items() if v >= 0.005))
     sides = list(dict.fromkeys(r["side"] for r in rows))
     if len(sides) == 2:
@@ -165,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profiles", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    parser.add_argument("--endpoints", default=",".join(KINDS), help=f"comma-separated: {', '.join(KINDS)}")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=1, help="runs of each side per endpoint (medians of them)")
@@ -173,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gateway-workers", type=int, default=2, help="GATEWAY_WORKERS (the machine has 2 cores)")
     parser.add_argument("--artifact-dir", type=Path, default=None, help="an artifact root to serve (default: ML-100K)")
     args = parser.parse_args(argv)
+    if unknown := set(args.endpoints.split(",")) - set(KINDS):
+        parser.error(f"unknown endpoints {sorted(unknown)}: choose from {', '.join(KINDS)}")
     os.environ["GATEWAY_WORKERS"] = str(args.gateway_workers)
     os.environ["GATEWAY_LOGIN_PER_MINUTE_PER_CLIENT"] = "100000"
     cache = ROOT / ".cache" / "bench-profiles"

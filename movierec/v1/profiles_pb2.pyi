@@ -171,16 +171,18 @@ class AccountExport(_message.Message):
     def __init__(self, account: _Optional[_Union[Account, _Mapping]] = ..., ratings: _Optional[_Iterable[_Union[Rating, _Mapping]]] = ..., marks: _Optional[_Iterable[_Union[Mark, _Mapping]]] = ..., events: _Optional[_Iterable[_Union[FeedbackEvent, _Mapping]]] = ..., events_truncated: _Optional[bool] = ..., sessions: _Optional[_Iterable[_Union[SessionInfo, _Mapping]]] = ...) -> None: ...
 
 class DeleteAccountResponse(_message.Message):
-    __slots__ = ("ratings", "marks", "events", "sessions")
+    __slots__ = ("ratings", "marks", "events", "sessions", "account_id")
     RATINGS_FIELD_NUMBER: _ClassVar[int]
     MARKS_FIELD_NUMBER: _ClassVar[int]
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     ratings: int
     marks: int
     events: int
     sessions: int
-    def __init__(self, ratings: _Optional[int] = ..., marks: _Optional[int] = ..., events: _Optional[int] = ..., sessions: _Optional[int] = ...) -> None: ...
+    account_id: int
+    def __init__(self, ratings: _Optional[int] = ..., marks: _Optional[int] = ..., events: _Optional[int] = ..., sessions: _Optional[int] = ..., account_id: _Optional[int] = ...) -> None: ...
 
 class AppStatsRequest(_message.Message):
     __slots__ = ("days",)

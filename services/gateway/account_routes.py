@@ -24,6 +24,7 @@ from services.gateway.auth import (
     limit_sign_in,
     set_session_cookies,
 )
+from services.gateway.cache import personal_key
 from services.gateway.personal import movie_lookup, personal_recommendations
 from services.gateway.routes import built
 from services.gateway.schemas import MAX_ID
@@ -161,7 +162,8 @@ async def my_recommendations(state: State, token: Token,
     """Recommendations folded in from the account's stored ratings, its rated and marked movies left out;
     diversity in [0, 1] re-ranks them for variety as on /recommend/titles (0 = by score).
 
-    Computed on every request from the ratings as stored now (never cached), so a new rating shows at once.
+    Follows the ratings as stored now, so a new rating shows at once: the answer is cached per account under
+    a digest of the ratings, marks, options and model version it came from ("cached": true when reused).
     """
     return built(await personal_recommendations(state, token, top_k, diversity))
 
@@ -184,6 +186,7 @@ async def export(state: State, token: Token) -> Any:
 async def delete_me(request: Request, state: State, token: WritingToken) -> Any:
     """Deletes the account and everything stored about it, signs out everywhere, clears the cookies."""
     d = await state.backends.profiles.delete_account(token)
+    await state.cache.delete(personal_key(d.account_id))  # the cached recommendations name movies they rated
     response = built({"deleted": {"ratings": d.ratings, "marks": d.marks, "events": d.events,
                                   "sessions": d.sessions}})
     clear_session_cookies(request, response)

@@ -64,6 +64,22 @@ def recommend_key(titles: Sequence[str], top_k: int, alpha: float | None, model_
     return f"{KEY_PREFIX}:recommend:{model_version}:{digest}"
 
 
+def personal_key(account_id: int) -> str:
+    """Cache key of an account's last /me/recommendations answer: one entry per account, so deleting the
+    account can delete it, and a changed profile overwrites it instead of adding to it."""
+    return f"{KEY_PREFIX}:personal:{int(account_id)}"
+
+
+def personal_digest(model_version: str, liked: Sequence[tuple[int, float]], excluded: Sequence[int], top_k: int,
+                    diversity: float) -> str:
+    """What a personal answer was computed from: the model version, the ratings folded in (in order), the
+    excluded movies and the options. Any rating or mark changes it, so a cached answer is only ever the
+    one the scorer would give again."""
+    request = {"format": ENTRY_FORMAT, "model": model_version, "liked": [[int(m), float(r)] for m, r in liked],
+               "excluded": [int(m) for m in excluded], "top_k": int(top_k), "diversity": float(diversity)}
+    return hashlib.sha256(orjson.dumps(request)).hexdigest()
+
+
 class ResponseCache:
     """get/set of JSON objects with a TTL; never raises because of Redis.
 
@@ -116,24 +132,31 @@ class ResponseCache:
             self._down = False
         return result
 
-    async def get(self, key: str) -> dict[str, Any] | None:
-        """The cached object, or None on a miss, an unreadable entry or Redis trouble."""
+    async def get(self, key: str, digest: str | None = None) -> dict[str, Any] | None:
+        """The cached object, or None on a miss, an unreadable entry or Redis trouble. With `digest`, an
+        entry stored for other inputs (its "digest" differs: personal_digest) is a miss too."""
         raw = await self._run(lambda: self._redis.get(key))
+        value = None
+        if raw is not _SKIPPED and raw is not None:
+            try:
+                value = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                log.warning("unreadable cache entry ignored", extra={"key": key})
+            if not isinstance(value, dict) or (digest is not None and value.get("digest") != digest):
+                value = None
         if self.lookups is not None:
-            self.lookups.labels("unavailable" if raw is _SKIPPED else "miss" if raw is None else "hit").inc()
-        if raw is _SKIPPED or raw is None:
-            return None
-        try:
-            value = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            log.warning("unreadable cache entry ignored", extra={"key": key})
-            return None
-        return value if isinstance(value, dict) else None
+            self.lookups.labels("unavailable" if raw is _SKIPPED else "miss" if value is None else "hit").inc()
+        return value
 
-    async def set(self, key: str, value: dict[str, Any]) -> bool:
-        """Stores value for ttl_seconds; False when Redis could not take it."""
+    async def set(self, key: str, value: dict[str, Any], ttl_seconds: int | None = None) -> bool:
+        """Stores value for ttl_seconds (the cache's own when None); False when Redis could not take it."""
         data = orjson.dumps(value)
-        return await self._run(lambda: self._redis.set(key, data, ex=self.ttl_seconds)) is not _SKIPPED
+        ttl = ttl_seconds or self.ttl_seconds
+        return await self._run(lambda: self._redis.set(key, data, ex=ttl)) is not _SKIPPED
+
+    async def delete(self, key: str) -> bool:
+        """Removes an entry; False when Redis could not be asked."""
+        return await self._run(lambda: self._redis.delete(key)) is not _SKIPPED
 
     async def window_hit(self, name: str, limit: int, window_seconds: float) -> float | None:
         """Records a hit on the sliding window `name` unless it already holds `limit` hits of the last

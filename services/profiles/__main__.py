@@ -13,7 +13,7 @@ from movierec.store.engine import is_postgresql, make_engine
 from movierec.v1 import profiles_pb2_grpc
 from services.common.grpc_server import GrpcService, run_main
 from services.profiles.db_health import DatabaseProbe
-from services.profiles.loop_writes import LoopRatingWriter
+from services.profiles.loop_calls import LoopCalls
 from services.profiles.server import ProfilesServicer
 from services.profiles.settings import ProfilesSettings
 from services.profiles.store import ProfileStore
@@ -28,9 +28,10 @@ async def serve(settings: ProfilesSettings) -> None:
     url = settings.database_url_with_password()
     timeout = round(settings.health_probe_timeout_seconds)
     connect_timeout = max(timeout, 5)  # the serving connections wait a little longer than the health probe's
-    # On PostgreSQL the rating writes on the event loop (loop_writes.py) keep as many connections again: with
-    # half the pool each they waited for one another's commits (536 instead of 793 writes/s, bench/profiles).
-    writer_size = settings.db_pool_size if is_postgresql(url) else 0
+    # On PostgreSQL the rating writes and profile reads on the event loop (loop_calls.py) keep as many
+    # connections again: with half the pool each, writes waited for one another's commits (536 instead of
+    # 793 writes/s, bench/profiles).
+    loop_size = settings.db_pool_size if is_postgresql(url) else 0
     engine = make_engine(url, pool_size=settings.db_pool_size, create_dir=True, connect_timeout=connect_timeout)
     probe_engine = make_engine(url, pool_size=1, connect_timeout=timeout)
     servicer = ProfilesServicer(None, threads=settings.db_pool_size)
@@ -52,8 +53,8 @@ async def serve(settings: ProfilesSettings) -> None:
             except OperationalError as e:  # not reachable yet (a database container still starting)
                 log.warning("database not reachable; retrying", extra={"error": str(e.orig)[:300]})
                 await asyncio.sleep(RETRY_SECONDS)
-        if writer_size:
-            servicer.rating_writer = LoopRatingWriter(engine, writer_size, connect_timeout=connect_timeout)
+        if loop_size:
+            servicer.on_loop = LoopCalls(engine, loop_size, connect_timeout=connect_timeout)
         servicer.store = ProfileStore(engine, settings.session_ttl_seconds)
         log.info("store ready", extra={"database": engine.url.render_as_string(hide_password=True),
                                        "schema_revision": revision})
@@ -71,8 +72,8 @@ async def serve(settings: ProfilesSettings) -> None:
     finally:
         for task in probing:
             task.cancel()
-        if servicer.rating_writer is not None:
-            await servicer.rating_writer.close()
+        if servicer.on_loop is not None:
+            await servicer.on_loop.close()
         engine.dispose()
         probe_engine.dispose()
 

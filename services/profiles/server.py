@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from movierec.v1 import profiles_pb2, profiles_pb2_grpc
 from services.common.validation import count_or_default
 from services.profiles import app_stats, credentials
-from services.profiles.loop_writes import LoopRatingWriter
+from services.profiles.loop_calls import LoopCalls
 from services.profiles.store import (
     AccountRow,
     Export,
@@ -73,13 +73,12 @@ def _still_wanted(context) -> None:
 
 
 class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
-    """Answers UNAVAILABLE until `store` is set (the database reached and migrated). With `rating_writer`
-    (PostgreSQL) PutRating runs on the event loop instead of a worker thread."""
+    """Answers UNAVAILABLE until `store` is set (the database reached and migrated). With `on_loop`
+    (PostgreSQL) PutRating and GetProfile run on the event loop instead of a worker thread."""
 
-    def __init__(self, store: ProfileStore | None, threads: int = 8,
-                 rating_writer: LoopRatingWriter | None = None) -> None:
+    def __init__(self, store: ProfileStore | None, threads: int = 8, on_loop: LoopCalls | None = None) -> None:
         self.store = store
-        self.rating_writer = rating_writer
+        self.on_loop = on_loop
         # Database calls and password hashing block; they run here, never on the event loop.
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="profiles-db")
 
@@ -111,7 +110,7 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
                                                                  "the request was not carried out")
             log.exception("database error")
             await context.abort(grpc.StatusCode.INTERNAL, "internal error in the profiles store")
-        except psycopg.OperationalError as e:  # the writer on the loop (loop_writes.py): as a lost connection above
+        except psycopg.OperationalError as e:  # the calls on the loop (loop_calls.py): as a lost connection above
             log.warning("database unavailable", extra={"error": str(e)[:300]})
             await context.abort(grpc.StatusCode.UNAVAILABLE, "the profiles database cannot be reached; "
                                                              "the request was not carried out")
@@ -154,15 +153,22 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
         return _account(await self._run(context, self.store.account, request.session_token))
 
     async def GetProfile(self, request, context):
-        account, ratings, marks = await self._run(context, self.store.profile, request.session_token)
+        if self.on_loop is not None:
+            on_loop = self.on_loop
+
+            async def read_on_loop():
+                return await on_loop.profile(request.session_token)
+            account, ratings, marks = await self._answer(context, read_on_loop)
+        else:
+            account, ratings, marks = await self._run(context, self.store.profile, request.session_token)
         return profiles_pb2.Profile(account=_account(account), ratings=map(_rating, ratings), marks=map(_mark, marks))
 
     async def PutRating(self, request, context):
-        if self.rating_writer is not None:
-            writer = self.rating_writer
+        if self.on_loop is not None:
+            on_loop = self.on_loop
 
             async def put_on_loop():
-                return await writer.put_rating(request.session_token, movie_id(request.movie_id),
+                return await on_loop.put_rating(request.session_token, movie_id(request.movie_id),
                                                half_stars(request.rating))
             return _rating(await self._answer(context, put_on_loop))
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -133,6 +134,17 @@ class Export:
     events: list[EventRow]  # oldest first
     events_truncated: bool
     sessions: list[tuple[int, int]]  # (created_ms, expires_ms)
+
+
+def profile_from_rows(rows: Sequence[Sequence[Any]]) -> tuple[AccountRow, list[RatingRow], list[MarkRow]]:
+    """The account, ratings and marks from _PROFILE's rows (part, id, detail, at_ms, stars); Unauthenticated
+    when there is no live session (no part-0 row)."""
+    if not rows or rows[0][0] != 0:
+        raise Unauthenticated("no valid session: sign in again")
+    rated = [RatingRow(movie, stars, at) for part, movie, _, at, stars in rows if part == 1]
+    marked = [MarkRow(movie, kind, at) for part, movie, kind, at, _ in rows if part == 2]
+    _, account_id, username, created_ms, _ = rows[0]
+    return AccountRow(account_id, username, created_ms, len(rated)), rated, marked
 
 
 def rating_written(n_rated: int | None, movie: int, stars: int, now_ms: int, limit: int) -> RatingRow:
@@ -268,12 +280,7 @@ class ProfileStore:
         digest = credentials.token_digest(token)
         with self._read() as conn:
             rows = [] if digest is None else conn.execute(_PROFILE, {"digest": digest, "now": self.now_ms()}).all()
-        if not rows or rows[0][0] != 0:
-            raise Unauthenticated("no valid session: sign in again")
-        rated = [RatingRow(movie, stars, at) for part, movie, _, at, stars in rows if part == 1]
-        marked = [MarkRow(movie, kind, at) for part, movie, kind, at, _ in rows if part == 2]
-        _, account_id, username, created_ms, _ = rows[0]
-        return AccountRow(account_id, username, created_ms, len(rated)), rated, marked
+        return profile_from_rows(rows)
 
     def export(self, token: str, max_events: int = MAX_EXPORT_EVENTS) -> Export:
         with self._read() as conn:
@@ -351,7 +358,8 @@ class ProfileStore:
             return removed
 
     def delete_account(self, token: str) -> dict[str, int]:
-        """Deletes the account; its rows in every table go with it (foreign keys cascade). Counts per table."""
+        """Deletes the account; its rows in every table go with it (foreign keys cascade). Counts per table,
+        and the account's id."""
         with self._write() as conn:
             account_id = self._account_id(conn, token)
             counts = {name: conn.execute(select(func.count()).select_from(table)
@@ -359,4 +367,4 @@ class ProfileStore:
                       for name, table in (("ratings", ratings), ("marks", marks), ("events", events),
                                           ("sessions", sessions))}
             conn.execute(delete(accounts).where(accounts.c.id == account_id))
-            return counts
+            return {**counts, "account_id": account_id}

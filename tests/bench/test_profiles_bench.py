@@ -17,6 +17,17 @@ def test_write_and_read_lines_have_the_request_format():
     assert all(f[3] == "bench-csrf" and 0.5 <= json.loads(f[4])["rating"] <= 5 for f in fields)
     reads = [line.split("\t") for line in request_lines(["t0"], "recommendations", 2)]
     assert reads[0][:2] == ["GET", "/me/recommendations?top_k=10"] and reads[0][3:] == ["", ""]
+    assert reads[1][1] == reads[0][1]  # the same account asks the same again: the cached answer fits
+
+
+def test_changed_reads_never_repeat_an_accounts_previous_request():
+    lines = [line.split("\t") for line in request_lines(["t0", "t1", "t2"], "recs-changed", 12)]
+    by_account: dict[str, list[str]] = {}
+    for f in lines:
+        by_account.setdefault(f[2], []).append(f[1])
+    assert len(by_account) == 3
+    for urls in by_account.values():
+        assert all(a != b for a, b in zip(urls, urls[1:])) and {u.rsplit("=", 1)[1] for u in urls} == {"10", "11"}
 
 
 def run(side: str, endpoint: str, rps: float, p99: float, cpu: dict[str, float]) -> dict:

@@ -22,6 +22,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
 from sqlalchemy import func, select
 
 from movierec.store.engine import make_engine
@@ -29,6 +30,7 @@ from movierec.store.schema import accounts, events, marks, ratings, sessions
 from scripts.stack import Stack
 from services.gateway import account_schemas
 from services.gateway.auth import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
+from services.gateway.cache import personal_key
 from services.profiles import credentials, server
 from tests.gateway.conftest import Gateway, OpenGateway, closed_address
 
@@ -229,8 +231,11 @@ async def test_recommendations_follow_each_rating_and_mark(open_gateway: OpenGat
         ids = [r["movieId"] for r in first["recommendations"]]
         assert len(ids) == 5 and 1 not in ids and first["input_movies"] == ["Toy Story"]
         assert first["cached"] is False and "because_you_liked" in first["recommendations"][0]["explanation"]
+        again = (await gw.client.get("/me/recommendations", params={"top_k": 5})).json()
+        assert again == {**first, "cached": True}  # nothing changed: the stored answer, whole
         await gw.client.put("/me/ratings/82", json={"rating": 0.5}, headers=csrf(gw.client))
         second = (await gw.client.get("/me/recommendations", params={"top_k": 5})).json()
+        assert second["cached"] is False  # the rating changed what the answer is computed from
         second_ids = [r["movieId"] for r in second["recommendations"]]
         assert second_ids != ids and 82 not in second_ids  # a disliked movie moves the list and is not offered
         top = second["recommendations"][0]["movieId"]
@@ -267,11 +272,16 @@ async def test_sign_up_keeps_the_anonymous_list_and_export_returns_everything(op
         assert PASSWORD not in str(export) and gw.client.cookies[SESSION_COOKIE] not in str(export)
 
 
-async def test_delete_me_leaves_nothing_in_the_store(open_gateway: OpenGateway, backends: Stack):
+async def test_delete_me_leaves_nothing_in_the_store(open_gateway: OpenGateway, backends: Stack,
+                                                     gateway_redis_url: str):
     async with open_gateway(**LENIENT) as gw:
         username = name()
         signed_up = await sign_up(gw.client, username, ratings=[{"movieId": 1, "rating": 4}])
         account_id = signed_up["account"]["account_id"]
+        assert (await gw.client.get("/me/recommendations")).json()["input_movies"] == ["Toy Story"]
+        redis = aioredis.Redis.from_url(gateway_redis_url)
+        cached = personal_key(account_id)
+        assert await redis.exists(cached)  # the answer, naming a movie they rated, is in the cache
         await gw.client.post("/me/feedback", json={"movieId": 2, "kind": "seen"}, headers=csrf(gw.client))
         async with browser(gw) as second_device:
             await second_device.post("/auth/login", json={"username": username, "password": PASSWORD})
@@ -285,6 +295,8 @@ async def test_delete_me_leaves_nothing_in_the_store(open_gateway: OpenGateway, 
         assert SESSION_COOKIE not in gw.client.cookies
         gone = await gw.client.post("/auth/login", json={"username": username, "password": PASSWORD})
         assert gone.status_code == 401
+        assert not await redis.exists(cached)  # and it went with the account
+        await redis.aclose()
 
 
 async def test_bad_account_input_is_422_json(open_gateway: OpenGateway):

@@ -7,9 +7,10 @@ import signal
 import time
 
 import pytest
+from prometheus_client import CollectorRegistry, Counter
 
 from scripts.stack import Stack
-from services.gateway.cache import ResponseCache, normalise_title, recommend_key
+from services.gateway.cache import ResponseCache, normalise_title, personal_digest, personal_key, recommend_key
 
 pytestmark = pytest.mark.integration  # real processes and servers on loopback
 
@@ -61,6 +62,40 @@ async def test_unreadable_entry_is_a_miss(redis_url: str) -> None:
         await cache._redis.set(key, b"\x80not json", ex=30)
         assert await cache.get(key) is None
         assert not cache.is_down  # a bad entry is not a Redis outage
+    finally:
+        await cache._redis.delete(key)
+        await cache.close()
+
+
+def test_personal_digest_changes_with_every_input() -> None:
+    liked, excluded = [(1, 5.0), (50, 4.0)], [12]
+    digest = personal_digest("v1", liked, excluded, 10, 0.0)
+    assert personal_digest("v1", list(liked), list(excluded), 10, 0.0) == digest
+    different = [
+        personal_digest("v2", liked, excluded, 10, 0.0),
+        personal_digest("v1", [(1, 4.5), (50, 4.0)], excluded, 10, 0.0),  # a rating changed
+        personal_digest("v1", [(50, 4.0), (1, 5.0)], excluded, 10, 0.0),  # the most recent first changed
+        personal_digest("v1", liked + [(7, 3.0)], excluded, 10, 0.0),
+        personal_digest("v1", liked, [12, 13], 10, 0.0),  # a new mark
+        personal_digest("v1", liked, excluded, 11, 0.0),
+        personal_digest("v1", liked, excluded, 10, 0.3),
+    ]
+    assert len({digest, *different}) == len(different) + 1
+    assert personal_key(7) != personal_key(8)
+
+
+async def test_an_entry_for_other_inputs_is_a_miss(redis_url: str) -> None:
+    lookups = Counter("lookups", "test", ["result"], registry=CollectorRegistry())
+    cache = ResponseCache(redis_url, ttl_seconds=30, timeout_seconds=0.5, lookups=lookups)
+    key = f"movierec:gateway:test:{time.time_ns()}"
+    try:
+        assert await cache.set(key, {"digest": "a", "answer": {"x": 1}}, ttl_seconds=5)
+        assert 0 < await cache._redis.ttl(key) <= 5  # its own TTL, not the cache's 30 s
+        assert await cache.get(key, "a") == {"digest": "a", "answer": {"x": 1}}
+        assert await cache.get(key, "b") is None
+        assert {s.labels["result"]: s.value for s in lookups.collect()[0].samples
+                if s.name.endswith("_total")} == {"hit": 1.0, "miss": 1.0}
+        assert await cache.delete(key) and await cache.get(key, "a") is None
     finally:
         await cache._redis.delete(key)
         await cache.close()

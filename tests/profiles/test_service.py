@@ -49,6 +49,7 @@ async def test_account_lifecycle(profiles_stack: Stack):
         assert (await failed(p.account(session.token))).code == grpc.StatusCode.UNAUTHENTICATED
         deleted = await p.delete_account(again.token)
         assert (deleted.ratings, deleted.marks, deleted.sessions) == (2, 1, 1)
+        assert deleted.account_id == again.account.account_id
         assert (await failed(p.log_in(name, PASSWORD))).code == grpc.StatusCode.UNAUTHENTICATED
 
 

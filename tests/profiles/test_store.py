@@ -158,7 +158,7 @@ def test_delete_account_leaves_nothing(store):
     bob = store.sign_up("bob", "h", {7: 7})
     store.put_mark(bob.token, 3, "seen")
     counts = store.delete_account(ann.token)
-    assert counts == {"ratings": 2, "marks": 1, "events": 4, "sessions": 2}
+    assert counts == {"ratings": 2, "marks": 1, "events": 4, "sessions": 2, "account_id": ann.account.account_id}
     with store.engine.connect() as conn:
         for table in (sessions, ratings, marks, events):
             owners = set(conn.execute(select(table.c.account_id)).scalars())

@@ -1,5 +1,5 @@
-"""LoopRatingWriter (PostgreSQL's PutRating on the event loop) answers as ProfileStore.put_rating does, on a
-private PostgreSQL, and keeps its connections usable across server-side closes and cancelled calls."""
+"""LoopCalls (PostgreSQL's PutRating and GetProfile on the event loop) answer as ProfileStore's calls do, on a
+private PostgreSQL, and keep their connections usable across server-side closes and cancelled calls."""
 from __future__ import annotations
 
 import asyncio
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from movierec.store import migrate
 from movierec.store.engine import make_engine
 from movierec.store.schema import events, ratings
-from services.profiles.loop_writes import LoopRatingWriter
+from services.profiles.loop_calls import LoopCalls
 from services.profiles.store import LimitReached, ProfileStore, Unauthenticated
 from tests.profiles.test_store import DAY, Clock
 
@@ -28,7 +28,7 @@ def setup(postgres_server):
     migrate.upgrade(engine)
     clock = Clock()
     store = ProfileStore(engine, session_ttl_seconds=DAY, clock=clock)
-    yield store, (lambda **kw: LoopRatingWriter(engine, 2, clock=clock, **kw)), \
+    yield store, (lambda **kw: LoopCalls(engine, 2, clock=clock, **kw)), \
         postgres_server.dsn(url.rsplit("/", 1)[1])
     engine.dispose()
 
@@ -58,6 +58,36 @@ def test_writes_replace_and_log_like_the_store(setup):
     log = [(e.kind, e.movie_id, e.half_stars) for e in store.export(token).events]
     assert log == [("account_created", None, None), ("rating_set", 10, 8), ("rating_set", 10, 3),
                    ("rating_set", 11, 10)]
+
+
+def test_profiles_read_like_the_store(setup):
+    store, new_writer, _ = setup
+    ann = store.sign_up("ann", "h", {3: 6, 1: 8})
+    store.put_mark(ann.token, 7, "seen")
+    store.put_mark(ann.token, 9, "not_interested")
+    empty = store.sign_up("eve", "h", {})
+    gone = store.sign_up("bob", "h", {2: 2})
+    store.log_out(gone.token)
+
+    async def reads():
+        calls = new_writer()
+        try:
+            store.clock.t += 1
+            await calls.put_rating(ann.token, 5, 10)  # the newest rating comes first
+            answers = [await calls.profile(ann.token), await calls.profile(empty.token)]
+            for token in (gone.token, "", "x" * 500, "not-a-token"):
+                with pytest.raises(Unauthenticated):
+                    await calls.profile(token)
+        finally:
+            await calls.close()
+        return answers
+
+    answers = run(reads())
+    assert answers == [store.profile(ann.token), store.profile(empty.token)]
+    account, rated, marked = answers[0]
+    assert (account.username, account.n_ratings) == ("ann", 3) and rated[0].movie_id == 5
+    assert {(m.movie_id, m.kind) for m in marked} == {(7, "seen"), (9, "not_interested")}
+    assert answers[1][0].n_ratings == 0 and answers[1][1:] == ([], [])
 
 
 def test_no_live_session_and_a_full_account_are_refused_without_a_trace(setup):
