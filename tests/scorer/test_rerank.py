@@ -152,3 +152,14 @@ async def test_a_scorer_serving_the_stage_answers_recommend(stage_model):
     want = stage_model.recommend(rows, ratings, 4, stage_model.default_alpha).rows
     assert [r.movie.movie_id for r in reply.recommendations] == [stage_model.movies[i].movie_id for i in want]
     assert reply.model_version == "v-rerank-1" and len(varied.recommendations) == 4
+
+
+def test_filters_that_leave_few_or_no_candidates_still_answer(stage_model):
+    rows, ratings = np.array([0, 3], dtype=np.int64), np.array([5.0, 4.0], dtype=np.float32)
+    allowed = np.zeros(stage_model.n_items, dtype=bool)
+    allowed[[1, 2, 3]] = True  # 3 is an input: two candidates are left
+    got = stage_model.recommend(rows, ratings, 10, stage_model.default_alpha, allowed=allowed)
+    assert sorted(got.rows.tolist()) == [1, 2] and len(got.reasons) == 2
+    none = stage_model.recommend(rows, ratings, 10, stage_model.default_alpha, allowed=allowed,
+                                 exclude_rows=np.array([1, 2]))
+    assert len(none.rows) == 0
