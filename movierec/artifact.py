@@ -21,6 +21,9 @@ Layout of an artifact root (ARTIFACT_DIR):
                                    {"movie_id", "title", "year", "genres", "n_ratings", "mean_rating"}]}
     <root>/<version>/stats.json   optional: dataset statistics for the dashboard (trainer/stats.py);
                                   checked like the others when the manifest lists it
+    <root>/<version>/rerank.txt   optional: the re-rank stage, a LightGBM model in its text format
+                                  (trainer/rerank_train.py; manifest serving.rerank says how it was chosen);
+                                  checked like the others when the manifest lists it
 
 Nothing is ever unpickled: arrays load with allow_pickle=False and every file's sha256 is
 checked against the manifest before anything is used.
@@ -44,6 +47,7 @@ GENRES_FILE = "genres.npz"
 CATALOG_FILE = "catalog.json"
 MANIFEST_FILE = "manifest.json"
 STATS_FILE = "stats.json"
+RERANK_FILE = "rerank.txt"
 
 MODEL_ARRAYS = {  # name -> (dtype, ndim)
     "global_mean": (np.float32, 0),
@@ -89,6 +93,7 @@ class Artifact:
     movies: tuple[CatalogMovie, ...]
     _item_index: dict[int, int] = field(default_factory=dict, repr=False)
     stats: dict[str, Any] | None = field(default=None, repr=False)  # stats.json, when the artifact has one
+    rerank_model: str | None = field(default=None, repr=False)  # rerank.txt, when the artifact has one
 
     @property
     def version(self) -> str:
@@ -117,6 +122,7 @@ def write_artifact(
     manifest: dict[str, Any],
     stats: dict[str, Any] | None = None,
     promote: bool = True,
+    rerank_model: str | None = None,
 ) -> Path:
     """Writes a complete artifact under root/version and then (promote=True) points root/LATEST at it.
 
@@ -124,6 +130,7 @@ def write_artifact(
     format, version and file checksums are added here. The directory is filled under a
     temporary name and renamed, so a reader never sees a half-written version. promote=False
     keeps the version on disk without serving it (a candidate the retrain gate refused).
+    rerank_model: the re-rank stage's LightGBM model text, written as rerank.txt when given.
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
@@ -151,6 +158,9 @@ def write_artifact(
     if stats is not None:
         (tmp / STATS_FILE).write_text(json.dumps(stats, ensure_ascii=False), encoding="utf-8")
         names.append(STATS_FILE)
+    if rerank_model is not None:
+        (tmp / RERANK_FILE).write_text(rerank_model, encoding="utf-8")
+        names.append(RERANK_FILE)
     files = {name: {"sha256": sha256_file(tmp / name), "bytes": (tmp / name).stat().st_size} for name in names}
     full = {**manifest, "format": FORMAT, "version": version, "files": files}
     (tmp / MANIFEST_FILE).write_text(json.dumps(full, indent=2, sort_keys=True), encoding="utf-8")
@@ -236,7 +246,8 @@ def _check_files(path: Path, manifest: dict[str, Any], names: tuple[str, ...], h
 
 
 def _verify_files(path: Path, manifest: dict[str, Any]) -> None:
-    names = (MODEL_FILE, GENRES_FILE, CATALOG_FILE, *([STATS_FILE] if STATS_FILE in manifest["files"] else []))
+    names = (MODEL_FILE, GENRES_FILE, CATALOG_FILE,
+             *(name for name in (STATS_FILE, RERANK_FILE) if name in manifest["files"]))
     _check_files(path, manifest, names, hashed=names)
 
 
@@ -314,7 +325,27 @@ def load_artifact(location: Path | str) -> Artifact:
             raise ArtifactError(f"{path / STATS_FILE} is not valid JSON: {e}") from None
         if not isinstance(stats, dict):
             raise ArtifactError(f"{path / STATS_FILE} should hold a JSON object")
-    return Artifact(path, manifest, arrays, genre_matrix, genre_names, movies, item_index, stats)
+    rerank_model = None
+    if RERANK_FILE in manifest["files"]:
+        try:
+            rerank_model = (path / RERANK_FILE).read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            raise ArtifactError(f"{path / RERANK_FILE} is not UTF-8 text: {e}") from None
+    return Artifact(path, manifest, arrays, genre_matrix, genre_names, movies, item_index, stats, rerank_model)
+
+
+def read_rerank_model(location: Path | str) -> str | None:
+    """The re-rank stage's model text of an artifact (a version dir, or a root with LATEST), checked against
+    its sha256; None when the manifest lists none. Raises ArtifactError for a missing or altered file."""
+    path = resolve_version_dir(location)
+    manifest = _read_manifest(path)
+    if RERANK_FILE not in manifest["files"]:
+        return None
+    _check_files(path, manifest, (RERANK_FILE,), hashed=(RERANK_FILE,))
+    try:
+        return (path / RERANK_FILE).read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ArtifactError(f"{path / RERANK_FILE} is not UTF-8 text: {e}") from None
 
 
 def load_catalog(location: Path | str) -> tuple[dict[str, Any], tuple[CatalogMovie, ...]]:

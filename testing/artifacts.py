@@ -46,11 +46,12 @@ def write_random_artifact(root: Path, version: str, movies: Sequence[CatalogMovi
                           serving: dict[str, Any] | None = None, graph: tuple[np.ndarray, np.ndarray] | None = None,
                           ease: tuple[np.ndarray, np.ndarray] | None = None,
                           dataset: dict[str, Any] | None = None, metrics: dict[str, float] | None = None,
-                          params: dict[str, Any] | None = None, stats: dict[str, Any] | None = None) -> Path:
+                          params: dict[str, Any] | None = None, stats: dict[str, Any] | None = None,
+                          rerank_model: str | None = None) -> Path:
     """Writes root/version (and LATEST) for the catalog `movies`: user ids 1..n_users, random normal factors
     (n_users, k) / (I, k) float32 with standard deviation `scale`, biases, and optionally an item graph
-    (rows (I, N) int32, weights (I, N) float32) and an EASE part (rows (N,) int32, weights (N, N) float32);
-    returns the version's directory."""
+    (rows (I, N) int32, weights (I, N) float32), an EASE part (rows (N,) int32, weights (N, N) float32) and a
+    re-rank stage (its LightGBM model text); returns the version's directory."""
     rng = np.random.default_rng(seed)
     n_items = len(movies)
     arrays = {
@@ -75,7 +76,7 @@ def write_random_artifact(root: Path, version: str, movies: Sequence[CatalogMovi
         "serving": dict(SERVING if serving is None else serving),
     }
     return write_artifact(root, version, arrays, genre_matrix(movies, genres), list(genres), list(movies), manifest,
-                          stats=stats)
+                          stats=stats, rerank_model=rerank_model)
 
 
 def tiny_movies() -> list[CatalogMovie]:
@@ -138,9 +139,11 @@ def random_graph(n_items: int, neighbors: int, rng: np.random.Generator) -> tupl
     return rows, weights
 
 
-def synthetic_graph_artifact(root: Path, n_movies: int, seed: int = 0, ease_movies: int = 0) -> Path:
+def synthetic_graph_artifact(root: Path, n_movies: int, seed: int = 0, ease_movies: int = 0,
+                             rerank: tuple[str, int] | None = None) -> Path:
     """A random artifact with n_movies, an item graph of 200 per movie and tuned-style serving weights;
-    ease_movies > 0: with a random EASE part over that many of them, weighted 0.3."""
+    ease_movies > 0: with a random EASE part over that many of them, weighted 0.3; rerank = (model text,
+    candidates): with that re-rank stage."""
     rng = np.random.default_rng(seed)
     genres = [f"G{g}" for g in range(19)]
     matrix = rng.random((n_movies, 19)) < 0.15
@@ -154,5 +157,44 @@ def synthetic_graph_artifact(root: Path, n_movies: int, seed: int = 0, ease_movi
         b = rng.normal(0.0, 0.01, (ease_movies, ease_movies)).astype(np.float32)
         np.fill_diagonal(b, 0.0)
         ease = (np.sort(rng.choice(n_movies, ease_movies, replace=False)).astype(np.int32), b)
+    if rerank is not None:
+        serving["rerank"] = {"kept": True, "candidates": rerank[1]}
     return write_random_artifact(root, f"synthetic-{n_movies}", movies, genres, n_users=1000, k=50, seed=seed,
-                                 scale=0.1, serving=serving, graph=graph, ease=ease)
+                                 scale=0.1, serving=serving, graph=graph, ease=ease,
+                                 rerank_model=None if rerank is None else rerank[0])
+
+
+def backwards_rerank_model(candidates: int, queries: int = 200, seed: int = 0, rounds: int = 30,
+                           leaves: int = 4) -> str:
+    """A LambdaMART model text (LightGBM, trained here on random features) that ranks the blend's list
+    backwards: relevance rises with the feature blend_rank, every other feature is noise. rounds trees of
+    up to `leaves` leaves: the trainer's sizes (rerank_train) make a model that costs what a trained one does."""
+    import lightgbm  # the scorer's stage dependency, loaded only by the tests that build a stage
+
+    from movierec.ranking.rerank_features import FEATURES
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(queries * candidates, len(FEATURES))).astype(np.float32)
+    rank = np.tile(np.arange(candidates), queries)
+    x[:, FEATURES.index("blend_rank")] = rank
+    label = rank * min(candidates, 31) // candidates  # lambdarank's default gains stop at label 30
+    data = lightgbm.Dataset(x, label, group=[candidates] * queries, feature_name=list(FEATURES))
+    booster = lightgbm.train({"objective": "lambdarank", "num_leaves": leaves, "min_data_in_leaf": 5,
+                              "num_threads": 1, "verbosity": -1, "seed": seed, "deterministic": True}, data,
+                             num_boost_round=rounds)
+    return booster.model_to_string()
+
+
+RERANK_CANDIDATES = 8  # of the tiny catalog's 12 movies
+
+
+def build_rerank_artifact(root: Path, version: str = "v-rerank-1", model_text: str | None = None) -> Path:
+    """build_graph_artifact's catalog with an EASE part and a re-rank stage over the blend's best
+    RERANK_CANDIDATES (backwards_rerank_model unless model_text is given)."""
+    movies = tiny_movies()
+    serving = {**GRAPH_EASE_SERVING, "rerank": {"kept": True, "candidates": RERANK_CANDIDATES}}
+    text = backwards_rerank_model(RERANK_CANDIDATES) if model_text is None else model_text
+    return write_random_artifact(root, version, movies, GENRES, graph=graph_arrays(len(movies), 5),
+                                 ease=ease_arrays(len(movies), 0, len(movies) - 2), serving=serving,
+                                 dataset={"name": "tiny-test", "n_ratings": 0}, metrics={"rmse": 1.0},
+                                 rerank_model=text)

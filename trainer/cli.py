@@ -146,6 +146,8 @@ def _write(args: argparse.Namespace, params: Params, dataset, tuning: dict | Non
     ranked = ("no ranking blend (--ranking off)" if "tuned_by" not in serving else
               f"ranking blend ({sized.ranking}) alpha {serving['default_alpha']}, weights {serving['weights']}, "
               f"{serving['tuned_by']['seconds']:.1f} s")
+    if "rerank" in serving:
+        ranked += f" | re-rank stage: {_rerank_line(serving['rerank'])}"
     if not metrics.get("evaluated", True):
         print(f"wrote {path} | {dataset.name}: {dataset.n_ratings} ratings | not evaluated (--no-eval) | {ranked}")
         return 0
@@ -153,6 +155,17 @@ def _write(args: argparse.Namespace, params: Params, dataset, tuning: dict | Non
           f"(global mean RMSE {metrics['global_mean_rmse']:.4f}) | training took {metrics['train_seconds']:.2f} s "
           f"| {ranked}")
     return 0
+
+
+def _rerank_line(record: dict) -> str:
+    """The manifest's serving.rerank in one line: served or not, and the held-out fold's figures."""
+    fold = record.get("held_out_fold")
+    if fold is None:
+        return f"not served ({record.get('why', 'not trained')})"
+    served = "served" if record.get("kept") else "not served"
+    kept_from = f", kept from {record['kept_from']}" if "kept_from" in record else ""
+    return (f"{served}{kept_from}; held-out validation fold NDCG@10 {fold['blend_ndcg10']} (blend) -> "
+            f"{fold['stage_ndcg10']} ({100 * fold['ndcg10_gain']:+.2f}%) on {fold['queries']} queries")
 
 
 def _retrain(args: argparse.Namespace) -> int:
@@ -223,11 +236,14 @@ def _info(args: argparse.Namespace) -> int:
     print("params       " + ", ".join(f"{k}={v}" for k, v in sorted(m.get("params", {}).items())))
     print(f"metrics      RMSE {metrics.get('rmse')}, MAE {metrics.get('mae')}, global-mean RMSE "
           f"{metrics.get('global_mean_rmse')}, train {metrics.get('train_seconds')} s; {metrics.get('eval_split')}")
-    print("serving      " + ", ".join(f"{k}={v}" for k, v in sorted(serving.items()) if k != "tuned_by"))
+    shown = sorted((k, v) for k, v in serving.items() if k not in ("tuned_by", "rerank"))
+    print("serving      " + ", ".join(f"{k}={v}" for k, v in shown))
     if "tuned_by" in serving:
         t = serving["tuned_by"]
         print(f"ranking      {t.get('method')}; validation (NDCG@10 + Recall@10) / 2 "
               f"{serving.get('validation_ndcg_recall10', 'n/a')}; {t.get('seconds')} s")
+    if "rerank" in serving:
+        print(f"re-rank      {_rerank_line(serving['rerank'])}")
     if "sizing" in m:
         print("sizing       " + ("; ".join(m["sizing"].get("reasons", [])) or "the defaults as they are"))
     if "tuning" in m:

@@ -32,8 +32,8 @@ class Gram:
         inside = liked & (position[items] >= 0)
         u, cols = users[inside], position[items[inside]]
         n = len(self.rows)
-        self.gram = np.zeros((n, n))  # (N, N) float64 X'X, from dense blocks of users (numpy only: the
-        for start in range(0, n_users, USER_BLOCK):  # trainer image carries no scipy)
+        self.gram = np.zeros((n, n))  # (N, N) float64 X'X, from dense blocks of users (numpy only)
+        for start in range(0, n_users, USER_BLOCK):
             mine = (u >= start) & (u < start + USER_BLOCK)
             x = np.zeros((min(USER_BLOCK, n_users - start), n), dtype=np.float32)
             x[u[mine] - start, cols[mine]] = 1.0

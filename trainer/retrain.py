@@ -14,9 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from movierec.artifact import ArtifactError, latest_version, load_artifact, read_manifest, set_latest
+from movierec.artifact import ArtifactError, latest_version, load_artifact, read_manifest, read_rerank_model, set_latest
 from movierec.ranking import parts
 from movierec.retrain_history import append_entry, read_history
+from trainer import rerank_train
 from trainer.app_data import seen_by, with_app_ratings
 from trainer.dataset import Dataset
 from trainer.gate import Figures, Recipe, Tolerance, Verdict, decide, figures, ranking_figures
@@ -79,6 +80,23 @@ def _serving(root: Path) -> tuple[dict[str, Any] | None, str]:
         return None, f"the serving artifact cannot be read ({e})"
 
 
+def rerank_plan(root: Path, serving: dict[str, Any] | None) -> tuple[bool, tuple[str, dict[str, Any]] | None]:
+    """For a retrain that keeps the serving blend: whether to learn a re-rank stage, and the serving model's
+    (model text, manifest record) to keep instead. Learning it costs most of retrain's time budget (~45 s on
+    ML-100K), so the serving model's stage is kept, and none is learnt when it serves none; only when its
+    file is not here (a root whose local mirror holds manifests only) is a new one learnt."""
+    record = (serving or {}).get("serving", {}).get("rerank", {})
+    if serving is None or not record.get("kept"):
+        return False, None
+    try:
+        text = read_rerank_model(root / serving["version"])
+    except ArtifactError:
+        return True, None
+    if text is None:
+        return True, None
+    return False, (text, {**record, "kept_from": serving["version"]})
+
+
 RETRAIN_RANKING = ("serving", "tuned", "defaults", "off")
 
 
@@ -125,7 +143,9 @@ def retrain(root: Path | str, base: Dataset, app: pd.DataFrame, offset: int, sou
         candidate = Recipe(params, None, dataset.rating_scale, parts.DEFAULT_FOLDIN_REG)
         cand_figures, evaluation = figures(dataset, candidate, app_rows)
         say(f"candidate RMSE {cand_figures.rmse:.4f}; training it on all ratings")
+        learn_rerank, kept_rerank = rerank_plan(root, incumbent) if kept is not None else (True, None)
         path = train_artifact(root, params, dataset, now=now, ranking=mode, kept_blend=kept, on_progress=say,
+                              rerank=rerank_train.Settings() if learn_rerank else None, kept_rerank=kept_rerank,
                               evaluation=evaluation,
                               extra={"app_data": added.manifest()}, promote=False)
         written = load_artifact(path)

@@ -12,6 +12,7 @@ import numpy as np
 
 from movierec.artifact import write_artifact
 from movierec.ranking import parts
+from trainer import rerank_train
 from trainer.bpmf import Chain
 from trainer.dataset import Dataset
 from trainer.evaluate import Evaluation, evaluate_split
@@ -37,7 +38,9 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
                    tuning: dict[str, Any] | None = None, evaluate: bool = True, ranking: str = "tuned",
                    on_progress: Callable[[str], None] | None = None, evaluation: Evaluation | None = None,
                    extra: dict[str, Any] | None = None, promote: bool = True,
-                   kept_blend: tuple[Blend, str] | None = None, sizing: dict[str, Any] | None = None) -> Path:
+                   kept_blend: tuple[Blend, str] | None = None, sizing: dict[str, Any] | None = None,
+                   rerank: rerank_train.Settings | None = rerank_train.Settings(),
+                   kept_rerank: tuple[str, dict[str, Any]] | None = None) -> Path:
     """Trains and writes one artifact version under out_root (LATEST then names it); returns its dir.
 
     params defaults to the default model's (trainer.model.DEFAULT_MODEL): TrainParams trains the SGD
@@ -56,6 +59,11 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
     not run again), extra manifest blocks (`app_data`) and promote=False (LATEST left alone until
     the gate has compared the written version with the serving one), and with kept_blend = (blend,
     origin) the serving model's blend instead of a new search.
+
+    rerank: with a ranking blend, also learn the re-rank stage on validation users with these settings
+    (trainer/rerank_train.py; served only if it beats the blend there; not above rerank_train.MAX_RATINGS
+    ratings; None: no stage);
+    kept_rerank = (model text, its manifest record) keeps a stage learnt before instead (retrain).
     """
     if ranking not in RANKING_MODES:
         raise ValueError(f"ranking must be one of {', '.join(RANKING_MODES)}, got {ranking!r}")
@@ -76,12 +84,17 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
     user_ids, item_ids = dataset.user_ids(), dataset.item_ids()
     model = fit_model(users, items, dataset.rating, len(user_ids), len(item_ids), params, stage("final"), chain)
 
-    serving = {"default_alpha": DEFAULT_ALPHA, "foldin_reg": parts.DEFAULT_FOLDIN_REG,
-               "rating_min": dataset.rating_scale[0], "rating_max": dataset.rating_scale[1]}
+    serving: dict[str, Any] = {"default_alpha": DEFAULT_ALPHA, "foldin_reg": parts.DEFAULT_FOLDIN_REG,
+                               "rating_min": dataset.rating_scale[0], "rating_max": dataset.rating_scale[1]}
     graph: dict[str, np.ndarray] = {}
+    rerank_model: str | None = None
     if ranking != "off":
         graph, blend = rank(dataset, params, ranking, parts.DEFAULT_FOLDIN_REG, on_progress, kept_blend)
         serving.update(blend)
+        if kept_rerank is not None:
+            rerank_model, serving["rerank"] = kept_rerank
+        elif rerank is not None:
+            rerank_model, serving["rerank"] = _rerank_stage(dataset, params, serving, rerank, on_progress)
     arrays: dict[str, np.ndarray] = {
         "global_mean": np.asarray(model.global_mean, dtype=np.float32),
         "user_ids": user_ids,
@@ -110,4 +123,23 @@ def train_artifact(out_root: Path | str, params: Params | None = None, dataset: 
         manifest["sizing"] = sizing
     return write_artifact(out_root, version_name(dataset.sha256, params, now), arrays, dataset.genre_matrix(),
                           list(dataset.genre_names), list(dataset.movies), manifest, stats=dataset_stats(dataset),
-                          promote=promote)
+                          promote=promote, rerank_model=rerank_model)
+
+
+def _rerank_stage(dataset: Dataset, params: Params, serving: dict[str, Any], settings: rerank_train.Settings,
+                  on_progress: Callable[[str], None] | None) -> tuple[str | None, dict[str, Any]]:
+    """The re-rank stage's model text (None: not served) and its manifest record, for the blend in serving."""
+    blend = Blend.of_serving(serving)
+    if blend is None:
+        return None, {"kept": False, "why": "no item graph"}
+    if dataset.n_ratings > rerank_train.MAX_RATINGS:
+        return None, {"kept": False, "why": f"not trained above {rerank_train.MAX_RATINGS:,} ratings"}
+    users, items = dataset.indices()
+    years = np.array([m.year for m in dataset.movies], dtype=np.float64)
+    try:
+        return rerank_train.train_stage(users, items, dataset.rating, len(dataset.user_ids()),
+                                        dataset.genre_matrix().astype(np.float64), years, params, blend,
+                                        rating_scale=dataset.rating_scale, settings=settings,
+                                        on_progress=on_progress)
+    except ValueError as e:  # too few users with enough liked movies for the validation folds
+        return None, {"kept": False, "why": str(e)}

@@ -20,13 +20,13 @@ from collections.abc import Sequence  # noqa: E402
 import numpy as np  # noqa: E402
 
 from bench.ranking import baselines  # noqa: E402
-from bench.ranking.evaluate import in_memory_model  # noqa: E402
 from bench.ranking.protocol import Recommender, Scores, score, top_k  # noqa: E402
 from movierec.ranking import parts  # noqa: E402
 from trainer import item_graph  # noqa: E402
 from trainer.heldout import split_arrays  # noqa: E402
 from trainer.model import default_params, fit_model, warm_up_model  # noqa: E402
 from trainer.progress import peak_rss_gb  # noqa: E402
+from trainer.rerank_train import serving_ranker  # noqa: E402
 from trainer.sizing import choose  # noqa: E402
 from trainer.sources import load_dataset  # noqa: E402
 from trainer.tune_ranking import DEFAULT_BLEND, NEIGHBORS, Blend, build_ease, build_graph, tune_blend  # noqa: E402
@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     for name, blend in blends.items():
         graph = build_graph(*train[:3], split.n_train_users, n_items, blend)
-        product = in_memory_model(mf, counts, genres, blend.serving(), graph,
+        product = serving_ranker(mf, counts, genres, blend.serving(), graph,
                                   build_ease(*train[:3], split.n_train_users, n_items, blend))
         recommenders[name] = (lambda r, s, k, p=product: p.recommend(r, s, k, p.default_alpha, explain=False).rows)
     say("graphs built")

@@ -25,15 +25,16 @@ import numpy as np  # noqa: E402
 from bench.ranking import baselines, multvae, strong  # noqa: E402
 from bench.ranking.protocol import Scores, score  # noqa: E402
 from movierec.ranking import parts  # noqa: E402
+from movierec.ranking.lambdamart import LambdaMart  # noqa: E402
 from movierec.ranking.parts import FALLBACK_ALPHA, FALLBACK_WEIGHTS  # noqa: E402
-from movierec.ranking.ranker import Ranker  # noqa: E402
 from trainer.heldout import split_users  # noqa: E402
 from trainer.model import default_params, fit_model, warm_up_model  # noqa: E402
 from trainer.movielens import load_movielens  # noqa: E402
-from trainer.sgd import MFModel  # noqa: E402
+from trainer.rerank_train import CANDIDATES, item_stats, serving_ranker, train_stage  # noqa: E402
 from trainer.tune_ranking import build_ease, build_graph, tune_blend  # noqa: E402
 
 PRODUCT = "product (default blend)"
+BLEND_ALONE = "product, blend alone (no re-rank stage)"
 BASELINES = ("popularity", "item-kNN cosine", "naive hybrid 0.7/0.3", "RP3beta alone (tuned)",
              "EASE all ratings (tuned λ)", "EASE liked only (tuned λ)", "iALS, implicit (tuned)", "Mult-VAE (tuned)",
              "SLIM-ElasticNet (tuned)")
@@ -47,16 +48,6 @@ STRONG = {
     "SLIM-ElasticNet (tuned)": (strong.slim, strong.SLIM_GRID, strong.VALIDATION_SPLITS),
 }
 DIVERSITIES = (0.1, 0.2, 0.3, 0.5, 0.7, 1.0)  # the product re-ranked for variety (movierec/ranking/diversity.py)
-
-
-def in_memory_model(mf: MFModel, counts: np.ndarray, genres: np.ndarray, serving: dict[str, Any],
-                    graph: tuple[np.ndarray, np.ndarray] | None, ease: dict[str, np.ndarray] | None = None) -> Ranker:
-    """The serving Ranker over a model in memory; counts (I,) are the training users' ratings per movie,
-    so popularity comes from them only; ease: build_ease's arrays (none: no EASE part)."""
-    rows, weights = graph if graph is not None else (None, None)
-    ease = ease or {}
-    return Ranker(mf.item_factors, genres, counts, rows, weights,
-                  {"foldin_reg": parts.DEFAULT_FOLDIN_REG, **serving}, ease.get("ease_rows"), ease.get("ease_weights"))
 
 
 def diversity_name(d: float) -> str:
@@ -79,9 +70,15 @@ def run_seed(dataset, params, skip: tuple[str, ...], seed: int) -> tuple[dict[st
     pop_rank[np.argsort(-counts, kind="stable")] = np.arange(1, n_items + 1)
     x = baselines.interactions(split.train_users, split.train_items, split.n_train_users, n_items)
     graph = build_graph(*train[:3], split.n_train_users, n_items, blend)
-    product = in_memory_model(mf, counts, genres, blend.serving(), graph,
-                              build_ease(*train[:3], split.n_train_users, n_items, blend))
-    no_graph = in_memory_model(mf, counts, genres, {}, None)
+    ease = build_ease(*train[:3], split.n_train_users, n_items, blend)
+    years = np.array([m.year for m in dataset.movies], dtype=np.float64)
+    stats = item_stats(split.train_items, split.train_ratings, n_items, years, mf.item_bias)
+    stage_text, stage = train_stage(*train, genres.astype(np.float64), years, params, blend, seed,
+                                    dataset.rating_scale, parts.DEFAULT_FOLDIN_REG)
+    reranker = LambdaMart(stage_text, CANDIDATES) if stage_text is not None else None
+    product = serving_ranker(mf, counts, genres, blend.serving(), graph, ease, stats, reranker)
+    blend_alone = serving_ranker(mf, counts, genres, blend.serving(), graph, ease, stats)
+    no_graph = serving_ranker(mf, counts, genres, {}, None)
     recommenders = {
         "popularity": baselines.popularity(counts.astype(np.float64)),
         "item-kNN cosine": baselines.item_knn(x),
@@ -90,7 +87,8 @@ def run_seed(dataset, params, skip: tuple[str, ...], seed: int) -> tuple[dict[st
         "product without item graph": lambda r, s, k: no_graph.recommend(r, s, k, no_graph.default_alpha,
                                                                         explain=False).rows,
     }
-    info: dict[str, Any] = {"blend": blend, "queries": len(split.queries), "tuned": {}, "seconds": {}}
+    info: dict[str, Any] = {"blend": blend, "queries": len(split.queries), "tuned": {}, "seconds": {},
+                            "rerank": stage}
     validation = strong.validation_splits(train, n_items, seed)
     for name, (family, grid, n_splits) in STRONG.items():
         if name in skip:
@@ -101,6 +99,8 @@ def run_seed(dataset, params, skip: tuple[str, ...], seed: int) -> tuple[dict[st
         info["tuned"][name] = (chosen, value)
         info["seconds"][name] = time.perf_counter() - tuning
     recommenders[PRODUCT] = lambda r, s, k: product.recommend(r, s, k, product.default_alpha, explain=False).rows
+    recommenders[BLEND_ALONE] = lambda r, s, k: blend_alone.recommend(r, s, k, blend_alone.default_alpha,
+                                                                      explain=False).rows
     for d in DIVERSITIES:
         recommenders[diversity_name(d)] = (lambda r, s, k, d=d: product.recommend(
             r, s, k, product.default_alpha, explain=False, diversity=d).rows)
@@ -182,6 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"popularity {b.popularity}, alpha {b.alpha} "
                   f"(validation (NDCG@10 + Recall@10) / 2 {b.validation:.4f}); {info['seconds']['seed']:.1f} s",
                   flush=True)
+            print(f"  re-rank stage: {info['rerank']['held_out_fold']}, kept {info['rerank']['kept']}, "
+                  f"{info['rerank']['seconds']}", flush=True)
             for name, (chosen, value) in info["tuned"].items():
                 print(f"  tuned {name}: {chosen} (validation {value:.4f}; {info['seconds'][name]:.1f} s)", flush=True)
             for name, s in results.items():

@@ -6,7 +6,10 @@ interceptors) on a loopback port in this process. A client in a process of its o
 Recommend calls one at a time (5 rated movies, top 10, explanations on); the baseline, on the same
 channel, is the gRPC health Check, an RPC that does nothing. The servicer also times its own
 handling of each Recommend (request checks + model + reply messages; not transport or
-(de)serialisation), and the model alone is timed in-process afterwards.
+(de)serialisation), and the model alone is timed in-process afterwards. Each catalog is measured with
+its re-rank stage and with the blend alone (a synthetic catalog gets a stage of the trainer's size,
+rerank_train.ROUNDS trees of 15 leaves, trained on random features), and the two models' CPU per
+Recommend is compared interleaved in one loop.
 """
 from __future__ import annotations
 
@@ -31,9 +34,10 @@ from movierec.artifact import ArtifactError, load_artifact  # noqa: E402
 from scripts.stack import ROOT  # noqa: E402
 from services.scorer.model import HybridModel  # noqa: E402
 from services.scorer.server import ScorerServicer  # noqa: E402
-from testing.artifacts import synthetic_graph_artifact  # noqa: E402
+from testing.artifacts import backwards_rerank_model, synthetic_graph_artifact  # noqa: E402
 from testing.reference_ranker import ReferenceModel  # noqa: E402
 from testing.servers import grpc_service  # noqa: E402
+from trainer.rerank_train import CANDIDATES, LIGHTGBM, ROUNDS  # noqa: E402
 
 
 class TimedScorer(ScorerServicer):
@@ -126,6 +130,30 @@ def _p(x: np.ndarray, q: float) -> float:
     return float(np.percentile(x, q))
 
 
+def _compare(blend: HybridModel, stage: HybridModel, calls: int) -> None:
+    """Model CPU per Recommend of the blend alone and with the stage, interleaved on the same requests."""
+    cpu = interleaved_cpu_ms(blend, {
+        "blend": lambda rows, ratings: blend.recommend(rows, ratings, 10, blend.default_alpha),
+        "stage": lambda rows, ratings: stage.recommend(rows, ratings, 10, stage.default_alpha)}, calls)
+    b, s = cpu["blend"], cpu["stage"]
+    print(f"  model CPU per Recommend, interleaved: blend alone p50 {_p(b, 50):.3f} p99 {_p(b, 99):.3f}; "
+          f"with the stage p50 {_p(s, 50):.3f} p99 {_p(s, 99):.3f}; ratio of means {s.mean() / b.mean():.2f}, "
+          f"of p50s {_p(s, 50) / _p(b, 50):.2f}")
+
+
+def _print(r: dict[str, np.ndarray], limit: float) -> None:
+    print(f"  Recommend RPC, client in another process: p50 {_p(r['rpc'], 50):.3f}  p99 {_p(r['rpc'], 99):.3f}"
+          f"  (limit {limit:g})")
+    print(f"  health-check RPC (no work), same client:  p50 {_p(r['health'], 50):.3f}  "
+          f"p99 {_p(r['health'], 99):.3f}")
+    print(f"  servicer handling Recommend, wall:        p50 {_p(r['handler'], 50):.3f}  "
+          f"p99 {_p(r['handler'], 99):.3f}   CPU p50 {_p(r['handler_cpu'], 50):.3f}  "
+          f"p99 {_p(r['handler_cpu'], 99):.3f}")
+    print(f"  model.recommend alone, wall:              p50 {_p(r['model'], 50):.3f}  "
+          f"p99 {_p(r['model'], 99):.3f}   CPU p50 {_p(r['model_cpu'], 50):.3f}  "
+          f"p99 {_p(r['model_cpu'], 99):.3f}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--artifact", type=Path, default=Path("artifacts"),
@@ -144,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     limits = {1682: 1.0, 62000: 10.0}  # ML-100K size (1,681 after the trainer drops one) and ML-25M size
     ok = True
     print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores; figures are noisy above ~1)")
+    # features random, so it costs what a trained stage of this size does: ROUNDS trees of up to 15 leaves
+    stage_text = backwards_rerank_model(CANDIDATES, queries=400, rounds=ROUNDS, leaves=int(LIGHTGBM["num_leaves"]))
     with tempfile.TemporaryDirectory() as tmp:
         for n_movies, limit in limits.items():
             given = args.artifact if n_movies == 1682 else args.artifact_62k
@@ -154,24 +184,25 @@ def main(argv: Sequence[str] | None = None) -> int:
                 art = None
             if art is None or abs(len(art.movies) - n_movies) > 0.05 * n_movies:  # another size: not this row
                 art = load_artifact(synthetic_graph_artifact(Path(tmp) / str(n_movies), n_movies,
-                                                             ease_movies=min(args.ease_movies, n_movies)))
-            model = ReferenceModel(art) if args.before else HybridModel(art)
-            r = measure(model, args.calls, Path(tmp))
-            ok &= _p(r["rpc"], 99) <= limit
-            ease = 0 if model.ease_rows is None or not model.weights["ease"] else len(model.ease_rows)
-            print(f"{len(model.movies):>6} movies ({art.version}, graph {model.neighbor_rows is not None}, "
-                  f"EASE part over {ease} movies), "
-                  f"{args.calls} calls, {'model code before (reference)' if args.before else 'model code now'}, ms:")
-            print(f"  Recommend RPC, client in another process: p50 {_p(r['rpc'], 50):.3f}  p99 {_p(r['rpc'], 99):.3f}"
-                  f"  (limit {limit:g})")
-            print(f"  health-check RPC (no work), same client:  p50 {_p(r['health'], 50):.3f}  "
-                  f"p99 {_p(r['health'], 99):.3f}")
-            print(f"  servicer handling Recommend, wall:        p50 {_p(r['handler'], 50):.3f}  "
-                  f"p99 {_p(r['handler'], 99):.3f}   CPU p50 {_p(r['handler_cpu'], 50):.3f}  "
-                  f"p99 {_p(r['handler_cpu'], 99):.3f}")
-            print(f"  model.recommend alone, wall:              p50 {_p(r['model'], 50):.3f}  "
-                  f"p99 {_p(r['model'], 99):.3f}   CPU p50 {_p(r['model_cpu'], 50):.3f}  "
-                  f"p99 {_p(r['model_cpu'], 99):.3f}")
+                                                             ease_movies=min(args.ease_movies, n_movies),
+                                                             rerank=(stage_text, CANDIDATES)))
+            if args.before:
+                variants: dict[str, HybridModel] = {"model code before (reference)": ReferenceModel(art)}
+            else:
+                variants = {"blend alone": HybridModel(art, rerank=False)}
+                if art.rerank_model is not None:
+                    variants["with the re-rank stage"] = HybridModel(art)
+            served = list(variants)[-1]
+            for name, model in variants.items():
+                r = measure(model, args.calls, Path(tmp))
+                if name == served:
+                    ok &= _p(r["rpc"], 99) <= limit
+                ease = 0 if model.ease_rows is None or not model.weights["ease"] else len(model.ease_rows)
+                print(f"{len(model.movies):>6} movies ({art.version}, graph {model.neighbor_rows is not None}, "
+                      f"EASE part over {ease} movies), {args.calls} calls, {name}, ms:")
+                _print(r, limit)
+            if len(variants) == 2:
+                _compare(*variants.values(), args.calls)
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
     print(f"Recommend RPC p99 within limits: {ok}")
     return 0 if ok else 1

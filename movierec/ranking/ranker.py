@@ -27,6 +27,7 @@ from movierec.ranking.parts import (
     rating_weights,
     unit_rows,
 )
+from movierec.ranking.rerank_features import ItemStats, Reranker, candidate_features
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class _Scored:
     profile: np.ndarray
     content_mean: float
     content_std: float
+    part_stats: dict[str, tuple[float, float]]  # part ("mf", "graph", "ease") -> its catalog (mean, std)
 
 
 @dataclass(frozen=True)
@@ -85,15 +87,22 @@ class Ranker:
     item_factors (I, k) float32, genre_matrix (I, G) 0/1, n_ratings (I,); neighbor_rows / neighbor_weights
     (I, N) int32 / float32 or None; serving: an artifact manifest's "serving" entries (weights,
     default_alpha, foldin_reg, rating_min, rating_max), defaults where absent; ease_rows (N,) int32 /
-    ease_weights (N, N) float32 or None: the EASE part (trainer/ease.py).
+    ease_weights (N, N) float32 or None: the EASE part (trainer/ease.py). item_stats: per-movie year, mean
+    rating and MF bias (the re-rank stage's features; zeros without); reranker: the learning-to-rank stage
+    over the blend's best candidates (rerank_features.py; None: the blend alone).
     """
 
     def __init__(self, item_factors: np.ndarray, genre_matrix: np.ndarray, n_ratings: np.ndarray,
                  neighbor_rows: np.ndarray | None = None, neighbor_weights: np.ndarray | None = None,
                  serving: dict[str, Any] | None = None, ease_rows: np.ndarray | None = None,
-                 ease_weights: np.ndarray | None = None) -> None:
+                 ease_weights: np.ndarray | None = None, item_stats: ItemStats | None = None,
+                 reranker: Reranker | None = None) -> None:
         serving = serving or {}
         n = len(item_factors)
+        self.item_stats = item_stats if item_stats is not None else ItemStats.empty(n)
+        if len(self.item_stats.year) != n:
+            raise ValueError(f"item_stats cover {len(self.item_stats.year)} movies, the catalog {n}")
+        self.reranker = reranker
         self.neighbor_rows, self.neighbor_weights = _checked_graph(neighbor_rows, neighbor_weights, n)
         self.ease_rows, self.ease_weights = _checked_ease(ease_rows, ease_weights, n)
         # (I, k + G + 1) float32 = [item factors | genre unit vectors | z(log popularity)], side by side so
@@ -104,6 +113,7 @@ class Ranker:
         self.item_factors = self._stacked[:, :k]  # (I, k) float32 views into _stacked
         self.genre_units = self._stacked[:, k:k + g]  # (I, G)
         self.popularity = self._stacked[:, -1]  # (I,)
+        self.factor_units = unit_rows(item_factors.astype(np.float32))  # (I, k) float32: MF cosines of the stage
         self._moments()
         tuned = "weights" in serving and self.neighbor_rows is not None
         self.weights = {**FALLBACK_WEIGHTS, **serving["weights"]} if tuned else dict(FALLBACK_WEIGHTS)
@@ -171,12 +181,14 @@ class Ranker:
         coef: dict[str, float] = {}  # part -> b in cf = sum b * part + offset (the z-scores unrolled)
         offset = 0.0
         cov: dict[tuple[str, str], float] = {}
+        stats: dict[str, tuple[float, float]] = {}  # part -> (mean, std) over the catalog
         p, foldin_c = None, None
         if w["mf"]:
             p32, foldin_c = fold_in_with_coefficients(self.item_factors, rows, weights, self.foldin_reg)
             p = p32.astype(np.float64)  # (k,)
             mean, var = float(self._f_mean @ p), max(float(p @ self._f_cov @ p), 0.0)
             mf_mean = mean
+            stats["mf"] = mean, math.sqrt(var)
             if math.sqrt(var) >= 1e-12:
                 coef["mf"] = w["mf"] / math.sqrt(var)
                 offset -= coef["mf"] * mean
@@ -192,6 +204,7 @@ class Ranker:
             graph = np.bincount(neighbours, contrib, n)  # (I,) float64
             mean = graph_mean = float(weights @ self._nb_sum[rows]) / n
             var = max(float(contrib @ graph[neighbours]) / n - mean * mean, 0.0)  # sum of g^2 over its support
+            stats["graph"] = mean, math.sqrt(var)
             if math.sqrt(var) >= 1e-12:
                 coef["graph"] = w["graph"] / math.sqrt(var)
                 offset -= coef["graph"] * mean
@@ -210,6 +223,7 @@ class Ranker:
                 ease[self.ease_rows] = ease_sub
                 mean = float(ease_sub.sum()) / n
                 var = max(float(ease_sub @ ease_sub) / n - mean * mean, 0.0)
+                stats["ease"] = mean, math.sqrt(var)
                 if math.sqrt(var) >= 1e-12:
                     coef["ease"] = w["ease"] / math.sqrt(var)
                     offset -= coef["ease"] * mean
@@ -238,7 +252,7 @@ class Ranker:
             score[self.ease_rows] += (cf_scale * coef["ease"] * ease_sub).astype(np.float32)  # rows are unique
         cf_mean = coef.get("pop", 0.0) * self._pop_mean  # mean over the catalog of cf (the z-scored parts' is 0)
         return _Scored(score, coef, offset, cf_mean, std_cf, p, foldin_c, graph, ease, profile, content_mean,
-                       content_std)
+                       content_std, stats)
 
     def _parts(self, s: _Scored, alpha: float, top: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """score, z(collaborative) and z(content) (k,) float32 of the movies at rows top (k,)."""
@@ -326,19 +340,36 @@ class Ranker:
                   explain: bool = True, diversity: float = 0.0) -> Ranked:
         """Top-k movies for a person who rated the movies at rows (n,) with ratings (n,) float32.
 
-        diversity in [0, 1]: 0 is the ranking by score; above 0 the best-scored candidates are
-        re-ranked by maximal marginal relevance over item factors (diversity.mmr), so the reported
-        scores need no longer fall down the list.
+        With a re-rank stage, the blend's best max(stage candidates, MMR pool) are re-ordered by it
+        first. diversity in [0, 1]: 0 is that ranking; above 0 the best candidates are re-ranked by
+        maximal marginal relevance over item factors (diversity.mmr) with the stage's (else the blend's)
+        scores as relevance. Either way the reported scores are the blend's, so they need no longer
+        fall down the list.
         """
         weights = self.rating_weights(ratings)
         profile = weights @ self.genre_units[rows]  # (G,) float64: the rating-weighted genre profile
         scored = self._score(rows, weights, profile, alpha)
         banned = rows if exclude_rows is None else np.concatenate([rows, exclude_rows])
-        top = self._top(scored.score, banned, pool_size(k, diversity), allowed)
-        if diversity > 0.0:
-            top = top[mmr(scored.score[top], self.item_factors[top], k, diversity)]
+        pool = pool_size(k, diversity)
+        if self.reranker is not None:
+            pool = max(pool, self.reranker.candidates)
+        top = self._top(scored.score, banned, pool, allowed)
+        relevance = scored.score[top]
+        if self.reranker is not None and len(top):
+            relevance = self.reranker.scores(candidate_features(self, scored, rows, weights, top, alpha))
+            order = np.argsort(-relevance, kind="stable")  # ties keep the blend's order
+            top, relevance = top[order], relevance[order]
+        top = top[mmr(relevance, self.item_factors[top], k, diversity)] if diversity > 0.0 else top[:k]
         ranked = Ranked(top, *self._parts(scored, alpha, top))
         return self._explained(ranked, scored, rows, weights, alpha) if explain else ranked
+
+    def candidates(self, rows: np.ndarray, weights: np.ndarray, n: int, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+        """The blend's best n rows (<= n,) int64 for inputs rows (n_in,) with rating weights (n_in,) float64
+        (inputs excluded), and their re-rank features (<= n, len(FEATURES)) float32: what the stage sees in
+        recommend, for training it."""
+        scored = self._score(rows, weights, weights @ self.genre_units[rows], alpha)
+        top = self._top(scored.score, rows, n, None)
+        return top, candidate_features(self, scored, rows, weights, top, alpha)
 
     def similar(self, row: int, k: int, alpha: float) -> Ranked:
         """Movies closest to one movie: the collaborative part for it alone, blended with genre cosine."""

@@ -6,6 +6,7 @@ import numpy as np
 from movierec.artifact import Artifact, ArtifactError, CatalogMovie
 from movierec.ranking.parts import LIKED_RATING
 from movierec.ranking.ranker import Ranked, Ranker
+from movierec.ranking.rerank_features import ItemStats, Reranker
 
 __all__ = ["LIKED_RATING", "HybridModel", "Ranked", "UnknownIdError"]
 
@@ -17,11 +18,21 @@ class UnknownIdError(KeyError):
         return str(self.args[0])
 
 
+def _reranker(artifact: Artifact, serving: dict) -> Reranker | None:
+    """The artifact's re-rank stage (rerank.txt), None when it has none (then the blend alone serves)."""
+    if artifact.rerank_model is None:
+        return None
+    from movierec.ranking.lambdamart import LambdaMart  # lightgbm, loaded only for a model that has the stage
+
+    return LambdaMart(artifact.rerank_model, int(serving.get("rerank", {}).get("candidates", 0)))
+
+
 class HybridModel(Ranker):
     """A Ranker built from a loaded artifact, plus what serving needs around it: movie and user ids,
-    genre and year filters, and rating predictions for the training data's users."""
+    genre and year filters, and rating predictions for the training data's users. rerank=False serves the
+    blend alone even when the artifact has a re-rank stage (benchmarks compare the two)."""
 
-    def __init__(self, artifact: Artifact) -> None:
+    def __init__(self, artifact: Artifact, rerank: bool = True) -> None:
         a = artifact.arrays
         self.version = artifact.version
         self.manifest = artifact.manifest
@@ -31,11 +42,14 @@ class HybridModel(Ranker):
         self.item_row = artifact.item_row
         self.genre_matrix = artifact.genre_matrix  # (I, G) 0/1
         self.years = np.array([m.year for m in self.movies], dtype=np.int32)  # (I,), 0 = unknown
+        serving = artifact.manifest.get("serving", {})
+        stats = ItemStats.of(self.years, np.array([m.mean_rating for m in self.movies]), a["item_bias"])
         try:
             super().__init__(a["item_factors"], artifact.genre_matrix,
                              np.array([m.n_ratings for m in self.movies], dtype=np.float32),
-                             a.get("neighbor_rows"), a.get("neighbor_weights"), artifact.manifest.get("serving", {}),
-                             a.get("ease_rows"), a.get("ease_weights"))
+                             a.get("neighbor_rows"), a.get("neighbor_weights"), serving,
+                             a.get("ease_rows"), a.get("ease_weights"), stats,
+                             _reranker(artifact, serving) if rerank else None)
         except ValueError as e:
             raise ArtifactError(f"model {self.version}: {e}") from e
         self.mu = float(a["global_mean"])

@@ -39,7 +39,9 @@ def test_recommend_titles_resolves_typos_articles_and_reports_missing(ml100k_sta
     recs = body["recommendations"]
     assert len(recs) == 10 and not {1, 12, 82} & {r["movieId"] for r in recs}
     assert all(r["title"] and isinstance(r["genres"], list) and r["year"] for r in recs)
-    assert [r["score"] for r in recs] == sorted((r["score"] for r in recs), reverse=True)
+    if not (ml100k_stack.artifact_dir / body["model_version"] / "rerank.txt").exists():
+        # the blend's order; a re-rank stage orders them its own way, the scores staying the blend's
+        assert [r["score"] for r in recs] == sorted((r["score"] for r in recs), reverse=True)
     assert body["model_version"] == (ml100k_stack.artifact_dir / "LATEST").read_text().strip()
 
 
