@@ -160,7 +160,7 @@ async def my_recommendations(state: State, token: Token,
                              top_k: Annotated[int, Query(ge=1, le=100)] = 10,
                              diversity: Annotated[float, Query(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.0) -> Any:
     """Recommendations folded in from the account's stored ratings, its rated and marked movies left out;
-    diversity in [0, 1] re-ranks them for variety as on /recommend/titles (0 = by score).
+    diversity in [0, 1] re-ranks them for variety as on /recommend/titles (0 = the model's ranking).
 
     Follows the ratings as stored now, so a new rating shows at once: the answer is cached per account under
     a digest of the ratings, marks, options and model version it came from ("cached": true when reused).

@@ -98,7 +98,7 @@ class RecommendRequest(BaseModel):
     exclude_movie_ids: list[Id] = Field(default_factory=list, max_length=1000,
                                         description="Movies never to recommend, e.g. already seen.")
     diversity: Diversity | None = Field(
-        None, description="Variety of the list, 0..1: absent or 0 ranks by score alone; higher values re-rank "
+        None, description="Variety of the list, 0..1: absent or 0 is the model's own ranking; higher values re-rank "
                           "the best candidates so that each differs from those above it (maximal marginal "
                           "relevance), at some cost in accuracy (bench/ranking/RESULTS.md).")
 
@@ -185,7 +185,7 @@ class RecommendResponse(BaseModel):
     suggestions: dict[str, list[Suggestion]] = Field(description="Missing query -> did-you-mean candidates.")
     model_version: str
     alpha: float | None = Field(description="The alpha applied (null only when unknown because nothing resolved).")
-    diversity: float = Field(0.0, description="The diversity applied (0 = ranked by score alone).")
+    diversity: float = Field(0.0, description="The diversity applied (0 = the model's own ranking).")
     cached: bool
 
 
