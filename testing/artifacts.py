@@ -165,10 +165,11 @@ def synthetic_graph_artifact(root: Path, n_movies: int, seed: int = 0, ease_movi
 
 
 def backwards_rerank_model(candidates: int, queries: int = 200, seed: int = 0, rounds: int = 30,
-                           leaves: int = 4) -> str:
+                           leaves: int = 4, forwards: bool = False) -> str:
     """A LambdaMART model text (LightGBM, trained here on random features) that ranks the blend's list
-    backwards: relevance rises with the feature blend_rank, every other feature is noise. rounds trees of
-    up to `leaves` leaves: the trainer's sizes (rerank_train) make a model that costs what a trained one does."""
+    backwards: relevance rises with the feature blend_rank, every other feature is noise (forwards=True: it
+    falls, so the blend's order is kept). rounds trees of up to `leaves` leaves: the trainer's sizes
+    (rerank_train) make a model that costs what a trained one does."""
     import lightgbm  # the scorer's stage dependency, loaded only by the tests that build a stage
 
     from movierec.ranking.rerank_features import FEATURES
@@ -177,7 +178,7 @@ def backwards_rerank_model(candidates: int, queries: int = 200, seed: int = 0, r
     x = rng.normal(size=(queries * candidates, len(FEATURES))).astype(np.float32)
     rank = np.tile(np.arange(candidates), queries)
     x[:, FEATURES.index("blend_rank")] = rank
-    label = rank * min(candidates, 31) // candidates  # lambdarank's default gains stop at label 30
+    label = (candidates - 1 - rank if forwards else rank) * min(candidates, 31) // candidates  # gains stop at 30
     data = lightgbm.Dataset(x, label, group=[candidates] * queries, feature_name=list(FEATURES))
     booster = lightgbm.train({"objective": "lambdarank", "num_leaves": leaves, "min_data_in_leaf": 5,
                               "num_threads": 1, "verbosity": -1, "seed": seed, "deterministic": True}, data,

@@ -19,7 +19,7 @@ import numpy as np
 from trainer.dataset import Dataset
 from trainer.evaluate import Evaluation, clipped_predictions, mae, random_split, rmse
 from trainer.model import Params, fit_model, warm_up_model
-from trainer.tune_ranking import Blend, ValidationSplit
+from trainer.tune_ranking import Blend, ValidationSplit, build_ease, build_graph
 
 # Refitting one recipe with other seeds on the gate's ML-100K splits moves RMSE by 0.0007 and the
 # ranking score by 0.0023 (`python -m bench.retrain --noise 4`). The tolerances are several times that,
@@ -41,6 +41,7 @@ class Recipe:
     rating_scale: tuple[float, float]
     foldin_reg: float
     trained: np.ndarray | None = None
+    rerank: tuple[str, int] | None = None  # the re-rank stage: (LightGBM model text, candidates); None: none
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,39 @@ def ranking_figures(dataset: Dataset, recipe: Recipe, seeds: tuple[int, ...] = R
                                     seed, recipe.rating_scale, recipe.foldin_reg, recipe.trained)
         except ValueError:  # no held-out user with enough liked movies (tiny sets)
             return None
-        scores.append(split.ndcg_recall(recipe.blend))
+        if recipe.blend is not None and recipe.rerank is not None:
+            scores.append(staged_ndcg_recall(split, dataset, recipe.blend, recipe.rerank, recipe.rating_scale,
+                                             recipe.foldin_reg))
+        else:
+            scores.append(split.ndcg_recall(recipe.blend))
     ndcg, recall = np.mean(scores, axis=0)
     return float(ndcg), float(recall)
+
+
+def staged_ndcg_recall(split: ValidationSplit, dataset: Dataset, blend: Blend, rerank: tuple[str, int],
+                       rating_scale: tuple[float, float], foldin_reg: float) -> tuple[float, float]:
+    """NDCG@10 and Recall@10 on the split of what serves: the blend, then the re-rank stage over its best
+    candidates, through the scorer's own Ranker built on the split's training users (so a stage kept over
+    refitted factors is judged as it will serve)."""
+    from movierec.ranking.lambdamart import LambdaMart  # lightgbm: only for a model with a stage
+    from trainer.rerank_train import item_stats, serving_ranker
+
+    users, items, ratings, n_users = split.train
+    n_items = split.n_items
+    years = np.array([m.year for m in dataset.movies], dtype=np.float64)
+    serving = {**blend.serving(), "rating_min": rating_scale[0], "rating_max": rating_scale[1],
+               "foldin_reg": foldin_reg}
+    ranker = serving_ranker(split.mf, np.bincount(items, minlength=n_items), dataset.genre_matrix(), serving,
+                            build_graph(users, items, ratings, n_users, n_items, blend),
+                            build_ease(users, items, ratings, n_users, n_items, blend),
+                            item_stats(items, ratings, n_items, years, split.mf.item_bias), LambdaMart(*rerank))
+    k = split.judge.k
+    top = np.empty((len(split.rows), k), dtype=np.int64)
+    for q, (rows, stars) in enumerate(zip(split.rows, split.ratings, strict=True)):
+        ranked = ranker.recommend(rows, stars.astype(np.float32), k, ranker.default_alpha, explain=False).rows
+        top[q] = np.concatenate([ranked, np.full(k - len(ranked), rows[0])])  # a short list: inputs never hit
+    ndcg, recall = split.judge.per_query(top)
+    return float(ndcg.mean()), float(recall.mean())
 
 
 def figures(dataset: Dataset, recipe: Recipe, app_rows: np.ndarray) -> tuple[Figures, Evaluation]:

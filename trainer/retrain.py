@@ -60,13 +60,31 @@ def root_lock(root: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def serving_recipe(manifest: dict[str, Any], dataset: Dataset, offset: int) -> Recipe:
-    """How the serving artifact was made (its manifest), restricted to the ratings of dataset it saw (`app_data`)."""
+def stage_of(serving: dict[str, Any], model_text: str | None) -> tuple[str, int] | None:
+    """A model's re-rank stage as a gate Recipe takes it (model text, candidates); None when it has none."""
+    candidates = serving.get("rerank", {}).get("candidates")
+    return (model_text, int(candidates)) if model_text is not None and candidates else None
+
+
+def serving_recipe(manifest: dict[str, Any], dataset: Dataset, offset: int,
+                   rerank_text: str | None = None) -> Recipe:
+    """How the serving artifact was made (its manifest, and its re-rank stage's model text when it has one and
+    it is at hand), restricted to the ratings of dataset it saw (`app_data`)."""
     serving = manifest.get("serving", {})
     until = manifest.get("app_data", {}).get("until")
     return Recipe(params_from_manifest(manifest.get("params", {})), Blend.of_serving(serving),
                   (float(serving.get("rating_min", 1.0)), float(serving.get("rating_max", 5.0))),
-                  float(serving.get("foldin_reg", parts.DEFAULT_FOLDIN_REG)), seen_by(dataset, offset, until))
+                  float(serving.get("foldin_reg", parts.DEFAULT_FOLDIN_REG)), seen_by(dataset, offset, until),
+                  stage_of(serving, rerank_text))
+
+
+def _serving_stage(root: Path, manifest: dict[str, Any]) -> str | None:
+    """The serving model's re-rank model text; None when it has none or it is not here (an S3 root's local
+    mirror holds manifests only: its blend alone is then scored)."""
+    try:
+        return read_rerank_model(root / manifest["version"])
+    except ArtifactError:
+        return None
 
 
 def _serving(root: Path) -> tuple[dict[str, Any] | None, str]:
@@ -150,12 +168,15 @@ def retrain(root: Path | str, base: Dataset, app: pd.DataFrame, offset: int, sou
                               extra={"app_data": added.manifest()}, promote=False)
         written = load_artifact(path)
         blend = Blend.of_serving(written.manifest["serving"])
-        ranked = ranking_figures(dataset, Recipe(params, blend, dataset.rating_scale, parts.DEFAULT_FOLDIN_REG))
+        # The ranking as it will serve: the blend and, when the written model has one, its re-rank stage.
+        ranked = ranking_figures(dataset, Recipe(params, blend, dataset.rating_scale, parts.DEFAULT_FOLDIN_REG,
+                                                 rerank=stage_of(written.manifest["serving"], written.rerank_model)))
         cand_figures = Figures(**{**asdict(cand_figures), **dict(zip(("ndcg10", "recall10"), ranked or (None, None)))})
         serving_figures: Figures | None = None
         if incumbent is not None:
             say(f"scoring the serving model {incumbent['version']} the same way")
-            serving_figures, _ = figures(dataset, serving_recipe(incumbent, dataset, offset), app_rows)
+            serving_figures, _ = figures(dataset, serving_recipe(incumbent, dataset, offset,
+                                                                 _serving_stage(root, incumbent)), app_rows)
             verdict = decide(cand_figures, serving_figures, tolerance)
         else:
             verdict = Verdict(True, why_none)

@@ -120,7 +120,8 @@ class ValidationSplit:
         self.users = np.array([q.user for q in queries], dtype=np.int64)  # (Q,) who each query is
         self.train = (split.train_users, split.train_items, split.train_ratings, split.n_train_users)
         self.rows = np.stack([q.input_rows for q in queries])  # (Q, 5) int64
-        self.weights = parts.rating_weights(np.stack([q.input_ratings for q in queries]), rating_scale)
+        self.ratings = np.stack([q.input_ratings for q in queries])  # (Q, 5) the inputs' ratings
+        self.weights = parts.rating_weights(self.ratings, rating_scale)
         self.mf = fit_model(*self.train, n_items, params)
         self.genre_units = parts.unit_rows(genres)
         self.popularity = parts.popularity(np.bincount(split.train_items, minlength=n_items))  # (I,)

@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import numpy as np
 import pytest
 
 from movierec.artifact import RERANK_FILE, load_artifact
+from movierec.ranking import parts
 from movierec.ranking.lambdamart import LambdaMart
 from services.scorer.model import HybridModel
+from testing.artifacts import backwards_rerank_model
 from trainer import rerank_train
+from trainer.gate import Recipe, ranking_figures
 from trainer.rerank_train import Settings, ndcg_recall, train_stage
 from trainer.retrain import rerank_plan
 from trainer.sgd import TrainParams
@@ -92,3 +96,15 @@ def test_retrain_keeps_the_serving_stage_and_learns_none_for_a_model_without(dat
     assert rerank_plan(root, without) == (False, None)
     (path / RERANK_FILE).unlink()  # a mirror holding manifests only: learn a new stage
     assert rerank_plan(root, manifest) == (True, None)
+
+
+def test_the_gate_scores_the_ranking_that_serves_stage_included(dataset):
+    """ranking_figures ranks through a recipe's stage with the scorer's Ranker: one that keeps the blend's order
+    scores exactly as the blend alone, one that reverses it scores lower, so the gate sees a stage that loses."""
+    blend = Recipe(PARAMS, DEFAULT_BLEND, dataset.rating_scale, parts.DEFAULT_FOLDIN_REG)
+    alone = ranking_figures(dataset, blend)
+    kept = ranking_figures(dataset, replace(blend, rerank=(backwards_rerank_model(50, forwards=True), 50)))
+    reversed_ = ranking_figures(dataset, replace(blend, rerank=(backwards_rerank_model(50), 50)))
+    assert alone is not None and kept is not None and reversed_ is not None
+    assert kept == pytest.approx(alone, abs=1e-12)
+    assert reversed_[0] < alone[0] - 0.05 and reversed_[1] < alone[1] - 0.05
