@@ -27,7 +27,7 @@ from movierec.ranking.parts import (
     rating_weights,
     unit_rows,
 )
-from movierec.ranking.rerank_features import ItemStats, Reranker, candidate_features
+from movierec.ranking.rerank_features import ItemStats, Reranker, candidate_features, graph_pairs
 
 
 @dataclass(frozen=True)
@@ -299,16 +299,8 @@ class Ranker:
         inputs = np.zeros((n, k))
         if s.cf_std < 1e-12:
             return inputs, np.zeros(k)
-        nb_rows, nb_weights = self.neighbor_rows, self.neighbor_weights
-        if "graph" in s.coef and nb_rows is not None and nb_weights is not None:
-            graph = np.zeros((n, k))  # W[i, j]: input i's graph weight to result j
-            is_result = np.zeros(self.n_items, dtype=bool)
-            is_result[top] = True
-            position = np.empty(self.n_items, dtype=np.intp)  # read only where is_result
-            position[top] = np.arange(k)
-            neighbours = nb_rows[rows]  # (n, N)
-            i, j = np.nonzero(is_result[neighbours])  # input i's j-th neighbour is a result
-            np.add.at(graph, (i, position[neighbours[i, j]]), nb_weights[rows[i], j])  # a neighbour may repeat
+        if "graph" in s.coef and self.neighbor_rows is not None:
+            graph = graph_pairs(self, rows, top)  # W[i, j]: input i's graph weight to result j
             inputs += s.coef["graph"] * weights[:, None] * (graph - self._nb_sum[rows, None] / self.n_items)
         if "ease" in s.coef and self.ease_weights is not None:
             pos = self._ease_pos[rows]
