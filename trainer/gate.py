@@ -19,7 +19,7 @@ import numpy as np
 from trainer.dataset import Dataset
 from trainer.evaluate import Evaluation, clipped_predictions, mae, random_split, rmse
 from trainer.model import Params, fit_model, warm_up_model
-from trainer.tune_ranking import Blend, ValidationSplit, build_ease, build_graph
+from trainer.tune_ranking import Blend, ValidationSplit
 
 # Refitting one recipe with other seeds on the gate's ML-100K splits moves RMSE by 0.0007 and the
 # ranking score by 0.0023 (`python -m bench.retrain --noise 4`). The tolerances are several times that,
@@ -136,17 +136,10 @@ def staged_ndcg_recall(split: ValidationSplit, dataset: Dataset, blend: Blend, r
     candidates, through the scorer's own Ranker built on the split's training users (so a stage kept over
     refitted factors is judged as it will serve)."""
     from movierec.ranking.lambdamart import LambdaMart  # lightgbm: only for a model with a stage
-    from trainer.rerank_train import item_stats, serving_ranker
+    from trainer.rerank_train import split_ranker
 
-    users, items, ratings, n_users = split.train
-    n_items = split.n_items
     years = np.array([m.year for m in dataset.movies], dtype=np.float64)
-    serving = {**blend.serving(), "rating_min": rating_scale[0], "rating_max": rating_scale[1],
-               "foldin_reg": foldin_reg}
-    ranker = serving_ranker(split.mf, np.bincount(items, minlength=n_items), dataset.genre_matrix(), serving,
-                            build_graph(users, items, ratings, n_users, n_items, blend),
-                            build_ease(users, items, ratings, n_users, n_items, blend),
-                            item_stats(items, ratings, n_items, years, split.mf.item_bias), LambdaMart(*rerank))
+    ranker = split_ranker(split, dataset.genre_matrix(), years, blend, rating_scale, foldin_reg, LambdaMart(*rerank))
     k = split.judge.k
     top = np.empty((len(split.rows), k), dtype=np.int64)
     for q, (rows, stars) in enumerate(zip(split.rows, split.ratings, strict=True)):

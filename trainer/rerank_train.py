@@ -57,6 +57,20 @@ def serving_ranker(mf: MFModel, counts: np.ndarray, genres: np.ndarray, serving:
                   stats, reranker)
 
 
+def split_ranker(v: ValidationSplit, genres: np.ndarray, years: np.ndarray, blend: Blend,
+                 rating_scale: tuple[float, float], foldin_reg: float, reranker: Reranker | None = None) -> Ranker:
+    """The serving Ranker of blend (and reranker) over a validation split's training users: its MF, and the
+    graph, EASE part, popularity and item statistics rebuilt from those users' ratings; genres (I, G), years (I,)."""
+    users, items, ratings, n_users = v.train
+    n_items = v.n_items
+    serving = {**blend.serving(), "foldin_reg": foldin_reg, "rating_min": rating_scale[0],
+               "rating_max": rating_scale[1]}
+    return serving_ranker(v.mf, np.bincount(items, minlength=n_items), genres, serving,
+                          build_graph(users, items, ratings, n_users, n_items, blend),
+                          build_ease(users, items, ratings, n_users, n_items, blend),
+                          item_stats(items, ratings, n_items, years, v.mf.item_bias), reranker)
+
+
 @dataclass(frozen=True)
 class Settings:
     """How much validation data and boosting the stage gets: folds of the training users (fold 1 judges),
@@ -82,16 +96,9 @@ def fold_queries(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_us
                  years: np.ndarray, params: Params, blend: Blend, seed: int, fold: int, folds: int, draws: int,
                  rating_scale: tuple[float, float], foldin_reg: float) -> FoldQueries:
     """The candidates of fold `fold`'s held-out users, featured by a Ranker of the blend fitted on the others."""
-    n_items = genres.shape[0]
     v = ValidationSplit(users, items, ratings, n_users, genres, params, SPLIT_SEED + seed, rating_scale, foldin_reg,
                         max_queries=10**9, samples=draws, fold=(fold, folds))
-    t_users, t_items, t_ratings, t_n = v.train
-    serving = {**blend.serving(), "foldin_reg": foldin_reg, "rating_min": rating_scale[0],
-               "rating_max": rating_scale[1]}
-    ranker = serving_ranker(v.mf, np.bincount(t_items, minlength=n_items), genres, serving,
-                            build_graph(t_users, t_items, t_ratings, t_n, n_items, blend),
-                            build_ease(t_users, t_items, t_ratings, t_n, n_items, blend),
-                            item_stats(t_items, t_ratings, n_items, years, v.mf.item_bias))
+    ranker = split_ranker(v, genres, years, blend, rating_scale, foldin_reg)
     feats, labels, groups = [], [], []
     for q in range(len(v.rows)):
         top, f = ranker.candidates(v.rows[q], v.weights[q], CANDIDATES, blend.alpha)
