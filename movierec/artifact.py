@@ -325,13 +325,16 @@ def load_artifact(location: Path | str) -> Artifact:
             raise ArtifactError(f"{path / STATS_FILE} is not valid JSON: {e}") from None
         if not isinstance(stats, dict):
             raise ArtifactError(f"{path / STATS_FILE} should hold a JSON object")
-    rerank_model = None
-    if RERANK_FILE in manifest["files"]:
-        try:
-            rerank_model = (path / RERANK_FILE).read_text(encoding="utf-8")
-        except UnicodeDecodeError as e:
-            raise ArtifactError(f"{path / RERANK_FILE} is not UTF-8 text: {e}") from None
+    rerank_model = _rerank_text(path) if RERANK_FILE in manifest["files"] else None
     return Artifact(path, manifest, arrays, genre_matrix, genre_names, movies, item_index, stats, rerank_model)
+
+
+def _rerank_text(path: Path) -> str:
+    """rerank.txt of a version directory whose checksums were checked."""
+    try:
+        return (path / RERANK_FILE).read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ArtifactError(f"{path / RERANK_FILE} is not UTF-8 text: {e}") from None
 
 
 def read_rerank_model(location: Path | str) -> str | None:
@@ -342,10 +345,7 @@ def read_rerank_model(location: Path | str) -> str | None:
     if RERANK_FILE not in manifest["files"]:
         return None
     _check_files(path, manifest, (RERANK_FILE,), hashed=(RERANK_FILE,))
-    try:
-        return (path / RERANK_FILE).read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise ArtifactError(f"{path / RERANK_FILE} is not UTF-8 text: {e}") from None
+    return _rerank_text(path)
 
 
 def load_catalog(location: Path | str) -> tuple[dict[str, Any], tuple[CatalogMovie, ...]]:

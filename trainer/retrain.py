@@ -78,9 +78,11 @@ def serving_recipe(manifest: dict[str, Any], dataset: Dataset, offset: int,
                   stage_of(serving, rerank_text))
 
 
-def _serving_stage(root: Path, manifest: dict[str, Any]) -> str | None:
-    """The serving model's re-rank model text; None when it has none or it is not here (an S3 root's local
-    mirror holds manifests only: its blend alone is then scored)."""
+def serving_stage(root: Path, manifest: dict[str, Any] | None) -> str | None:
+    """The serving model's re-rank model text, read once per run; None when nothing serves, it has no stage,
+    or its file is not here (an S3 root's local mirror holds manifests only)."""
+    if manifest is None:
+        return None
     try:
         return read_rerank_model(root / manifest["version"])
     except ArtifactError:
@@ -98,21 +100,19 @@ def _serving(root: Path) -> tuple[dict[str, Any] | None, str]:
         return None, f"the serving artifact cannot be read ({e})"
 
 
-def rerank_plan(root: Path, serving: dict[str, Any] | None) -> tuple[bool, tuple[str, dict[str, Any]] | None]:
+def rerank_plan(serving: dict[str, Any] | None,
+                stage_text: str | None) -> tuple[bool, tuple[str, dict[str, Any]] | None]:
     """For a retrain that keeps the serving blend: whether to learn a re-rank stage, and the serving model's
     (model text, manifest record) to keep instead. Learning it costs most of retrain's time budget (~45 s on
-    ML-100K), so the serving model's stage is kept, and none is learnt when it serves none; only when its
-    file is not here (a root whose local mirror holds manifests only) is a new one learnt."""
+    ML-100K), so the serving model's stage (stage_text: serving_stage) is kept, and none is learnt when it
+    serves none; only when its file is not here (a root whose local mirror holds manifests only) is a new one
+    learnt."""
     record = (serving or {}).get("serving", {}).get("rerank", {})
     if serving is None or not record.get("kept"):
         return False, None
-    try:
-        text = read_rerank_model(root / serving["version"])
-    except ArtifactError:
+    if stage_text is None:
         return True, None
-    if text is None:
-        return True, None
-    return False, (text, {**record, "kept_from": serving["version"]})
+    return False, (stage_text, {**record, "kept_from": serving["version"]})
 
 
 RETRAIN_RANKING = ("serving", "tuned", "defaults", "off")
@@ -161,7 +161,8 @@ def retrain(root: Path | str, base: Dataset, app: pd.DataFrame, offset: int, sou
         candidate = Recipe(params, None, dataset.rating_scale, parts.DEFAULT_FOLDIN_REG)
         cand_figures, evaluation = figures(dataset, candidate, app_rows)
         say(f"candidate RMSE {cand_figures.rmse:.4f}; training it on all ratings")
-        learn_rerank, kept_rerank = rerank_plan(root, incumbent) if kept is not None else (True, None)
+        incumbent_stage = serving_stage(root, incumbent)
+        learn_rerank, kept_rerank = rerank_plan(incumbent, incumbent_stage) if kept is not None else (True, None)
         path = train_artifact(root, params, dataset, now=now, ranking=mode, kept_blend=kept, on_progress=say,
                               rerank=rerank_train.Settings() if learn_rerank else None, kept_rerank=kept_rerank,
                               evaluation=evaluation,
@@ -175,8 +176,8 @@ def retrain(root: Path | str, base: Dataset, app: pd.DataFrame, offset: int, sou
         serving_figures: Figures | None = None
         if incumbent is not None:
             say(f"scoring the serving model {incumbent['version']} the same way")
-            serving_figures, _ = figures(dataset, serving_recipe(incumbent, dataset, offset,
-                                                                 _serving_stage(root, incumbent)), app_rows)
+            serving_figures, _ = figures(dataset, serving_recipe(incumbent, dataset, offset, incumbent_stage),
+                                         app_rows)
             verdict = decide(cand_figures, serving_figures, tolerance)
         else:
             verdict = Verdict(True, why_none)

@@ -16,7 +16,7 @@ from testing.artifacts import backwards_rerank_model
 from trainer import rerank_train
 from trainer.gate import Recipe, ranking_figures
 from trainer.rerank_train import Settings, ndcg_recall, train_stage
-from trainer.retrain import rerank_plan
+from trainer.retrain import rerank_plan, serving_stage
 from trainer.sgd import TrainParams
 from trainer.synthetic import make_synthetic
 from trainer.train import train_artifact
@@ -89,13 +89,13 @@ def test_retrain_keeps_the_serving_stage_and_learns_none_for_a_model_without(dat
     root = tmp_path / "root"
     path = train_artifact(root, PARAMS, dataset, now=NOW, ranking="defaults", evaluate=False, rerank=SMALL)
     manifest = json.loads((path / "manifest.json").read_text())
-    learn, kept = rerank_plan(root, manifest)
+    learn, kept = rerank_plan(manifest, serving_stage(root, manifest))
     assert learn is False and kept is not None
     assert kept[0] == (path / RERANK_FILE).read_text() and kept[1]["kept_from"] == manifest["version"]
     without = {**manifest, "serving": {k: v for k, v in manifest["serving"].items() if k != "rerank"}}
-    assert rerank_plan(root, without) == (False, None)
+    assert rerank_plan(without, serving_stage(root, without)) == (False, None)
     (path / RERANK_FILE).unlink()  # a mirror holding manifests only: learn a new stage
-    assert rerank_plan(root, manifest) == (True, None)
+    assert rerank_plan(manifest, serving_stage(root, manifest)) == (True, None)
 
 
 def test_the_gate_scores_the_ranking_that_serves_stage_included(dataset):
