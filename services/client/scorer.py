@@ -15,7 +15,7 @@ def recommend_request(movie_ids: Iterable[int], *, top_k: int = 0, alpha: float 
                       diversity: float | None = None, include_inputs: bool = False) -> scorer_pb2.RecommendRequest:
     """A RecommendRequest; `ratings` maps movie id -> 0.5..5 for the movies that have one (others = liked);
     with skip_unknown, movies the model does not know are left out instead of failing with NOT_FOUND;
-    diversity in [0, 1] re-ranks for variety (None or 0: by score); include_inputs asks for the liked
+    diversity in [0, 1] re-ranks for variety (None or 0: the model's own ranking); include_inputs asks for the liked
     movies' catalog entries in the reply."""
     ratings = ratings or {}
     return scorer_pb2.RecommendRequest(
