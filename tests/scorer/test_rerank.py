@@ -8,7 +8,8 @@ import pytest
 from movierec.artifact import RERANK_FILE, ArtifactError, load_artifact, read_rerank_model, sha256_file
 from movierec.ranking import parts
 from movierec.ranking.lambdamart import LambdaMart
-from movierec.ranking.rerank_features import FEATURES
+from movierec.ranking.ranker import Ranker
+from movierec.ranking.rerank_features import FEATURES, GRAPH_LINKS, LEGACY_FEATURES, graph_links
 from movierec.v1 import scorer_pb2 as pb
 from movierec.v1 import scorer_pb2_grpc
 from services.scorer.model import HybridModel
@@ -59,8 +60,22 @@ def slow_features(m: HybridModel, rows: np.ndarray, weights: np.ndarray, cand: n
             row += [max(values), float(np.mean(values)), sum(w * v for w, v in zip(weights, values))]
         row += [m.popularity[c], m.movies[c].mean_rating, years[c], m.item_bias[c], float(np.mean(weights)),
                 float(np.mean([m.popularity[r] for r in rows])), years[c] - input_year if years[c] > 0 else 0.0]
+        row += slow_graph_links(m, rows, weights, c)
         out.append(row)
     return np.array(out)
+
+
+def slow_graph_links(m: HybridModel, rows: np.ndarray, weights: np.ndarray, c: int) -> list[float]:
+    """GRAPH_LINKS of candidate c, walking the neighbour rows' positive entries one by one."""
+    width = m.neighbor_rows.shape[1]
+    places = []
+    for r in rows:
+        listed = [j for j in range(width) if m.neighbor_rows[r, j] == c and m.neighbor_weights[r, j] > 0]
+        places.append(listed[0] if listed else None)
+    found = [(w, p) for w, p in zip(weights, places) if p is not None]
+    back = [j for j in range(width) if m.neighbor_rows[c, j] in set(rows.tolist()) and m.neighbor_weights[c, j] > 0]
+    return [len(found), min([p for _, p in found], default=width), sum(max(w, 0.0) / (1 + p) for w, p in found),
+            len(back), float(sum(m.neighbor_weights[c, j] for j in back))]
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -130,6 +145,42 @@ def test_a_model_of_other_features_is_refused():
     text = backwards_rerank_model(4, queries=20).replace("feature_names=blend ", "feature_names=other ", 1)
     with pytest.raises(ValueError, match="features"):
         LambdaMart(text, 4)
+
+
+def test_a_stage_learnt_before_the_graph_links_is_served_on_its_own_columns(stage_model):
+    """An artifact written before GRAPH_LINKS were features keeps loading: its model reads the first 25 columns."""
+    import lightgbm
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, LEGACY_FEATURES)).astype(np.float32)
+    booster = lightgbm.train({"objective": "lambdarank", "num_leaves": 4, "min_data_in_leaf": 5, "verbosity": -1},
+                             lightgbm.Dataset(x, rng.integers(0, 2, 200), group=[10] * 20,
+                                              feature_name=list(FEATURES[:LEGACY_FEATURES])), num_boost_round=5)
+    old = LambdaMart(booster.model_to_string(), RERANK_CANDIDATES)
+    rows = np.array([0, 3], dtype=np.int64)
+    _, features = stage_model.candidates(rows, np.ones(2), RERANK_CANDIDATES, stage_model.default_alpha)
+    assert features.shape[1] == len(FEATURES) > LEGACY_FEATURES and old.n_features == LEGACY_FEATURES
+    assert np.allclose(old.scores(features), booster.predict(features[:, :LEGACY_FEATURES]))
+    short = lightgbm.train({"objective": "lambdarank", "verbosity": -1, "min_data_in_leaf": 5},
+                           lightgbm.Dataset(x[:, :-1], rng.integers(0, 2, 200), group=[10] * 20,
+                                            feature_name=list(FEATURES[:LEGACY_FEATURES - 1])), num_boost_round=2)
+    with pytest.raises(ValueError, match="features"):
+        LambdaMart(short.model_to_string(), RERANK_CANDIDATES)
+
+
+def test_graph_links_known_answer():
+    """Movies 0-4; inputs 0 and 1. Row 0 lists 2, 3, then a weight-0 filler 4; row 1 lists 3 then 2; the
+candidates' rows list both inputs (3, 2) or input 0 and a filler 1 (4)."""
+    nb_rows = np.array([[2, 3, 4], [3, 2, 0], [0, 1, 3], [0, 1, 4], [0, 2, 1]], dtype=np.int32)
+    nb_weights = np.array([[0.5, 0.2, 0.0], [0.4, 0.1, 0.05], [0.3, 0.3, 0.3], [0.6, 0.2, 0.0],
+                           [0.1, 0.1, 0.0]], dtype=np.float32)
+    ranker = Ranker(np.eye(5, 2, dtype=np.float32) + 0.1, np.eye(5, 2), np.arange(5) + 1, nb_rows, nb_weights)
+    rows, weights = np.array([0, 1]), np.array([1.0, -1.0])
+    hits, place, rr, back, back_w = graph_links(ranker, rows, weights, np.array([3, 4, 2]))
+    assert hits.tolist() == [2, 0, 2] and place.tolist() == [0, 3, 0]  # 4 is only a filler: not listed
+    assert rr.tolist() == pytest.approx([1 / 2, 0.0, 1.0])  # the disliked input (weight -1) adds nothing
+    assert back.tolist() == [2, 1, 2] and back_w.tolist() == pytest.approx([0.8, 0.1, 0.6])
+    assert len(GRAPH_LINKS) == 5
 
 
 def test_an_artifact_without_the_stage_serves_the_blend(tmp_path):

@@ -62,6 +62,16 @@ def test_the_stage_is_judged_on_its_held_out_fold_and_kept_only_if_it_wins(datas
     assert refused is None and again["kept"] is False and again["held_out_fold"] == fold  # deterministic
 
 
+def test_the_kept_stage_is_refitted_on_every_fold_after_the_same_judgement(dataset, monkeypatch):
+    monkeypatch.setattr(rerank_train, "MIN_GAIN", -1.0)  # keep whatever it learns: the refit is under test
+    served, record = _stage(dataset)
+    judged, alone = _stage(dataset, replace(SMALL, refit=False))
+    assert record["refit"] is True and alone["refit"] is False
+    assert record["held_out_fold"] == alone["held_out_fold"]  # the keep/drop judgement is the same
+    assert record["trained_queries"] == alone["trained_queries"] + record["held_out_fold"]["queries"]
+    assert served is not None and judged is not None and served != judged  # one more fold of queries
+
+
 def test_one_fold_cannot_judge():
     with pytest.raises(ValueError, match="2 folds"):
         _stage(make_synthetic(seed=3), Settings(folds=1))
