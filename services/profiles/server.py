@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -15,6 +16,7 @@ from movierec.v1 import profiles_pb2, profiles_pb2_grpc
 from services.common.validation import count_or_default
 from services.profiles import app_stats, credentials
 from services.profiles.loop_calls import LoopCalls
+from services.profiles.sqlite_reads import SqliteProfileReads
 from services.profiles.store import (
     AccountRow,
     Export,
@@ -74,11 +76,14 @@ def _still_wanted(context) -> None:
 
 class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
     """Answers UNAVAILABLE until `store` is set (the database reached and migrated). With `on_loop`
-    (PostgreSQL) PutRating and GetProfile run on the event loop instead of a worker thread."""
+    (PostgreSQL) PutRating and GetProfile run on the event loop instead of a worker thread; with `sqlite_reads`
+    (SQLite) GetProfile does."""
 
-    def __init__(self, store: ProfileStore | None, threads: int = 8, on_loop: LoopCalls | None = None) -> None:
+    def __init__(self, store: ProfileStore | None, threads: int = 8, on_loop: LoopCalls | None = None,
+                 sqlite_reads: SqliteProfileReads | None = None) -> None:
         self.store = store
         self.on_loop = on_loop
+        self.sqlite_reads = sqlite_reads
         # Database calls and password hashing block; they run here, never on the event loop.
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="profiles-db")
 
@@ -152,15 +157,18 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
     async def GetAccount(self, request, context):
         return _account(await self._run(context, self.store.account, request.session_token))
 
-    async def GetProfile(self, request, context):
+    async def _profile(self, token: str) -> tuple[AccountRow, list[RatingRow], list[MarkRow]]:
         if self.on_loop is not None:
-            on_loop = self.on_loop
+            return await self.on_loop.profile(token)
+        if self.sqlite_reads is not None:
+            try:
+                return self.sqlite_reads.profile(token)
+            except sqlite3.OperationalError:  # busy: the store's read below waits for it, off the loop
+                pass
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self.store.profile, token)
 
-            async def read_on_loop():
-                return await on_loop.profile(request.session_token)
-            account, ratings, marks = await self._answer(context, read_on_loop)
-        else:
-            account, ratings, marks = await self._run(context, self.store.profile, request.session_token)
+    async def GetProfile(self, request, context):
+        account, ratings, marks = await self._answer(context, lambda: self._profile(request.session_token))
         return profiles_pb2.Profile(account=_account(account), ratings=map(_rating, ratings), marks=map(_mark, marks))
 
     async def PutRating(self, request, context):
