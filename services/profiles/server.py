@@ -158,13 +158,14 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
         return _account(await self._run(context, self.store.account, request.session_token))
 
     async def _profile(self, token: str) -> tuple[AccountRow, list[RatingRow], list[MarkRow]]:
+        assert self.store is not None  # _answer has checked
         if self.on_loop is not None:
             return await self.on_loop.profile(token)
         if self.sqlite_reads is not None:
             try:
                 return self.sqlite_reads.profile(token)
-            except sqlite3.OperationalError:  # busy: the store's read below waits for it, off the loop
-                pass
+            except sqlite3.OperationalError:  # busy, or worse: the store's read below waits off the loop, or
+                pass                          # raises what _answer maps to a status code
         return await asyncio.get_running_loop().run_in_executor(self._pool, self.store.profile, token)
 
     async def GetProfile(self, request, context):
