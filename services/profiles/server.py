@@ -27,6 +27,7 @@ from services.profiles.store import (
     RatingRow,
     Unauthenticated,
     UsernameTaken,
+    WrongPassword,
 )
 from services.profiles.values import half_stars, initial_ratings, mark_kind, movie_id
 
@@ -107,6 +108,8 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
             await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, str(e))
         except LimitReached as e:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(e))
+        except WrongPassword as e:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(e))
         except DBAPIError as e:
             # A lost connection, a server that is down, or SQLite's busy timeout: the caller may try again.
             if e.connection_invalidated or isinstance(e, OperationalError):
@@ -150,6 +153,22 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
             _still_wanted(context)
             return self.store.log_in(account_id, rehash)
         return _session(await self._run(context, log_in))
+
+    async def ChangePassword(self, request, context):
+        def change():
+            if len(request.current_password) > credentials.PASSWORD_CHARS[1]:
+                raise ValueError(f"current password must be at most {credentials.PASSWORD_CHARS[1]} characters")
+            try:
+                new_password = credentials.check_password(request.new_password)
+            except ValueError as e:
+                raise ValueError(f"new {e}") from None
+            _, stored = self.store.session_password_hash(request.session_token)
+            if not credentials.verify_password(stored, request.current_password):
+                raise WrongPassword("the current password is wrong; nothing was changed")
+            new_hash = credentials.hash_password(new_password)
+            _still_wanted(context)
+            return self.store.change_password(request.session_token, new_hash)
+        return _session(await self._run(context, change))
 
     async def LogOut(self, request, context):
         return profiles_pb2.LogOutResponse(revoked=await self._run(context, self.store.log_out, request.session_token))
