@@ -14,7 +14,7 @@ from scripts.stack import Stack
 from services.client import NO_RETRY, CallError, ProfilesClient
 from services.profiles.sqlite_reads import SqliteProfileReads
 from services.profiles.store import ProfileStore, Unauthenticated
-from tests.profiles.test_store import DAY, Clock
+from tests.profiles.test_store import DAY, Clock, accounts_to_read
 
 
 @pytest.fixture
@@ -26,12 +26,7 @@ def store(tmp_path) -> ProfileStore:
 
 
 def test_profiles_read_like_the_store(store):
-    ann = store.sign_up("ann", "h", {3: 6, 1: 8})
-    store.put_mark(ann.token, 7, "seen")
-    store.put_mark(ann.token, 9, "not_interested")
-    empty = store.sign_up("eve", "h", {})
-    gone = store.sign_up("bob", "h", {2: 2})
-    store.log_out(gone.token)
+    ann, empty, gone = accounts_to_read(store)
     reads = SqliteProfileReads(store.engine, clock=store.clock)
     try:
         store.clock.t += 1

@@ -11,6 +11,7 @@ from services.profiles import app_stats
 from services.profiles.store import (
     MAX_RATINGS,
     LimitReached,
+    NewSession,
     ProfileStore,
     Unauthenticated,
     UsernameTaken,
@@ -39,6 +40,17 @@ def store(store_url, clock) -> ProfileStore:
     migrate.upgrade(engine)
     yield ProfileStore(engine, session_ttl_seconds=DAY, clock=clock)
     engine.dispose()
+
+
+def accounts_to_read(store: ProfileStore) -> tuple[NewSession, NewSession, NewSession]:
+    """Sessions of three accounts: ann with ratings and both kinds of marks, eve with nothing, bob logged out."""
+    ann = store.sign_up("ann", "h", {3: 6, 1: 8})
+    store.put_mark(ann.token, 7, "seen")
+    store.put_mark(ann.token, 9, "not_interested")
+    empty = store.sign_up("eve", "h", {})
+    gone = store.sign_up("bob", "h", {2: 2})
+    store.log_out(gone.token)
+    return ann, empty, gone
 
 
 def rows(store: ProfileStore, table) -> int:
