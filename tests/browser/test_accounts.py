@@ -90,6 +90,7 @@ def test_sign_up_rate_mark_and_edit_in_the_page(browser_stack, desktop) -> None:
     page.get_by_label("New password").fill(NEW_PASSWORD)
     page.locator("#password-submit").click()
     expect(page.locator("#account-status")).to_have_text("the current password is wrong; nothing was changed")
+    shot(page, "21-account-password", full_page=False)
     page.get_by_label("Current password").fill(PASSWORD)
     page.locator("#password-submit").click()
     expect(page.locator("#account-status")).to_have_text("Password changed. Every other device is signed out.")
