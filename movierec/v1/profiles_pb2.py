@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1amovierec/v1/profiles.proto\x12\x0bmovierec.v1\"f\n\rSignUpRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x31\n\x0finitial_ratings\x18\x03 \x03(\x0b\x32\x18.movierec.v1.RatingInput\"/\n\x0bRatingInput\x12\x10\n\x08movie_id\x18\x01 \x01(\x03\x12\x0e\n\x06rating\x18\x02 \x01(\x02\"2\n\x0cLogInRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"V\n\x07Session\x12\r\n\x05token\x18\x01 \x01(\t\x12\x15\n\rexpires_at_ms\x18\x02 \x01(\x03\x12%\n\x07\x61\x63\x63ount\x18\x03 \x01(\x0b\x32\x14.movierec.v1.Account\"\'\n\x0eSessionRequest\x12\x15\n\rsession_token\x18\x01 \x01(\t\"!\n\x0eLogOutResponse\x12\x0f\n\x07revoked\x18\x01 \x01(\x08\"Y\n\x07\x41\x63\x63ount\x12\x12\n\naccount_id\x18\x01 \x01(\x03\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x15\n\rcreated_at_ms\x18\x03 \x01(\x03\x12\x11\n\tn_ratings\x18\x04 \x01(\x03\"A\n\x06Rating\x12\x10\n\x08movie_id\x18\x01 \x01(\x03\x12\x0e\n\x06rating\x18\x02 \x01(\x02\x12\x15\n\rupdated_at_ms\x18\x03 \x01(\x03\"=\n\x04Mark\x12\x10\n\x08movie_id\x18\x01 \x01(\x03\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x15\n\rcreated_at_ms\x18\x03 \x01(\x03\"x\n\x07Profile\x12%\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x14.movierec.v1.Account\x12$\n\x07ratings\x18\x02 \x03(\x0b\x32\x13.movierec.v1.Rating\x12 \n\x05marks\x18\x03 \x03(\x0b\x32\x11.movierec.v1.Mark\"K\n\x10PutRatingRequest\x12\x15\n\rsession_token\x18\x01 \x01(\t\x12\x10\n\x08movie_id\x18\x02 \x01(\x03\x12\x0e\n\x06rating\x18\x03 \x01(\x02\"7\n\x0cMovieRequest\x12\x15\n\rsession_token\x18\x01 \x01(\t\x12\x10\n\x08movie_id\x18\x02 \x01(\x03\"D\n\x0bMarkRequest\x12\x15\n\rsession_token\x18\x01 \x01(\t\x12\x10\n\x08movie_id\x18\x02 \x01(\x03\x12\x0c\n\x04kind\x18\x03 \x01(\t\"!\n\x0e\x44\x65leteResponse\x12\x0f\n\x07removed\x18\x01 \x01(\x08\"~\n\rFeedbackEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\x03\x12\r\n\x05\x61t_ms\x18\x02 \x01(\x03\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x10\n\x08movie_id\x18\x04 \x01(\x03\x12\x13\n\x06rating\x18\x05 \x01(\x02H\x00\x88\x01\x01\x12\x0c\n\x04mark\x18\x06 \x01(\tB\t\n\x07_rating\";\n\x0bSessionInfo\x12\x15\n\rcreated_at_ms\x18\x01 \x01(\x03\x12\x15\n\rexpires_at_ms\x18\x02 \x01(\x03\"\xf0\x01\n\rAccountExport\x12%\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x14.movierec.v1.Account\x12$\n\x07ratings\x18\x02 \x03(\x0b\x32\x13.movierec.v1.Rating\x12 \n\x05marks\x18\x03 \x03(\x0b\x32\x11.movierec.v1.Mark\x12*\n\x06\x65vents\x18\x04 \x03(\x0b\x32\x1a.movierec.v1.FeedbackEvent\x12\x18\n\x10\x65vents_truncated\x18\x05 \x01(\x08\x12*\n\x08sessions\x18\x06 \x03(\x0b\x32\x18.movierec.v1.SessionInfo\"m\n\x15\x44\x65leteAccountResponse\x12\x0f\n\x07ratings\x18\x01 \x01(\x03\x12\r\n\x05marks\x18\x02 \x01(\x03\x12\x0e\n\x06\x65vents\x18\x03 \x01(\x03\x12\x10\n\x08sessions\x18\x04 \x01(\x03\x12\x12\n\naccount_id\x18\x05 \x01(\x03\"\x1f\n\x0f\x41ppStatsRequest\x12\x0c\n\x04\x64\x61ys\x18\x01 \x01(\x05\"&\n\x08\x44\x61yCount\x12\x0b\n\x03\x64\x61y\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\"\xcc\x01\n\x08\x41ppStats\x12\x10\n\x08\x61\x63\x63ounts\x18\x01 \x01(\x03\x12\x1a\n\x12\x61\x63tive_accounts_1d\x18\x02 \x01(\x03\x12\x1a\n\x12\x61\x63tive_accounts_7d\x18\x03 \x01(\x03\x12\x1b\n\x13\x61\x63tive_accounts_30d\x18\x04 \x01(\x03\x12.\n\x0fratings_per_day\x18\x05 \x03(\x0b\x32\x15.movierec.v1.DayCount\x12\x18\n\x10rating_histogram\x18\x06 \x03(\x03\x12\x0f\n\x07ratings\x18\x07 \x01(\x03\x32\xac\x06\n\x08Profiles\x12:\n\x06SignUp\x12\x1a.movierec.v1.SignUpRequest\x1a\x14.movierec.v1.Session\x12\x38\n\x05LogIn\x12\x19.movierec.v1.LogInRequest\x1a\x14.movierec.v1.Session\x12\x42\n\x06LogOut\x12\x1b.movierec.v1.SessionRequest\x1a\x1b.movierec.v1.LogOutResponse\x12?\n\nGetAccount\x12\x1b.movierec.v1.SessionRequest\x1a\x14.movierec.v1.Account\x12?\n\nGetProfile\x12\x1b.movierec.v1.SessionRequest\x1a\x14.movierec.v1.Profile\x12?\n\tPutRating\x12\x1d.movierec.v1.PutRatingRequest\x1a\x13.movierec.v1.Rating\x12\x46\n\x0c\x44\x65leteRating\x12\x19.movierec.v1.MovieRequest\x1a\x1b.movierec.v1.DeleteResponse\x12\x36\n\x07PutMark\x12\x18.movierec.v1.MarkRequest\x1a\x11.movierec.v1.Mark\x12\x43\n\nDeleteMark\x12\x18.movierec.v1.MarkRequest\x1a\x1b.movierec.v1.DeleteResponse\x12H\n\rExportAccount\x12\x1b.movierec.v1.SessionRequest\x1a\x1a.movierec.v1.AccountExport\x12P\n\rDeleteAccount\x12\x1b.movierec.v1.SessionRequest\x1a\".movierec.v1.DeleteAccountResponse\x12\x42\n\x0bGetAppStats\x12\x1c.movierec.v1.AppStatsRequest\x1a\x15.movierec.v1.AppStatsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1amovierec/v1/profiles.proto\x12\x0bmovierec.v1\"f\n\rSignUpRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x31\n\x0finitial_ratings\x18\x03 \x03(\x0b\x32\x18.movierec.v1.RatingInput\"/\n\x0bRatingInput\x12\x10\n\x08movie_id\x18\x01 \x01(\x03\x12\x0e\n\x06rating\x18\x02 \x01(\x02\"2\n\x0cLogInRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"^\n\x15\x43hangePasswordRequest\x12\x15\n\rsession_token\x18\x01 \x01(\t\x12\x18\n\x10\x63urrent_password\x18\x02 \x01(\t\x12\x14\n\x0cnew_password\x18\x03 \x01(\t\"V\n\x07Session\x12\r\n\x05token\x18\x01 \x01(\t\x12\x15\n\rexpires_at_ms\x18\x02 \x01(\x03\x12%\n\x07\x61\x63\x63ount\x18\x03 \x01(\x0b\x32\x14.movierec.v1.Account\"\'\n\x0eSessionRequest\x12\x15\n\rsession_token\x18\x01 \x01(\t\"!\n\x0eLogOutResponse\x12\x0f\n\x07revoked\x18\x01 \x01(\x08\"Y\n\x07\x41\x63\x63ount\x12\x12\n\naccount_id\x18\x01 \x01(\x03\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x15\n\rcreated_at_ms\x18\x03 \x01(\x03\x12\x11\n\tn_ratings\x18\x04 \x01(\x03\"A\n\x06Rating\x12\x10\n\x08movie_id\x18\x01 \x01(\x03\x12\x0e\n\x06rating\x18\x02 \x01(\x02\x12\x15\n\rupdated_at_ms\x18\x03 \x01(\x03\"=\n\x04Mark\x12\x10\n\x08movie_id\x18\x01 \x01(\x03\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x15\n\rcreated_at_ms\x18\x03 \x01(\x03\"x\n\x07Profile\x12%\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x14.movierec.v1.Account\x12$\n\x07ratings\x18\x02 \x03(\x0b\x32\x13.movierec.v1.Rating\x12 \n\x05marks\x18\x03 \x03(\x0b\x32\x11.movierec.v1.Mark\"K\n\x10PutRatingRequest\x12\x15\n\rsession_token\x18\x01 \x01(\t\x12\x10\n\x08movie_id\x18\x02 \x01(\x03\x12\x0e\n\x06rating\x18\x03 \x01(\x02\"7\n\x0cMovieRequest\x12\x15\n\rsession_token\x18\x01 \x01(\t\x12\x10\n\x08movie_id\x18\x02 \x01(\x03\"D\n\x0bMarkRequest\x12\x15\n\rsession_token\x18\x01 \x01(\t\x12\x10\n\x08movie_id\x18\x02 \x01(\x03\x12\x0c\n\x04kind\x18\x03 \x01(\t\"!\n\x0e\x44\x65leteResponse\x12\x0f\n\x07removed\x18\x01 \x01(\x08\"~\n\rFeedbackEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\x03\x12\r\n\x05\x61t_ms\x18\x02 \x01(\x03\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x10\n\x08movie_id\x18\x04 \x01(\x03\x12\x13\n\x06rating\x18\x05 \x01(\x02H\x00\x88\x01\x01\x12\x0c\n\x04mark\x18\x06 \x01(\tB\t\n\x07_rating\";\n\x0bSessionInfo\x12\x15\n\rcreated_at_ms\x18\x01 \x01(\x03\x12\x15\n\rexpires_at_ms\x18\x02 \x01(\x03\"\xf0\x01\n\rAccountExport\x12%\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x14.movierec.v1.Account\x12$\n\x07ratings\x18\x02 \x03(\x0b\x32\x13.movierec.v1.Rating\x12 \n\x05marks\x18\x03 \x03(\x0b\x32\x11.movierec.v1.Mark\x12*\n\x06\x65vents\x18\x04 \x03(\x0b\x32\x1a.movierec.v1.FeedbackEvent\x12\x18\n\x10\x65vents_truncated\x18\x05 \x01(\x08\x12*\n\x08sessions\x18\x06 \x03(\x0b\x32\x18.movierec.v1.SessionInfo\"m\n\x15\x44\x65leteAccountResponse\x12\x0f\n\x07ratings\x18\x01 \x01(\x03\x12\r\n\x05marks\x18\x02 \x01(\x03\x12\x0e\n\x06\x65vents\x18\x03 \x01(\x03\x12\x10\n\x08sessions\x18\x04 \x01(\x03\x12\x12\n\naccount_id\x18\x05 \x01(\x03\"\x1f\n\x0f\x41ppStatsRequest\x12\x0c\n\x04\x64\x61ys\x18\x01 \x01(\x05\"&\n\x08\x44\x61yCount\x12\x0b\n\x03\x64\x61y\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\"\xcc\x01\n\x08\x41ppStats\x12\x10\n\x08\x61\x63\x63ounts\x18\x01 \x01(\x03\x12\x1a\n\x12\x61\x63tive_accounts_1d\x18\x02 \x01(\x03\x12\x1a\n\x12\x61\x63tive_accounts_7d\x18\x03 \x01(\x03\x12\x1b\n\x13\x61\x63tive_accounts_30d\x18\x04 \x01(\x03\x12.\n\x0fratings_per_day\x18\x05 \x03(\x0b\x32\x15.movierec.v1.DayCount\x12\x18\n\x10rating_histogram\x18\x06 \x03(\x03\x12\x0f\n\x07ratings\x18\x07 \x01(\x03\x32\xf8\x06\n\x08Profiles\x12:\n\x06SignUp\x12\x1a.movierec.v1.SignUpRequest\x1a\x14.movierec.v1.Session\x12\x38\n\x05LogIn\x12\x19.movierec.v1.LogInRequest\x1a\x14.movierec.v1.Session\x12\x42\n\x06LogOut\x12\x1b.movierec.v1.SessionRequest\x1a\x1b.movierec.v1.LogOutResponse\x12J\n\x0e\x43hangePassword\x12\".movierec.v1.ChangePasswordRequest\x1a\x14.movierec.v1.Session\x12?\n\nGetAccount\x12\x1b.movierec.v1.SessionRequest\x1a\x14.movierec.v1.Account\x12?\n\nGetProfile\x12\x1b.movierec.v1.SessionRequest\x1a\x14.movierec.v1.Profile\x12?\n\tPutRating\x12\x1d.movierec.v1.PutRatingRequest\x1a\x13.movierec.v1.Rating\x12\x46\n\x0c\x44\x65leteRating\x12\x19.movierec.v1.MovieRequest\x1a\x1b.movierec.v1.DeleteResponse\x12\x36\n\x07PutMark\x12\x18.movierec.v1.MarkRequest\x1a\x11.movierec.v1.Mark\x12\x43\n\nDeleteMark\x12\x18.movierec.v1.MarkRequest\x1a\x1b.movierec.v1.DeleteResponse\x12H\n\rExportAccount\x12\x1b.movierec.v1.SessionRequest\x1a\x1a.movierec.v1.AccountExport\x12P\n\rDeleteAccount\x12\x1b.movierec.v1.SessionRequest\x1a\".movierec.v1.DeleteAccountResponse\x12\x42\n\x0bGetAppStats\x12\x1c.movierec.v1.AppStatsRequest\x1a\x15.movierec.v1.AppStatsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,42 +37,44 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RATINGINPUT']._serialized_end=194
   _globals['_LOGINREQUEST']._serialized_start=196
   _globals['_LOGINREQUEST']._serialized_end=246
-  _globals['_SESSION']._serialized_start=248
-  _globals['_SESSION']._serialized_end=334
-  _globals['_SESSIONREQUEST']._serialized_start=336
-  _globals['_SESSIONREQUEST']._serialized_end=375
-  _globals['_LOGOUTRESPONSE']._serialized_start=377
-  _globals['_LOGOUTRESPONSE']._serialized_end=410
-  _globals['_ACCOUNT']._serialized_start=412
-  _globals['_ACCOUNT']._serialized_end=501
-  _globals['_RATING']._serialized_start=503
-  _globals['_RATING']._serialized_end=568
-  _globals['_MARK']._serialized_start=570
-  _globals['_MARK']._serialized_end=631
-  _globals['_PROFILE']._serialized_start=633
-  _globals['_PROFILE']._serialized_end=753
-  _globals['_PUTRATINGREQUEST']._serialized_start=755
-  _globals['_PUTRATINGREQUEST']._serialized_end=830
-  _globals['_MOVIEREQUEST']._serialized_start=832
-  _globals['_MOVIEREQUEST']._serialized_end=887
-  _globals['_MARKREQUEST']._serialized_start=889
-  _globals['_MARKREQUEST']._serialized_end=957
-  _globals['_DELETERESPONSE']._serialized_start=959
-  _globals['_DELETERESPONSE']._serialized_end=992
-  _globals['_FEEDBACKEVENT']._serialized_start=994
-  _globals['_FEEDBACKEVENT']._serialized_end=1120
-  _globals['_SESSIONINFO']._serialized_start=1122
-  _globals['_SESSIONINFO']._serialized_end=1181
-  _globals['_ACCOUNTEXPORT']._serialized_start=1184
-  _globals['_ACCOUNTEXPORT']._serialized_end=1424
-  _globals['_DELETEACCOUNTRESPONSE']._serialized_start=1426
-  _globals['_DELETEACCOUNTRESPONSE']._serialized_end=1535
-  _globals['_APPSTATSREQUEST']._serialized_start=1537
-  _globals['_APPSTATSREQUEST']._serialized_end=1568
-  _globals['_DAYCOUNT']._serialized_start=1570
-  _globals['_DAYCOUNT']._serialized_end=1608
-  _globals['_APPSTATS']._serialized_start=1611
-  _globals['_APPSTATS']._serialized_end=1815
-  _globals['_PROFILES']._serialized_start=1818
-  _globals['_PROFILES']._serialized_end=2630
+  _globals['_CHANGEPASSWORDREQUEST']._serialized_start=248
+  _globals['_CHANGEPASSWORDREQUEST']._serialized_end=342
+  _globals['_SESSION']._serialized_start=344
+  _globals['_SESSION']._serialized_end=430
+  _globals['_SESSIONREQUEST']._serialized_start=432
+  _globals['_SESSIONREQUEST']._serialized_end=471
+  _globals['_LOGOUTRESPONSE']._serialized_start=473
+  _globals['_LOGOUTRESPONSE']._serialized_end=506
+  _globals['_ACCOUNT']._serialized_start=508
+  _globals['_ACCOUNT']._serialized_end=597
+  _globals['_RATING']._serialized_start=599
+  _globals['_RATING']._serialized_end=664
+  _globals['_MARK']._serialized_start=666
+  _globals['_MARK']._serialized_end=727
+  _globals['_PROFILE']._serialized_start=729
+  _globals['_PROFILE']._serialized_end=849
+  _globals['_PUTRATINGREQUEST']._serialized_start=851
+  _globals['_PUTRATINGREQUEST']._serialized_end=926
+  _globals['_MOVIEREQUEST']._serialized_start=928
+  _globals['_MOVIEREQUEST']._serialized_end=983
+  _globals['_MARKREQUEST']._serialized_start=985
+  _globals['_MARKREQUEST']._serialized_end=1053
+  _globals['_DELETERESPONSE']._serialized_start=1055
+  _globals['_DELETERESPONSE']._serialized_end=1088
+  _globals['_FEEDBACKEVENT']._serialized_start=1090
+  _globals['_FEEDBACKEVENT']._serialized_end=1216
+  _globals['_SESSIONINFO']._serialized_start=1218
+  _globals['_SESSIONINFO']._serialized_end=1277
+  _globals['_ACCOUNTEXPORT']._serialized_start=1280
+  _globals['_ACCOUNTEXPORT']._serialized_end=1520
+  _globals['_DELETEACCOUNTRESPONSE']._serialized_start=1522
+  _globals['_DELETEACCOUNTRESPONSE']._serialized_end=1631
+  _globals['_APPSTATSREQUEST']._serialized_start=1633
+  _globals['_APPSTATSREQUEST']._serialized_end=1664
+  _globals['_DAYCOUNT']._serialized_start=1666
+  _globals['_DAYCOUNT']._serialized_end=1704
+  _globals['_APPSTATS']._serialized_start=1707
+  _globals['_APPSTATS']._serialized_end=1911
+  _globals['_PROFILES']._serialized_start=1914
+  _globals['_PROFILES']._serialized_end=2802
 # @@protoc_insertion_point(module_scope)

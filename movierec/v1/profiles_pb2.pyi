@@ -32,6 +32,16 @@ class LogInRequest(_message.Message):
     password: str
     def __init__(self, username: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
 
+class ChangePasswordRequest(_message.Message):
+    __slots__ = ("session_token", "current_password", "new_password")
+    SESSION_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    NEW_PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    session_token: str
+    current_password: str
+    new_password: str
+    def __init__(self, session_token: _Optional[str] = ..., current_password: _Optional[str] = ..., new_password: _Optional[str] = ...) -> None: ...
+
 class Session(_message.Message):
     __slots__ = ("token", "expires_at_ms", "account")
     TOKEN_FIELD_NUMBER: _ClassVar[int]

@@ -50,6 +50,11 @@ class ProfilesStub:
                 request_serializer=movierec_dot_v1_dot_profiles__pb2.SessionRequest.SerializeToString,
                 response_deserializer=movierec_dot_v1_dot_profiles__pb2.LogOutResponse.FromString,
                 _registered_method=True)
+        self.ChangePassword = channel.unary_unary(
+                '/movierec.v1.Profiles/ChangePassword',
+                request_serializer=movierec_dot_v1_dot_profiles__pb2.ChangePasswordRequest.SerializeToString,
+                response_deserializer=movierec_dot_v1_dot_profiles__pb2.Session.FromString,
+                _registered_method=True)
         self.GetAccount = channel.unary_unary(
                 '/movierec.v1.Profiles/GetAccount',
                 request_serializer=movierec_dot_v1_dot_profiles__pb2.SessionRequest.SerializeToString,
@@ -127,6 +132,18 @@ class ProfilesServicer:
     def LogOut(self, request, context):
         """Revokes the session; revoking one that is already gone succeeds too.
         Errors: none besides the common ones (an unknown token is not an error here).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangePassword(self, request, context):
+        """Replaces the account's password once its current one is checked, and ends every session of the
+        account, the given one too: the reply is the account's only session (as LogIn's). Not idempotent
+        (a retry finds its session ended: UNAUTHENTICATED).
+        Limits: new_password 8..128 characters.
+        Errors: PERMISSION_DENIED when current_password is wrong; INVALID_ARGUMENT for a new password
+        outside the limits or a current password over 128 characters.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -230,6 +247,11 @@ def add_ProfilesServicer_to_server(servicer, server):
                     servicer.LogOut,
                     request_deserializer=movierec_dot_v1_dot_profiles__pb2.SessionRequest.FromString,
                     response_serializer=movierec_dot_v1_dot_profiles__pb2.LogOutResponse.SerializeToString,
+            ),
+            'ChangePassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangePassword,
+                    request_deserializer=movierec_dot_v1_dot_profiles__pb2.ChangePasswordRequest.FromString,
+                    response_serializer=movierec_dot_v1_dot_profiles__pb2.Session.SerializeToString,
             ),
             'GetAccount': grpc.unary_unary_rpc_method_handler(
                     servicer.GetAccount,
@@ -359,6 +381,33 @@ class Profiles:
             '/movierec.v1.Profiles/LogOut',
             movierec_dot_v1_dot_profiles__pb2.SessionRequest.SerializeToString,
             movierec_dot_v1_dot_profiles__pb2.LogOutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangePassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/movierec.v1.Profiles/ChangePassword',
+            movierec_dot_v1_dot_profiles__pb2.ChangePasswordRequest.SerializeToString,
+            movierec_dot_v1_dot_profiles__pb2.Session.FromString,
             options,
             channel_credentials,
             insecure,

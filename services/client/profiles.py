@@ -38,6 +38,14 @@ class ProfilesClient(ServiceClient):
         request = profiles_pb2.LogInRequest(username=username, password=password)
         return await self.call("LogIn", self.stub.LogIn, request, request_id=request_id, retry=NO_RETRY)
 
+    async def change_password(self, token: str, current_password: str, new_password: str, *,
+                              request_id: str | None = None) -> profiles_pb2.Session:
+        """The account's only session after the change (every other one, this token's too, has ended)."""
+        request = profiles_pb2.ChangePasswordRequest(session_token=token, current_password=current_password,
+                                                     new_password=new_password)
+        return await self.call("ChangePassword", self.stub.ChangePassword, request, request_id=request_id,
+                               retry=NO_RETRY)
+
     async def log_out(self, token: str, *, request_id: str | None = None) -> profiles_pb2.LogOutResponse:
         return await self.call("LogOut", self.stub.LogOut, profiles_pb2.SessionRequest(session_token=token),
                                request_id=request_id)

@@ -103,6 +103,20 @@ async def log_out(request: Request, state: State, token: WritingToken) -> Any:
     return response
 
 
+@router.post("/me/password", response_model=s.SessionOut, dependencies=[Depends(json_only)],
+             responses={**WRITE, **SIGN_IN, **_errors(
+                 _403="the current password is wrong, or the X-CSRF-Token header is missing or wrong",
+                 _429="too many attempts for this account or client (Retry-After says when to try again)")})
+async def change_password(body: s.PasswordChange, request: Request, state: State, token: WritingToken) -> Any:
+    """Replaces the password once the current one is checked, and ends every session of the account (signed
+    out everywhere, this browser too), then signs this browser in again with a new session (sets the cookies).
+    Attempts count towards the sign-in rate limit of the account and the client."""
+    who = await state.backends.profiles.account(token)
+    await limit_sign_in(request, state, who.username)
+    session = await state.backends.profiles.change_password(token, body.current_password, body.new_password)
+    return _signed_in(request, session, 200)
+
+
 @router.get("/me", response_model=s.AccountOut, responses=READ)
 async def me(state: State, token: Token) -> Any:
     """The signed-in account."""

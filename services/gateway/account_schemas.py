@@ -38,6 +38,11 @@ class LogInRequest(BaseModel):
     password: str = Field(min_length=1, max_length=PASSWORD_CHARS[1])
 
 
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=PASSWORD_CHARS[1])
+    new_password: str = Field(min_length=PASSWORD_CHARS[0], max_length=PASSWORD_CHARS[1])
+
+
 class AccountOut(BaseModel):
     account_id: int
     username: str

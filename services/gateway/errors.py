@@ -24,6 +24,7 @@ RETRY_AFTER_SECONDS = 3
 # The profiles service's answers about the caller's own account.
 _ACCOUNT_STATUS = {
     grpc.StatusCode.UNAUTHENTICATED: 401,  # no valid session, or a wrong username or password
+    grpc.StatusCode.PERMISSION_DENIED: 403,  # the current password given to change it is wrong
     grpc.StatusCode.ALREADY_EXISTS: 409,  # the username is taken
     grpc.StatusCode.FAILED_PRECONDITION: 409,  # the account holds as many ratings or marks as allowed
 }

@@ -9,13 +9,14 @@ import uvloop
 from sqlalchemy.exc import OperationalError
 
 from movierec.store import migrate
-from movierec.store.engine import is_postgresql, make_engine
+from movierec.store.engine import is_postgresql, is_sqlite, make_engine
 from movierec.v1 import profiles_pb2_grpc
 from services.common.grpc_server import GrpcService, run_main
 from services.profiles.db_health import DatabaseProbe
 from services.profiles.loop_calls import LoopCalls
 from services.profiles.server import ProfilesServicer
 from services.profiles.settings import ProfilesSettings
+from services.profiles.sqlite_reads import SqliteProfileReads
 from services.profiles.store import ProfileStore
 
 log = logging.getLogger("profiles")
@@ -55,6 +56,8 @@ async def serve(settings: ProfilesSettings) -> None:
                 await asyncio.sleep(RETRY_SECONDS)
         if loop_size:
             servicer.on_loop = LoopCalls(engine, loop_size, connect_timeout=connect_timeout)
+        elif is_sqlite(engine):  # its GetProfile on the loop too (sqlite_reads.py)
+            servicer.sqlite_reads = SqliteProfileReads(engine)
         servicer.store = ProfileStore(engine, settings.session_ttl_seconds)
         log.info("store ready", extra={"database": engine.url.render_as_string(hide_password=True),
                                        "schema_revision": revision})
@@ -74,6 +77,8 @@ async def serve(settings: ProfilesSettings) -> None:
             task.cancel()
         if servicer.on_loop is not None:
             await servicer.on_loop.close()
+        if servicer.sqlite_reads is not None:
+            servicer.sqlite_reads.close()
         engine.dispose()
         probe_engine.dispose()
 

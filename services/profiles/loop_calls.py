@@ -3,7 +3,7 @@ read (the store's one-statement GetProfile), over psycopg's async connections, s
 
 Handing each call to a worker thread and back cost the profiles process more CPU in thread switches
 and GIL hand-offs (kernel time, `perf`) than the statement's own work; here each is one round trip
-awaited on the loop. Everything else, and SQLite, stays on ProfileStore in worker threads.
+awaited on the loop. Everything else stays on ProfileStore in worker threads (SQLite's GetProfile: sqlite_reads.py).
 """
 from __future__ import annotations
 

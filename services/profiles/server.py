@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -15,6 +16,7 @@ from movierec.v1 import profiles_pb2, profiles_pb2_grpc
 from services.common.validation import count_or_default
 from services.profiles import app_stats, credentials
 from services.profiles.loop_calls import LoopCalls
+from services.profiles.sqlite_reads import SqliteProfileReads
 from services.profiles.store import (
     AccountRow,
     Export,
@@ -25,6 +27,7 @@ from services.profiles.store import (
     RatingRow,
     Unauthenticated,
     UsernameTaken,
+    WrongPassword,
 )
 from services.profiles.values import half_stars, initial_ratings, mark_kind, movie_id
 
@@ -74,11 +77,14 @@ def _still_wanted(context) -> None:
 
 class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
     """Answers UNAVAILABLE until `store` is set (the database reached and migrated). With `on_loop`
-    (PostgreSQL) PutRating and GetProfile run on the event loop instead of a worker thread."""
+    (PostgreSQL) PutRating and GetProfile run on the event loop instead of a worker thread; with `sqlite_reads`
+    (SQLite) GetProfile does."""
 
-    def __init__(self, store: ProfileStore | None, threads: int = 8, on_loop: LoopCalls | None = None) -> None:
+    def __init__(self, store: ProfileStore | None, threads: int = 8, on_loop: LoopCalls | None = None,
+                 sqlite_reads: SqliteProfileReads | None = None) -> None:
         self.store = store
         self.on_loop = on_loop
+        self.sqlite_reads = sqlite_reads
         # Database calls and password hashing block; they run here, never on the event loop.
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="profiles-db")
 
@@ -102,6 +108,8 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
             await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, str(e))
         except LimitReached as e:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(e))
+        except WrongPassword as e:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(e))
         except DBAPIError as e:
             # A lost connection, a server that is down, or SQLite's busy timeout: the caller may try again.
             if e.connection_invalidated or isinstance(e, OperationalError):
@@ -146,21 +154,41 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
             return self.store.log_in(account_id, rehash)
         return _session(await self._run(context, log_in))
 
+    async def ChangePassword(self, request, context):
+        def change():
+            if len(request.current_password) > credentials.PASSWORD_CHARS[1]:
+                raise ValueError(f"current password must be at most {credentials.PASSWORD_CHARS[1]} characters")
+            try:
+                new_password = credentials.check_password(request.new_password)
+            except ValueError as e:
+                raise ValueError(f"new {e}") from None
+            _, stored = self.store.session_password_hash(request.session_token)
+            if not credentials.verify_password(stored, request.current_password):
+                raise WrongPassword("the current password is wrong; nothing was changed")
+            new_hash = credentials.hash_password(new_password)
+            _still_wanted(context)
+            return self.store.change_password(request.session_token, new_hash)
+        return _session(await self._run(context, change))
+
     async def LogOut(self, request, context):
         return profiles_pb2.LogOutResponse(revoked=await self._run(context, self.store.log_out, request.session_token))
 
     async def GetAccount(self, request, context):
         return _account(await self._run(context, self.store.account, request.session_token))
 
-    async def GetProfile(self, request, context):
+    async def _profile(self, token: str) -> tuple[AccountRow, list[RatingRow], list[MarkRow]]:
+        assert self.store is not None  # _answer has checked
         if self.on_loop is not None:
-            on_loop = self.on_loop
+            return await self.on_loop.profile(token)
+        if self.sqlite_reads is not None:
+            try:
+                return self.sqlite_reads.profile(token)
+            except sqlite3.OperationalError:  # busy, or worse: the store's read below waits off the loop, or
+                pass                          # raises what _answer maps to a status code
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self.store.profile, token)
 
-            async def read_on_loop():
-                return await on_loop.profile(request.session_token)
-            account, ratings, marks = await self._answer(context, read_on_loop)
-        else:
-            account, ratings, marks = await self._run(context, self.store.profile, request.session_token)
+    async def GetProfile(self, request, context):
+        account, ratings, marks = await self._answer(context, lambda: self._profile(request.session_token))
         return profiles_pb2.Profile(account=_account(account), ratings=map(_rating, ratings), marks=map(_mark, marks))
 
     async def PutRating(self, request, context):

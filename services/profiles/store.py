@@ -83,6 +83,10 @@ class UsernameTaken(Exception):
     """Another account has this username."""
 
 
+class WrongPassword(Exception):
+    """The current password given to change it is not the account's."""
+
+
 class LimitReached(Exception):
     """The account holds as many ratings or marks as allowed; the message says which."""
 
@@ -244,6 +248,22 @@ class ProfileStore:
         with self._write() as conn:
             if new_hash is not None:
                 conn.execute(accounts.update().where(accounts.c.id == account_id).values(password_hash=new_hash))
+            return self._new_session(conn, account_id)
+
+    def session_password_hash(self, token: str) -> tuple[int, str]:
+        """(account id, stored hash) of the session's account; Unauthenticated without a live session."""
+        with self._read() as conn:
+            account_id = self._account_id(conn, token)
+            stored = conn.execute(select(accounts.c.password_hash).where(accounts.c.id == account_id)).scalar_one()
+        return account_id, stored
+
+    def change_password(self, token: str, new_hash: str) -> NewSession:
+        """Stores new_hash for the session's account and replaces all its sessions (this one too) by a new one,
+        in one transaction; Unauthenticated when the session ended meanwhile (another change, a log-out)."""
+        with self._write() as conn:
+            account_id = self._account_id(conn, token)
+            conn.execute(accounts.update().where(accounts.c.id == account_id).values(password_hash=new_hash))
+            conn.execute(delete(sessions).where(sessions.c.account_id == account_id))
             return self._new_session(conn, account_id)
 
     def log_out(self, token: str) -> bool:

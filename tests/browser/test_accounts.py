@@ -11,12 +11,13 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import shot
 
 PASSWORD = "correct horse battery"
+NEW_PASSWORD = "a brand new password"
 _names = itertools.count()
 
 
-def sign_in_form(page: Page, username: str, button: str) -> None:
+def sign_in_form(page: Page, username: str, button: str, password: str = PASSWORD) -> None:
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name=button, exact=True).click()
 
 
@@ -83,11 +84,24 @@ def test_sign_up_rate_mark_and_edit_in_the_page(browser_stack, desktop) -> None:
     expect(page.locator("#my-ratings-list")).not_to_contain_text("Toy Story")
     shot(page, "21-account-my-ratings")
 
+    # A new password: still signed in here, and it is the one that signs in from now on.
+    page.get_by_role("button", name="Change password").click()
+    page.get_by_label("Current password").fill("not the password")
+    page.get_by_label("New password").fill(NEW_PASSWORD)
+    page.locator("#password-submit").click()
+    expect(page.locator("#account-status")).to_have_text("the current password is wrong; nothing was changed")
+    shot(page, "21-account-password", full_page=False)
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.locator("#password-submit").click()
+    expect(page.locator("#account-status")).to_have_text("Password changed. Every other device is signed out.")
+    expect(page.locator("#password-form")).to_be_hidden()
+    expect(page.locator("#account-name")).to_have_text(username)
+
     # Sign out, then in again: the ratings were stored, not kept in the page.
     page.get_by_role("button", name="Sign out").click()
     expect(page.locator("#account-status")).to_have_text("Signed out.")
     expect(page.locator("#for-you")).to_be_hidden()
-    sign_in_form(page, username, "Sign in")
+    sign_in_form(page, username, "Sign in", NEW_PASSWORD)
     expect(page.locator("#account-name")).to_have_text(username)
     expect(ratings).to_have_count(2)
     expect(page.locator("#my-ratings-list").get_by_label(re.compile(r"^Your rating of Heat"))).to_have_value("3.5")
@@ -98,7 +112,7 @@ def test_a_wrong_password_says_so_without_signing_in(browser_stack, desktop) -> 
     page, problems = desktop
     page.goto(browser_stack.gateway_url)
     page.get_by_label("Username").fill(f"nobody{next(_names)}")
-    page.get_by_label("Password").fill("not the password")
+    page.get_by_label("Password", exact=True).fill("not the password")
     page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.locator("#account-status")).to_have_text("wrong username or password")
     expect(page.locator("#account-signed-in")).to_be_hidden()

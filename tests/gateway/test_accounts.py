@@ -207,6 +207,45 @@ async def test_a_planted_session_never_becomes_the_victims(open_gateway: OpenGat
         assert theirs.json()["account_id"] == mallory["account"]["account_id"] and theirs.json()["n_ratings"] == 0
 
 
+async def test_a_password_change_signs_out_everywhere_and_in_again_here(open_gateway: OpenGateway):
+    async with open_gateway(**LENIENT) as gw, browser(gw) as laptop:
+        username = name()
+        await sign_up(gw.client, username)
+        await laptop.post("/auth/login", json={"username": username, "password": PASSWORD})
+        before = gw.client.cookies[SESSION_COOKIE]
+        change = {"current_password": PASSWORD, "new_password": "a brand new password"}
+        assert (await gw.client.post("/me/password", json=change)).status_code == 403  # no CSRF header
+        wrong = await gw.client.post("/me/password", headers=csrf(gw.client),
+                                     json={**change, "current_password": "a wrong guess"})
+        assert wrong.status_code == 403 and "current password is wrong" in wrong.json()["detail"]
+        short = await gw.client.post("/me/password", headers=csrf(gw.client), json={**change, "new_password": "short"})
+        assert short.status_code == 422
+        assert (await laptop.get("/me")).status_code == 200  # refusals changed nothing
+        changed = await gw.client.post("/me/password", json=change, headers=csrf(gw.client))
+        assert changed.status_code == 200 and changed.json()["account"]["username"] == username
+        assert gw.client.cookies[SESSION_COOKIE] != before and (await gw.client.get("/me")).status_code == 200
+        assert (await laptop.get("/me")).status_code == 401  # the other browser is signed out
+        plant(gw.client, before)
+        assert (await gw.client.get("/me")).status_code == 401
+        old = await laptop.post("/auth/login", json={"username": username, "password": PASSWORD})
+        assert old.status_code == 401
+        new = await laptop.post("/auth/login", json={"username": username, "password": "a brand new password"})
+        assert new.status_code == 200
+
+
+async def test_password_change_attempts_count_towards_the_sign_in_limit(open_gateway: OpenGateway):
+    """A stolen session cannot be used to guess the account's password faster than signing in would."""
+    async with open_gateway(login_per_minute_per_username=3, login_per_minute_per_client=10_000) as gw:
+        await sign_up(gw.client, name())  # the username's first attempt
+        guess = {"current_password": "a wrong guess", "new_password": "a brand new password"}
+        for _ in range(2):
+            assert (await gw.client.post("/me/password", json=guess, headers=csrf(gw.client))).status_code == 403
+        limited = await gw.client.post("/me/password", json={**guess, "current_password": PASSWORD},
+                                       headers=csrf(gw.client))
+        assert limited.status_code == 429 and limited.headers["retry-after"].isdigit()
+        assert (await gw.client.get("/me")).status_code == 200  # nothing changed: the session still works
+
+
 async def test_once_limited_even_the_right_password_is_refused(open_gateway: OpenGateway):
     """Past the limit a guess cannot tell a right password from a wrong one: both are 429."""
     async with open_gateway(login_per_minute_per_username=3, login_per_minute_per_client=10_000) as gw:

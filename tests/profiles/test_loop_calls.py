@@ -15,7 +15,7 @@ from movierec.store.engine import make_engine
 from movierec.store.schema import events, ratings
 from services.profiles.loop_calls import LoopCalls
 from services.profiles.store import LimitReached, ProfileStore, Unauthenticated
-from tests.profiles.test_store import DAY, Clock
+from tests.profiles.test_store import DAY, Clock, accounts_to_read
 
 pytestmark = pytest.mark.integration
 
@@ -62,12 +62,7 @@ def test_writes_replace_and_log_like_the_store(setup):
 
 def test_profiles_read_like_the_store(setup):
     store, new_writer, _ = setup
-    ann = store.sign_up("ann", "h", {3: 6, 1: 8})
-    store.put_mark(ann.token, 7, "seen")
-    store.put_mark(ann.token, 9, "not_interested")
-    empty = store.sign_up("eve", "h", {})
-    gone = store.sign_up("bob", "h", {2: 2})
-    store.log_out(gone.token)
+    ann, empty, gone = accounts_to_read(store)
 
     async def reads():
         calls = new_writer()

@@ -53,6 +53,27 @@ async def test_account_lifecycle(profiles_stack: Stack):
         assert (await failed(p.log_in(name, PASSWORD))).code == grpc.StatusCode.UNAUTHENTICATED
 
 
+async def test_change_password_checks_the_current_one_and_ends_every_session(profiles_stack: Stack):
+    async with ProfilesClient(profiles_stack.profiles_address) as p:
+        name = fresh_name()
+        first = await p.sign_up(name, PASSWORD)
+        second = await p.log_in(name, PASSWORD)
+        wrong = await failed(p.change_password(first.token, "not the password", "a new password"))
+        assert wrong.code == grpc.StatusCode.PERMISSION_DENIED and "current password" in wrong.details
+        for current, new in ((PASSWORD, "short"), (PASSWORD, "n" * 129), ("c" * 129, "a new password")):
+            bad = await failed(p.change_password(first.token, current, new))
+            assert bad.code == grpc.StatusCode.INVALID_ARGUMENT and "password" in bad.details
+        assert (await p.account(second.token)).username == name  # refusals changed nothing
+        session = await p.change_password(first.token, PASSWORD, "a new password")
+        assert session.account.username == name and session.token not in (first.token, second.token)
+        for ended in (first.token, second.token):
+            assert (await failed(p.account(ended))).code == grpc.StatusCode.UNAUTHENTICATED
+        again = await failed(p.change_password(first.token, PASSWORD, "yet another one"))
+        assert again.code == grpc.StatusCode.UNAUTHENTICATED and again.attempts == 1  # never retried
+        assert (await failed(p.log_in(name, PASSWORD))).code == grpc.StatusCode.UNAUTHENTICATED
+        assert (await p.log_in(name, "a new password")).account.account_id == session.account.account_id
+
+
 async def test_errors_have_the_contract_codes(profiles_stack: Stack):
     async with ProfilesClient(profiles_stack.profiles_address) as p:
         name = fresh_name()

@@ -11,6 +11,7 @@ from services.profiles import app_stats
 from services.profiles.store import (
     MAX_RATINGS,
     LimitReached,
+    NewSession,
     ProfileStore,
     Unauthenticated,
     UsernameTaken,
@@ -39,6 +40,17 @@ def store(store_url, clock) -> ProfileStore:
     migrate.upgrade(engine)
     yield ProfileStore(engine, session_ttl_seconds=DAY, clock=clock)
     engine.dispose()
+
+
+def accounts_to_read(store: ProfileStore) -> tuple[NewSession, NewSession, NewSession]:
+    """Sessions of three accounts: ann with ratings and both kinds of marks, eve with nothing, bob logged out."""
+    ann = store.sign_up("ann", "h", {3: 6, 1: 8})
+    store.put_mark(ann.token, 7, "seen")
+    store.put_mark(ann.token, 9, "not_interested")
+    empty = store.sign_up("eve", "h", {})
+    gone = store.sign_up("bob", "h", {2: 2})
+    store.log_out(gone.token)
+    return ann, empty, gone
 
 
 def rows(store: ProfileStore, table) -> int:
@@ -149,6 +161,26 @@ def test_sessions_expire_and_log_out_revokes(store, clock):
         with pytest.raises(Unauthenticated):
             store.put_rating(token, 1, 10)
     assert rows(store, ratings) == 0
+
+
+def test_a_password_change_ends_every_session_and_opens_one(store):
+    ann = store.sign_up("ann", "old hash", {1: 10})
+    other = store.log_in(ann.account.account_id)
+    bob = store.sign_up("bob", "bob's hash", {})
+    assert store.session_password_hash(ann.token) == (ann.account.account_id, "old hash")
+    changed = store.change_password(ann.token, "new hash")
+    assert changed.token not in (ann.token, other.token) and changed.account == store.account(changed.token)
+    for ended in (ann.token, other.token):
+        with pytest.raises(Unauthenticated):
+            store.account(ended)
+        with pytest.raises(Unauthenticated):
+            store.change_password(ended, "a third hash")  # an ended session changes nothing
+    assert store.password_hash("ann") == (ann.account.account_id, "new hash")
+    assert store.password_hash("bob") == (bob.account.account_id, "bob's hash")
+    assert store.account(bob.token).username == "bob"  # another account's sessions live on
+    assert [r.movie_id for r in store.profile(changed.token)[1]] == [1]
+    with pytest.raises(Unauthenticated):
+        store.session_password_hash("not-a-token")
 
 
 def test_delete_account_leaves_nothing(store):

@@ -150,6 +150,7 @@ function showAccount() {
   const signedIn = Boolean(account.me);
   $("account-form").hidden = signedIn;
   $("account-signed-in").hidden = !signedIn;
+  if (!signedIn) showPasswordForm(false);
   $("for-you").hidden = !signedIn;
   $("my-ratings").hidden = !signedIn;
   if (signedIn) $("account-name").textContent = account.me.username;
@@ -200,6 +201,29 @@ $("signout-button").addEventListener("click", async () => {
   account.ratings = new Map();
   showAccount();
   accountStatus("Signed out.");
+});
+
+function showPasswordForm(shown) {
+  $("password-form").hidden = !shown;
+  $("password-button").setAttribute("aria-expanded", String(shown));
+  if (!shown) $("password-form").reset();
+}
+
+$("password-button").addEventListener("click", () => {
+  const shown = $("password-form").hidden;
+  showPasswordForm(shown);
+  if (shown) $("current-password").focus();
+});
+
+// The gateway ends every session of the account and signs this browser in again (new cookies).
+$("password-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  accountStatus("Changing your password…", "loading");
+  const reply = await accountCall("POST", "me/password", {
+    current_password: $("current-password").value, new_password: $("new-password").value });
+  if (!reply.ok) return accountStatus(reply.error, "error");
+  showPasswordForm(false);
+  accountStatus("Password changed. Every other device is signed out.");
 });
 
 $("my-ratings-button").addEventListener("click", () => {
