@@ -76,7 +76,8 @@ def split_ranker(v: ValidationSplit, genres: np.ndarray, years: np.ndarray, blen
 class Settings:
     """How much validation data and boosting the stage gets: folds of the training users (fold 1 judges),
     draws of each held-out user's inputs, LightGBM rounds; refit: the kept stage is refitted on all the
-    folds (else it is the judged booster, learnt without fold 1). The defaults cost ~45 s on ML-100K."""
+    folds (else it is the judged booster, learnt without fold 1). The defaults cost ~60 s on ML-100K on a
+    quiet machine, two LightGBM fits of ~20 s each among it (RESULTS.md, round 5)."""
 
     folds: int = FOLDS
     draws: int = DRAWS

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # ranker.py imports this module
 PAIRS = ("graph_w", "ease_w", "mf_cos", "genre_cos")
 # Over the neighbour rows' positive entries: inputs listing the candidate, its best (0-based) place in
 # their rows (N where none does), sum of max(rating weight, 0) / (1 + place); inputs in the candidate's
-# own row, and their weights there summed. Validation users: +0.2-0.4% NDCG@10 (RESULTS.md, round 5).
+# own row, and their weights there summed. Validation users: +0.1-0.4% NDCG@10 (bench/ranking/RESULTS.md, round 5).
 GRAPH_LINKS = ("graph_hits", "graph_rank_min", "graph_rr_sum", "rev_graph_hits", "rev_graph_w")
 FEATURES = (
     "blend", "blend_rank", "graph", "ease", "mf", "genre",
