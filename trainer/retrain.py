@@ -103,7 +103,7 @@ def _serving(root: Path) -> tuple[dict[str, Any] | None, str]:
 def rerank_plan(serving: dict[str, Any] | None,
                 stage_text: str | None) -> tuple[bool, tuple[str, dict[str, Any]] | None]:
     """For a retrain that keeps the serving blend: whether to learn a re-rank stage, and the serving model's
-    (model text, manifest record) to keep instead. Learning it costs most of retrain's time budget (~45 s on
+    (model text, manifest record) to keep instead. Learning it costs most of retrain's time budget (~60 s on
     ML-100K), so the serving model's stage (stage_text: serving_stage) is kept, and none is learnt when it
     serves none; only when its file is not here (a root whose local mirror holds manifests only) is a new one
     learnt."""
