@@ -74,37 +74,46 @@ def _summaries(values: np.ndarray, weights: np.ndarray) -> list[np.ndarray]:
     return [values.max(axis=0), values.mean(axis=0), weights @ values]
 
 
-def graph_pairs(ranker: Ranker, rows: np.ndarray, cand: np.ndarray) -> np.ndarray:
-    """(n, C) float64 graph weight from each input to each candidate (a neighbour listed twice counts twice,
-    as in the graph part's score); zeros without a graph."""
-    out = np.zeros((len(rows), len(cand)))
-    nb_rows, nb_weights = ranker.neighbor_rows, ranker.neighbor_weights
-    if nb_rows is None or nb_weights is None:
-        return out
+Hits = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def candidate_hits(ranker: Ranker, rows: np.ndarray, cand: np.ndarray) -> Hits:
+    """Every entry of the inputs' neighbour rows that lists a candidate: i (H,) the input, j (H,) the entry's place
+    in its row, c (H,) the candidate's index in cand. The graph must be there."""
+    assert ranker.neighbor_rows is not None
     is_cand = np.zeros(ranker.n_items, dtype=bool)
     is_cand[cand] = True
     position = np.empty(ranker.n_items, dtype=np.intp)  # read only where is_cand
     position[cand] = np.arange(len(cand))
-    neighbours = nb_rows[rows]  # (n, N)
+    neighbours = ranker.neighbor_rows[rows]  # (n, N)
     i, j = np.nonzero(is_cand[neighbours])
-    np.add.at(out, (i, position[neighbours[i, j]]), nb_weights[rows[i], j])
+    return i, j, position[neighbours[i, j]]
+
+
+def graph_pairs(ranker: Ranker, rows: np.ndarray, cand: np.ndarray, hits: Hits | None = None) -> np.ndarray:
+    """(n, C) float64 graph weight from each input to each candidate (a neighbour listed twice counts twice,
+    as in the graph part's score); zeros without a graph. hits: candidate_hits(ranker, rows, cand) if at hand."""
+    out = np.zeros((len(rows), len(cand)))
+    if ranker.neighbor_rows is None or ranker.neighbor_weights is None:
+        return out
+    i, j, c = hits if hits is not None else candidate_hits(ranker, rows, cand)
+    np.add.at(out, (i, c), ranker.neighbor_weights[rows[i], j])
     return out
 
 
-def graph_links(ranker: Ranker, rows: np.ndarray, weights: np.ndarray, cand: np.ndarray) -> list[np.ndarray]:
+def graph_links(ranker: Ranker, rows: np.ndarray, weights: np.ndarray, cand: np.ndarray,
+                hits: Hits | None = None) -> list[np.ndarray]:
     """The GRAPH_LINKS (C,) float64 each of candidates cand (C,) for inputs rows (n,) with rating weights
-    (n,); zeros without a graph. A place is an entry of positive weight (rows end in weight-0 fillers)."""
+    (n,); zeros without a graph. A place is an entry of positive weight (rows end in weight-0 fillers).
+    hits: candidate_hits(ranker, rows, cand) if at hand."""
     nb_rows, nb_weights = ranker.neighbor_rows, ranker.neighbor_weights
     if nb_rows is None or nb_weights is None:
         return [np.zeros(len(cand)) for _ in GRAPH_LINKS]
     width = nb_rows.shape[1]
-    is_cand = np.zeros(ranker.n_items, dtype=bool)
-    is_cand[cand] = True
-    position = np.empty(ranker.n_items, dtype=np.intp)  # read only where is_cand
-    position[cand] = np.arange(len(cand))
+    i, j, c = hits if hits is not None else candidate_hits(ranker, rows, cand)
+    positive = nb_weights[rows[i], j] > 0
     place = np.full((len(rows), len(cand)), float(width))  # (n, C): width = not listed
-    i, j = np.nonzero(is_cand[nb_rows[rows]] & (nb_weights[rows] > 0))
-    np.minimum.at(place, (i, position[nb_rows[rows[i], j]]), j.astype(np.float64))
+    np.minimum.at(place, (i[positive], c[positive]), j[positive].astype(np.float64))
     listed = place < width
     is_input = np.zeros(ranker.n_items, dtype=bool)
     is_input[rows] = True
@@ -133,18 +142,21 @@ def candidate_features(ranker: Ranker, s: _Scored, rows: np.ndarray, weights: np
     mf = (_z(ranker.item_factors[cand].astype(np.float64) @ s.p, s.part_stats.get("mf")) if s.p is not None
           else np.zeros(len(cand)))
     columns: list[np.ndarray] = [blend, np.arange(len(cand), dtype=np.float64), graph, ease, mf, content_z]
-    pairs = (graph_pairs(ranker, rows, cand), ease_pairs(ranker, rows, cand),
+    # The inputs' neighbour entries that list a candidate, gathered once for the pair weights and the links.
+    hits = candidate_hits(ranker, rows, cand) if ranker.neighbor_rows is not None else None
+    pairs = (graph_pairs(ranker, rows, cand, hits), ease_pairs(ranker, rows, cand),
              ranker.factor_units[rows].astype(np.float64) @ ranker.factor_units[cand].T.astype(np.float64),
              ranker.genre_units[rows].astype(np.float64) @ ranker.genre_units[cand].T.astype(np.float64))
     for values in pairs:
         columns += _summaries(values, weights)
     stats = ranker.item_stats
-    year = stats.year.astype(np.float64)
-    known = year[rows] > 0
-    input_year = float(year[rows][known].mean()) if known.any() else 0.0
+    input_years = stats.year[rows].astype(np.float64)  # only the rows read, not the (I,) catalog
+    known = input_years > 0
+    input_year = float(input_years[known].mean()) if known.any() else 0.0
+    year = stats.year[cand].astype(np.float64)
     n = len(cand)
-    columns += [ranker.popularity[cand], stats.mean_rating[cand], year[cand], stats.bias[cand],
+    columns += [ranker.popularity[cand], stats.mean_rating[cand], year, stats.bias[cand],
                 np.full(n, weights.mean()), np.full(n, float(ranker.popularity[rows].mean())),
-                np.where(year[cand] > 0, year[cand] - input_year, 0.0)]
-    columns += graph_links(ranker, rows, weights, cand)
+                np.where(year > 0, year - input_year, 0.0)]
+    columns += graph_links(ranker, rows, weights, cand, hits)
     return np.stack(columns, axis=1).astype(np.float32)
