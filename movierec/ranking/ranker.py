@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -113,7 +114,8 @@ class Ranker:
         self.item_factors = self._stacked[:, :k]  # (I, k) float32 views into _stacked
         self.genre_units = self._stacked[:, k:k + g]  # (I, G)
         self.popularity = self._stacked[:, -1]  # (I,)
-        self.factor_units = unit_rows(item_factors.astype(np.float32))  # (I, k) float32: MF cosines of the stage
+        if reranker is not None:  # built here, not on the first request after a (hot) load
+            _ = self.factor_units
         self._moments()
         tuned = "weights" in serving and self.neighbor_rows is not None
         self.weights = {**FALLBACK_WEIGHTS, **serving["weights"]} if tuned else dict(FALLBACK_WEIGHTS)
@@ -128,6 +130,12 @@ class Ranker:
     @property
     def n_items(self) -> int:
         return len(self._stacked)
+
+    @cached_property
+    def factor_units(self) -> np.ndarray:
+        """(I, k) float32 unit item factors: the re-rank features' MF cosines. Built only for a Ranker whose
+        candidates are featured (a model without a stage at 62,000 movies would hold ~50 MB of them for nothing)."""
+        return unit_rows(self.item_factors)
 
     def _moments(self) -> None:
         """Catalog means and covariances of the parts, float64, so a request needs no pass to z-score them:
