@@ -58,6 +58,10 @@ class Dataset:
     def _indices(self) -> tuple[np.ndarray, np.ndarray]:
         return id_rows(self.user_ids(), self.user_id), id_rows(self.item_ids(), self.movie_id)
 
+    def years(self) -> np.ndarray:
+        """(I,) float64 release years in catalog order, 0 = unknown (the re-rank stage's year features)."""
+        return np.array([m.year for m in self.movies], dtype=np.float64)
+
     def genre_matrix(self) -> np.ndarray:
         """(I, G) float32 0/1, row i for movies[i], column g for genre_names[g]."""
         column = {g: j for j, g in enumerate(self.genre_names)}

@@ -138,7 +138,7 @@ def staged_ndcg_recall(split: ValidationSplit, dataset: Dataset, blend: Blend, r
     from movierec.ranking.lambdamart import LambdaMart  # lightgbm: only for a model with a stage
     from trainer.rerank_train import split_ranker
 
-    years = np.array([m.year for m in dataset.movies], dtype=np.float64)
+    years = dataset.years()
     ranker = split_ranker(split, dataset.genre_matrix(), years, blend, rating_scale, foldin_reg, LambdaMart(*rerank))
     k = split.judge.k
     top = np.empty((len(split.rows), k), dtype=np.int64)

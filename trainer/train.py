@@ -135,7 +135,7 @@ def _rerank_stage(dataset: Dataset, params: Params, serving: dict[str, Any], set
     if dataset.n_ratings > rerank_train.MAX_RATINGS:
         return None, {"kept": False, "why": f"not trained above {rerank_train.MAX_RATINGS:,} ratings"}
     users, items = dataset.indices()
-    years = np.array([m.year for m in dataset.movies], dtype=np.float64)
+    years = dataset.years()
     try:
         return rerank_train.train_stage(users, items, dataset.rating, len(dataset.user_ids()),
                                         dataset.genre_matrix().astype(np.float64), years, params, blend,

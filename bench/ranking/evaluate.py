@@ -71,7 +71,7 @@ def run_seed(dataset, params, skip: tuple[str, ...], seed: int) -> tuple[dict[st
     x = baselines.interactions(split.train_users, split.train_items, split.n_train_users, n_items)
     graph = build_graph(*train[:3], split.n_train_users, n_items, blend)
     ease = build_ease(*train[:3], split.n_train_users, n_items, blend)
-    years = np.array([m.year for m in dataset.movies], dtype=np.float64)
+    years = dataset.years()
     stats = item_stats(split.train_items, split.train_ratings, n_items, years, mf.item_bias)
     stage_text, stage = train_stage(*train, genres.astype(np.float64), years, params, blend, seed,
                                     dataset.rating_scale, parts.DEFAULT_FOLDIN_REG)

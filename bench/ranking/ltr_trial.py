@@ -117,7 +117,7 @@ def load_splits(args: argparse.Namespace) -> list[dict[str, np.ndarray]]:
     item_graph.warm_up()
     outer = split_users(dataset, args.seed)  # only its training users are used below
     genres = dataset.genre_matrix().astype(np.float64)
-    years = np.array([m.year for m in dataset.movies], dtype=np.float64)
+    years = dataset.years()
     out = []
     for s in range(args.splits):
         v = ValidationSplit(outer.train_users, outer.train_items, outer.train_ratings, outer.n_train_users, genres,

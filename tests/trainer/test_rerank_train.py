@@ -35,7 +35,7 @@ def dataset():
 
 def _stage(dataset, settings=SMALL):
     users, items = dataset.indices()
-    years = np.array([m.year for m in dataset.movies], dtype=np.float64)
+    years = dataset.years()
     return train_stage(users, items, dataset.rating, len(dataset.user_ids()),
                        dataset.genre_matrix().astype(np.float64), years, PARAMS, DEFAULT_BLEND,
                        rating_scale=dataset.rating_scale, settings=settings)
