@@ -26,15 +26,12 @@ from services.profiles.store import (
     AccountRow,
     MarkRow,
     RatingRow,
+    compiled,
     profile_from_rows,
     rating_written,
 )
 
-
-def _compiled(statement) -> tuple[str, dict[str, object]]:
-    """A statement's SQL for psycopg and its literal parameters (those SQLAlchemy bound itself)."""
-    compiled = statement.compile(dialect=postgresql.psycopg.dialect())
-    return str(compiled), {k: v for k, v in compiled.params.items() if v is not None}
+_PSYCOPG = postgresql.psycopg.dialect()
 
 
 class LoopCalls:
@@ -47,8 +44,9 @@ class LoopCalls:
 
     def __init__(self, engine: Engine, size: int, clock: Callable[[], float] = time.time,
                  connect_timeout: int | None = None, max_ratings: int = MAX_RATINGS) -> None:
-        self.put_sql, self.put_constants = _compiled(one_statement.put_rating(_RATING_ROOM))  # literals: kind, -1
-        self.profile_sql, self.profile_constants = _compiled(_PROFILE)
+        # put's literal parameters: the event kind and -1
+        self.put_sql, self.put_constants = compiled(one_statement.put_rating(_RATING_ROOM), _PSYCOPG)
+        self.profile_sql, self.profile_constants = compiled(_PROFILE, _PSYCOPG)
         url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         self.conninfo = make_conninfo(url, **postgres_connect_args(connect_timeout))
         self.clock = clock

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.dialects import sqlite
 
 from services.profiles import credentials
-from services.profiles.store import _PROFILE, AccountRow, MarkRow, RatingRow, profile_from_rows
+from services.profiles.store import _PROFILE, AccountRow, MarkRow, RatingRow, compiled, profile_from_rows
 
 
 class SqliteProfileReads:
@@ -25,9 +25,7 @@ class SqliteProfileReads:
     sqlite3.OperationalError when SQLite is busy. Open it on the thread that will call it (the event loop's)."""
 
     def __init__(self, engine: Engine, clock: Callable[[], float] = time.time) -> None:
-        compiled = _PROFILE.compile(dialect=sqlite.dialect(paramstyle="named"))
-        self.sql = str(compiled)
-        self.constants = {k: v for k, v in compiled.params.items() if v is not None}
+        self.sql, self.constants = compiled(_PROFILE, sqlite.dialect(paramstyle="named"))
         self.clock = clock
         # Autocommit (isolation_level None): the one statement is its own read snapshot, so nothing stays open
         # between reads to hold the WAL back. query_only: this connection can never write.

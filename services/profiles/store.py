@@ -75,6 +75,13 @@ _PROFILE = _PROFILE_PARTS.order_by(_PROFILE_PARTS.selected_columns.part, _PROFIL
                                    _PROFILE_PARTS.selected_columns.id, _PROFILE_PARTS.selected_columns.detail)
 
 
+def compiled(statement, dialect) -> tuple[str, dict[str, object]]:
+    """A statement's SQL for a driver used directly (the loop's calls) and its literal parameters (those
+    SQLAlchemy bound itself); the caller adds the rest by name."""
+    out = statement.compile(dialect=dialect)
+    return str(out), {k: v for k, v in out.params.items() if v is not None}
+
+
 class Unauthenticated(Exception):
     """The session token is empty, unknown, expired or revoked (deliberately not saying which)."""
 
