@@ -30,11 +30,19 @@ def username(value: str) -> str:
     return name
 
 
-def check_password(value: str) -> str:
-    """The password unchanged if its length is allowed; ValueError otherwise."""
+def check_password(value: str, what: str = "password") -> str:
+    """A password to store, unchanged if its length is allowed; ValueError naming `what` otherwise."""
     lo, hi = PASSWORD_CHARS
     if not lo <= len(value) <= hi:
-        raise ValueError(f"password must be {lo}..{hi} characters, got {len(value)}")
+        raise ValueError(f"{what} must be {lo}..{hi} characters, got {len(value)}")
+    return value
+
+
+def check_given_password(value: str, what: str = "password") -> str:
+    """A password to verify against a hash, unchanged unless it is longer than any stored one can be
+    (refused before the hashing work); ValueError naming `what` then."""
+    if len(value) > PASSWORD_CHARS[1]:
+        raise ValueError(f"{what} must be at most {PASSWORD_CHARS[1]} characters")
     return value
 
 

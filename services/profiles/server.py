@@ -139,8 +139,7 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
 
     async def LogIn(self, request, context):
         def log_in():
-            if len(request.password) > credentials.PASSWORD_CHARS[1]:
-                raise ValueError(f"password must be at most {credentials.PASSWORD_CHARS[1]} characters")
+            credentials.check_given_password(request.password)
             try:
                 name = credentials.username(request.username)
             except ValueError:
@@ -156,12 +155,8 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServicer):
 
     async def ChangePassword(self, request, context):
         def change():
-            if len(request.current_password) > credentials.PASSWORD_CHARS[1]:
-                raise ValueError(f"current password must be at most {credentials.PASSWORD_CHARS[1]} characters")
-            try:
-                new_password = credentials.check_password(request.new_password)
-            except ValueError as e:
-                raise ValueError(f"new {e}") from None
+            credentials.check_given_password(request.current_password, "current password")
+            new_password = credentials.check_password(request.new_password, "new password")
             _, stored = self.store.session_password_hash(request.session_token)
             if not credentials.verify_password(stored, request.current_password):
                 raise WrongPassword("the current password is wrong; nothing was changed")
