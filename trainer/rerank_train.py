@@ -88,28 +88,44 @@ class Settings:
 @dataclass(frozen=True)
 class FoldQueries:
     """One fold's queries: features (Q * C, F) float32, labels (Q * C,) int32 (1 = a target), groups (Q,)
-    candidates per query, n_relevant (Q,) min(K, targets)."""
+    candidates per query, n_relevant (Q,) min(K, targets), candidates (Q * C,) int64 their catalog rows."""
 
     features: np.ndarray
     labels: np.ndarray
     groups: np.ndarray
     n_relevant: np.ndarray
+    candidates: np.ndarray
+
+
+def fold_split(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, genres: np.ndarray,
+               years: np.ndarray, params: Params, blend: Blend, seed: int, fold: int, folds: int, draws: int,
+               rating_scale: tuple[float, float], foldin_reg: float) -> tuple[ValidationSplit, Ranker]:
+    """Fold `fold`'s held-out users (draws queries each) and the Ranker of the blend fitted on the other folds."""
+    v = ValidationSplit(users, items, ratings, n_users, genres, params, SPLIT_SEED + seed, rating_scale, foldin_reg,
+                        max_queries=10**9, samples=draws, fold=(fold, folds))
+    return v, split_ranker(v, genres, years, blend, rating_scale, foldin_reg)
+
+
+def queries_of(v: ValidationSplit, ranker: Ranker, alpha: float) -> FoldQueries:
+    """The split's queries' candidates, featured by ranker as the scorer features them."""
+    feats, labels, groups, cands = [], [], [], []
+    for q in range(len(v.rows)):
+        top, f = ranker.candidates(v.rows[q], v.weights[q], CANDIDATES, alpha)
+        feats.append(f)
+        labels.append(v.judge.targets[q, top].astype(np.int32))
+        groups.append(len(top))
+        cands.append(top)
+    return FoldQueries(np.concatenate(feats), np.concatenate(labels), np.array(groups), v.judge.n_relevant,
+                       np.concatenate(cands))
 
 
 def fold_queries(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, genres: np.ndarray,
                  years: np.ndarray, params: Params, blend: Blend, seed: int, fold: int, folds: int, draws: int,
                  rating_scale: tuple[float, float], foldin_reg: float) -> FoldQueries:
     """The candidates of fold `fold`'s held-out users, featured by a Ranker of the blend fitted on the others."""
-    v = ValidationSplit(users, items, ratings, n_users, genres, params, SPLIT_SEED + seed, rating_scale, foldin_reg,
-                        max_queries=10**9, samples=draws, fold=(fold, folds))
-    ranker = split_ranker(v, genres, years, blend, rating_scale, foldin_reg)
-    feats, labels, groups = [], [], []
-    for q in range(len(v.rows)):
-        top, f = ranker.candidates(v.rows[q], v.weights[q], CANDIDATES, blend.alpha)
-        feats.append(f)
-        labels.append(v.judge.targets[q, top].astype(np.int32))
-        groups.append(len(top))
-    return FoldQueries(np.concatenate(feats), np.concatenate(labels), np.array(groups), v.judge.n_relevant)
+    v, ranker = fold_split(users, items, ratings, n_users, genres, years, params, blend, seed, fold, folds, draws,
+                           rating_scale, foldin_reg)
+    return queries_of(v, ranker, blend.alpha)
 
 
 def ndcg_recall(labels: np.ndarray, groups: np.ndarray, n_relevant: np.ndarray,
