@@ -48,3 +48,12 @@ def test_variants_are_read_from_their_parts_and_unknown_features_refused():
     assert stage_trial.Variant.parse("served") == stage_trial.Variant()
     with pytest.raises(ValueError, match="no such extra features"):
         stage_trial.Variant.parse("served+user_knn")
+
+
+def test_ceiling_is_the_best_order_of_the_candidates_found():
+    labels = np.array([[0, 1, 0, 1], [0, 0, 0, 0]])  # two queries of 4 candidates
+    f = SimpleNamespace(cand=np.zeros((2, 4)), q=SimpleNamespace(labels=labels.ravel(), n_relevant=np.array([3, 1])))
+    found, best = stage_trial.ceiling([f])  # type: ignore[list-item]
+    assert found == pytest.approx((2 / 3 + 0) / 2)
+    ideal3 = 1 + 1 / np.log2(3) + 1 / np.log2(4)
+    assert best == pytest.approx(((1 + 1 / np.log2(3)) / ideal3 + 0) / 2)
