@@ -119,15 +119,16 @@ def candidate_context(f: Fold) -> list[np.ndarray]:
     the top 10's)."""
     r = f.ranker
     place = 1.0 / np.log2(np.arange(2, f.cand.shape[1] + 2))
-    out = []
-    for units in (r.factor_units, r.genre_units):
-        u = units[f.cand].astype(np.float64)  # (Q, C, k)
+    c = f.cand.shape[1]
+
+    def cosines(units: np.ndarray) -> np.ndarray:  # (Q, C, C) between the candidates, 0 on the diagonal
+        u = units[f.cand].astype(np.float64)
         sims = np.einsum("qck,qdk->qcd", u, u)
-        sims[:, np.arange(f.cand.shape[1]), np.arange(f.cand.shape[1])] = 0.0
-        out.append(sims @ place / place.sum())
-        if units is r.factor_units:
-            top10 = sims[:, :, :10].mean(axis=2)
-    out.append(top10)
+        sims[:, np.arange(c), np.arange(c)] = 0.0
+        return sims
+
+    mf, genre = cosines(r.factor_units), cosines(r.genre_units)
+    out = [mf @ place / place.sum(), genre @ place / place.sum(), mf[:, :, :10].mean(axis=2)]
     assert r.neighbor_rows is not None and r.neighbor_weights is not None
     into, into_top = np.zeros(f.cand.shape), np.zeros(f.cand.shape)
     where = np.full(r.n_items, -1)
