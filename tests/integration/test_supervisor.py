@@ -48,7 +48,7 @@ class Runner:
         for pid in map(int, children):
             try:
                 cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except FileNotFoundError:
+            except (FileNotFoundError, ProcessLookupError):  # it exited between the listing and the read
                 continue
             if CHILDREN[name] in cmdline:
                 return pid
