@@ -35,10 +35,14 @@ MF_WEIGHTS = (0.1, 0.2, 0.3, 0.4)
 POP_WEIGHTS = (0.0, 0.2)
 ALPHAS = (0.8, 0.9)  # 1.0 (no genre part) was never chosen in 9 searches (bench/ranking/RESULTS.md)
 # The EASE part (trainer/ease.py, liked ratings only): weight 0 leaves it out. On ML-100K's validation
-# users a small weight beside the graph gained most (bench/ranking/RESULTS.md). Its λ is chosen first,
-# by EASE alone on the first validation split (one top-10 per λ), so it does not multiply the grid.
+# users a small weight beside the graph gained most (bench/ranking/RESULTS.md). Its (λ, dropout odds) is
+# chosen first, by EASE alone on the first validation split (one top-10 each), so it does not multiply the
+# grid: plain EASE's λ, or EDLAE's emphasised dropout with a smaller λ (validation users of two seeds:
+# odds 24-48 with λ 200-800 beat plain EASE's best by 2.7% / 4.8%, bench/ranking/RESULTS.md).
 EASE_WEIGHTS = (0.0, 0.25, 0.5)
 EASE_LAMBDAS = (400.0, 1600.0, 3200.0, 6400.0, 12800.0)
+EASE_SETTINGS = tuple((lam, 0.0) for lam in EASE_LAMBDAS) + tuple(
+    (lam, odds) for odds in (16.0, 32.0, 48.0) for lam in (200.0, 400.0, 800.0))
 NEIGHBORS = 200  # kept per movie: O(liked * N) per request, and (I, N) arrays in the artifact
 VALIDATION_SPLITS = 4  # held-out-user splits averaged: one split of ~150 users is too noisy alone
 # ...unless a split alone has this many: then one is enough (big sets, where each split costs an MF fit).
@@ -59,6 +63,7 @@ class Blend:
     alpha: float
     ease: float = 0.0  # weight of the EASE part; 0 = none
     ease_lambda: float = 0.0  # its λ, when it has a weight
+    ease_odds: float = 0.0  # its dropout odds (trainer/ease.py; 0 = plain EASE)
     validation: float = float("nan")  # mean of (NDCG@10 + Recall@10) / 2 over the validation splits
 
     @classmethod
@@ -68,13 +73,14 @@ class Blend:
         if not graph or not weights:
             return None
         ease = float(weights.get("ease", 0.0))
+        part = serving.get("ease", {}) if ease else {}
         return cls(float(graph["low_rating_weight"]), float(graph["alpha"]), float(graph["beta"]),
                    float(weights["mf"]), float(weights["popularity"]), float(serving["default_alpha"]),
-                   ease, float(serving.get("ease", {}).get("lambda", 0.0)) if ease else 0.0)
+                   ease, float(part.get("lambda", 0.0)), float(part.get("dropout_odds", 0.0)))
 
     def key(self) -> tuple[float, ...]:
         return self.low_weight, self.rp3_alpha, self.rp3_beta, self.mf, self.popularity, self.alpha, self.ease, \
-            self.ease_lambda
+            self.ease_lambda, self.ease_odds
 
     def serving(self) -> dict[str, Any]:
         """The artifact manifest's serving entries this blend stands for."""
@@ -84,7 +90,8 @@ class Blend:
                               "low_rating_weight": self.low_weight, "neighbors": NEIGHBORS},
                "validation_ndcg_recall10": round(self.validation, 4)}
         if self.ease:
-            out["ease"] = {"method": "EASE, liked ratings", "lambda": self.ease_lambda,
+            out["ease"] = {"method": "EDLAE (EASE, emphasised dropout)" if self.ease_odds else "EASE",
+                           "ratings": "liked", "lambda": self.ease_lambda, "dropout_odds": self.ease_odds,
                            "max_items": ease_model.MAX_ITEMS}
         return out
 
@@ -127,17 +134,18 @@ class ValidationSplit:
         self.popularity = parts.popularity(np.bincount(split.train_items, minlength=n_items))  # (I,)
         self._gram: ease_model.Gram | None = None
 
-    def ease_lambda(self, lambdas: Sequence[float] = EASE_LAMBDAS) -> float:
-        """The λ of lambdas whose EASE part alone scores best, (NDCG@10 + Recall@10) / 2, on this split."""
-        return max(lambdas, key=lambda lam: sum(self.judge.ndcg_recall(self.ease_part(lam))))
+    def ease_setting(self, settings: Sequence[tuple[float, float]] = EASE_SETTINGS) -> tuple[float, float]:
+        """The (λ, dropout odds) of settings whose EASE part alone scores best, (NDCG@10 + Recall@10) / 2, on
+        this split."""
+        return max(settings, key=lambda s: sum(self.judge.ndcg_recall(self.ease_part(*s))))
 
-    def ease_part(self, lam: float, first: int = 0, stop: int | None = None) -> np.ndarray:
-        """z-scored EASE scores (B, I) of queries first..stop-1 (all by default) for λ (one eigendecomposition
-        per split)."""
+    def ease_part(self, lam: float, odds: float = 0.0, first: int = 0, stop: int | None = None) -> np.ndarray:
+        """z-scored EASE scores (B, I) of queries first..stop-1 (all by default) for λ and dropout odds (one
+        eigendecomposition per split for plain EASE's λs, one inverse per dropout setting)."""
         if self._gram is None:
             self._gram = ease_model.Gram(*self.train, self.n_items)
         q = slice(first, stop)
-        return parts.zscore(parts.ease_scores(self._gram.rows, self._gram.weights(lam), self.rows[q],
+        return parts.zscore(parts.ease_scores(self._gram.rows, self._gram.weights(lam, odds), self.rows[q],
                                               self.weights[q], self.n_items))
 
     def mf_part(self, first: int = 0, stop: int | None = None) -> np.ndarray:
@@ -193,31 +201,32 @@ class ValidationSplit:
 
     def judged(self, graphs: dict[Any, Graph | None], local: np.ndarray | None,
                weightings: Sequence[tuple[float, float, float]],
-               eases: dict[float, float] | None = None) -> dict[Any, tuple[np.ndarray, np.ndarray]]:
+               eases: dict[float, tuple[float, float]] | None = None) -> dict[Any, tuple[np.ndarray, np.ndarray]]:
         """Mean NDCG@10 and Recall@10 (C,) of every graph variant under each weighting (mf, popularity, alpha).
 
         graphs and local as `graphs` returns them; a None graph is no graph part (the scorer's fallback).
-        eases: EASE weight -> its λ; when given, each graph variant is judged with each, keys (graph key,
-        EASE weight) (the graph's weight is 1, so graph + w * EASE is one collaborative part for blend_topk).
+        eases: EASE weight -> its (λ, dropout odds); when given, each graph variant is judged with each, keys
+        (graph key, EASE weight) (the graph's weight is 1, so graph + w * EASE is one collaborative part for
+        blend_topk).
         Queries are taken BATCH_CELLS // I at a time and each weighting's top 10 comes from one fused pass
         (blend_topk), so nothing (Q, I) is held for long and nothing (Q, I) is made per weighting.
         """
         grid = np.array([(1.0, wm, wp, alpha) for wm, wp, alpha in weightings], dtype=np.float64)
-        variants = eases if eases is not None else {0.0: 0.0}
+        variants = eases if eases is not None else {0.0: (0.0, 0.0)}
         sums = {(key, we): (np.zeros(len(grid)), np.zeros(len(grid))) for key in graphs for we in variants}
         batch = max(1, BATCH_CELLS // self.n_items)
         for first in range(0, len(self.rows), batch):
             stop = min(first + batch, len(self.rows))
             mf, content = self.mf_part(first, stop), self.content_part(first, stop)
-            ease = {lam: self.ease_part(lam, first, stop) for we, lam in variants.items() if we}
+            ease = {setting: self.ease_part(*setting, first, stop) for we, setting in variants.items() if we}
             for key, graph in graphs.items():
                 if graph is None or local is None:
                     g = np.zeros_like(mf)
                 else:
                     g = parts.zscore(parts.graph_scores(graph[0], graph[1], local[first:stop],
                                                         self.weights[first:stop], self.n_items))
-                for we, lam in variants.items():
-                    collaborative = g + we * ease[lam] if we else g
+                for we, setting in variants.items():
+                    collaborative = g + we * ease[setting] if we else g
                     top = blend_topk.top_k(collaborative, mf, self.popularity, content, grid, self.rows[first:stop])
                     ndcg, recall = self.judge.per_query(top, first)
                     sums[key, we][0][:] += ndcg.sum(axis=0)
@@ -235,7 +244,7 @@ class ValidationSplit:
         else:
             sparse, local = self.graphs([blend.low_weight], [blend.rp3_alpha], [blend.rp3_beta])
             graphs, weighting = dict(sparse), (blend.mf, blend.popularity, blend.alpha)
-            eases = {blend.ease: blend.ease_lambda} if blend.ease else None
+            eases = {blend.ease: (blend.ease_lambda, blend.ease_odds)} if blend.ease else None
         ((ndcg, recall),) = self.judged(graphs, local, [weighting], eases).values()
         return float(ndcg[0]), float(recall[0])
 
@@ -259,12 +268,12 @@ def tune_blend(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_user
     split of a big set). users (N,) int32 < n_users, items (N,) int32 catalog rows, ratings (N,) float32;
     genres (I, G); params: the MF model fitted on each split's training users.
     """
-    scores: dict[tuple[float, float, float, float, float, float, float, float], list[float]] = {}
+    scores: dict[tuple[float, float, float, float, float, float, float, float, float], list[float]] = {}
     weightings = list(itertools.product(MF_WEIGHTS, POP_WEIGHTS, ALPHAS))
     # EASE is searched where the whole catalog fits in it: above that its dense (queries, movies) scores
     # would dominate the search's memory at 25M, so big catalogs are searched without it.
     ease_weights = EASE_WEIGHTS if genres.shape[0] <= ease_model.MAX_ITEMS else (0.0,)
-    lam: float | None = None
+    setting: tuple[float, float] | None = None
     judged = 0
     for s in range(splits):
         if judged >= ENOUGH_QUERIES:
@@ -275,14 +284,14 @@ def tune_blend(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_user
         split = ValidationSplit(users, items, ratings, n_users, genres, params, SPLIT_SEED * (s + 1) + seed,
                                 rating_scale, foldin_reg, max_queries=max_queries)
         if any(ease_weights):
-            lam = split.ease_lambda() if lam is None else lam  # chosen on the first split, kept for the others
+            setting = split.ease_setting() if setting is None else setting  # the first split's, kept for the others
         fitted = time.perf_counter()
         graphs, local = split.graphs()
         walked = time.perf_counter()
-        eases = {w: (lam or 0.0) if w else 0.0 for w in ease_weights}
+        eases = {w: setting if w and setting else (0.0, 0.0) for w in ease_weights}
         for ((low, a, b), we), (ndcg, recall) in split.judged(dict(graphs), local, weightings, eases).items():
             for (wm, wp, alpha), value in zip(weightings, (ndcg + recall) / 2):
-                scores.setdefault((low, a, b, wm, wp, alpha, we, eases[we]), []).append(float(value))
+                scores.setdefault((low, a, b, wm, wp, alpha, we, *eases[we]), []).append(float(value))
         judged += len(split.rows)
         if on_progress is not None:
             on_progress(f"validation split {s + 1}: {len(split.rows)} users; MF fit {fitted - started:.1f} s, "
@@ -305,7 +314,7 @@ def build_ease(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_user
     when the blend gives it no weight."""
     if not blend.ease:
         return {}
-    rows, weights = ease_model.fit(users, items, ratings, n_users, n_items, blend.ease_lambda)
+    rows, weights = ease_model.fit(users, items, ratings, n_users, n_items, blend.ease_lambda, odds=blend.ease_odds)
     return {"ease_rows": rows, "ease_weights": weights}
 
 
@@ -341,7 +350,8 @@ def rank(dataset: Dataset, params: Params, mode: str = "tuned", foldin_reg: floa
                       f"{ENOUGH_QUERIES:,} are scored), (NDCG@10 + Recall@10) / 2",
             "space": {"low_rating_weight": LOW_WEIGHTS, "rp3_alpha": RP3_ALPHAS, "rp3_beta": RP3_BETAS,
                       "mf": MF_WEIGHTS, "popularity": POP_WEIGHTS, "alpha": ALPHAS, "ease": EASE_WEIGHTS,
-                      "ease_lambda": {"one of": EASE_LAMBDAS, "chosen by": "EASE alone, first validation split"}},
+                      "ease_lambda_dropout_odds": {"one of": EASE_SETTINGS,
+                                                   "chosen by": "EASE alone, first validation split"}},
             "top": [asdict(b) for b in tried[:5]]}}
     else:
         blend = DEFAULT_BLEND

@@ -35,14 +35,16 @@ from trainer.tune_ranking import build_ease, build_graph, tune_blend  # noqa: E4
 
 PRODUCT = "product (default blend)"
 BLEND_ALONE = "product, blend alone (no re-rank stage)"
+EDLAE = "EDLAE liked only (tuned λ, dropout odds)"
 BASELINES = ("popularity", "item-kNN cosine", "naive hybrid 0.7/0.3", "RP3beta alone (tuned)",
-             "EASE all ratings (tuned λ)", "EASE liked only (tuned λ)", "iALS, implicit (tuned)", "Mult-VAE (tuned)",
-             "SLIM-ElasticNet (tuned)")
+             "EASE all ratings (tuned λ)", "EASE liked only (tuned λ)", EDLAE, "iALS, implicit (tuned)",
+             "Mult-VAE (tuned)", "SLIM-ElasticNet (tuned)")
 # name -> (family, grid, validation splits used): every one tuned on the seed's validation users only
 STRONG = {
     "RP3beta alone (tuned)": (strong.rp3beta, strong.RP3_GRID, strong.VALIDATION_SPLITS),
     "EASE all ratings (tuned λ)": (strong.ease_family(liked_only=False), strong.EASE_GRID, strong.VALIDATION_SPLITS),
     "EASE liked only (tuned λ)": (strong.ease_family(liked_only=True), strong.EASE_GRID, strong.VALIDATION_SPLITS),
+    EDLAE: (strong.ease_family(liked_only=True), strong.EDLAE_GRID, strong.VALIDATION_SPLITS),
     "iALS, implicit (tuned)": (strong.ials, strong.IALS_GRID, strong.VALIDATION_SPLITS),
     "Mult-VAE (tuned)": (multvae.multvae, multvae.VAE_GRID, multvae.VAE_SPLITS),
     "SLIM-ElasticNet (tuned)": (strong.slim, strong.SLIM_GRID, strong.VALIDATION_SPLITS),
@@ -178,7 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for seed, (results, info) in zip(args.seeds, pool.map(job, args.seeds)):
             b = info["blend"]
             print(f"seed {seed}: {info['queries']} held-out queries; blend: RP3beta low-rating weight {b.low_weight}, "
-                  f"α {b.rp3_alpha}, β {b.rp3_beta}; EASE {b.ease} (λ {b.ease_lambda}); mf {b.mf}, "
+                  f"α {b.rp3_alpha}, β {b.rp3_beta}; EASE {b.ease} (λ {b.ease_lambda}, dropout odds {b.ease_odds}); "
+                  f"mf {b.mf}, "
                   f"popularity {b.popularity}, alpha {b.alpha} "
                   f"(validation (NDCG@10 + Recall@10) / 2 {b.validation:.4f}); {info['seconds']['seed']:.1f} s",
                   flush=True)

@@ -118,19 +118,26 @@ def rp3beta(train: Train, n_items: int, points: list[dict[str, Any]]) -> Iterato
 # ---- EASE ---------------------------------------------------------------------------------------
 
 EASE_GRID = grid(lam=(25.0, 100.0, 400.0, 1600.0, 3200.0, 6400.0, 12800.0, 51200.0))
+# EDLAE (Steck 2020): EASE with emphasised dropout, Λ = λI + odds * diag(G) (trainer/ease.py)
+EDLAE_GRID = grid(lam=(100.0, 200.0, 400.0, 800.0, 1600.0), odds=(8.0, 16.0, 24.0, 32.0, 48.0, 64.0))
 
 
 def ease_family(liked_only: bool) -> Family:
-    """EASE (Steck 2019) on all ratings or on liked ones only; λ from the grid.
+    """EASE (Steck 2019) on all ratings or on liked ones only; λ (and EDLAE's dropout odds) from the grid.
 
-    (G + λI)^-1 = V diag(1 / (e + λ)) V' from one eigendecomposition G = V diag(e) V' per fit, so each
-    λ costs one (I, I) product instead of an inverse."""
+    Plain EASE's (G + λI)^-1 = V diag(1 / (e + λ)) V' from one eigendecomposition G = V diag(e) V' per
+    fit, so each λ costs one (I, I) product instead of an inverse; dropout odds cost one inverse each."""
     def family(train: Train, n_items: int,
                points: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], BatchScorer]]:
         x = _matrix(train, n_items, liked_only)
-        e, v = np.linalg.eigh((x.T @ x).toarray().astype(np.float64))
+        g = (x.T @ x).toarray().astype(np.float64)
+        eigen: tuple[np.ndarray, np.ndarray] | None = None
         for p in points:
-            inv = (v / (e + p["lam"])) @ v.T
+            if p.get("odds"):
+                inv = np.linalg.inv(g + np.diag(p["lam"] + p["odds"] * np.diag(g)))
+            else:
+                eigen = eigen or np.linalg.eigh(g)
+                inv = (eigen[1] / (eigen[0] + p["lam"])) @ eigen[1].T
             b = -inv / np.diag(inv)
             np.fill_diagonal(b, 0.0)
             yield p, (lambda r, s, b=b: _inputs(r, n_items) @ b)

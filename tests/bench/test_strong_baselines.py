@@ -5,6 +5,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from bench.ranking import strong
+from trainer import ease
 from trainer.heldout import Judge, Query
 
 
@@ -28,11 +29,26 @@ def test_numpy_baselines_recommend_the_inputs_group() -> None:
     for family, params in ((strong.rp3beta, {"low": 0.0, "alpha": 0.5, "beta": 0.3, "neighbors": 4}),
                            (strong.ease_family(liked_only=True), {"lam": 1.0}),
                            (strong.ease_family(liked_only=False), {"lam": 1.0}),
+                           (strong.ease_family(liked_only=True), {"lam": 1.0, "odds": 4.0}),
                            (strong.slim, {"liked_only": True, "l1_ratio": 0.01, "alpha": 0.01, "neighbors": 0}),
                            (strong.slim, {"liked_only": False, "l1_ratio": 0.01, "alpha": 0.01, "neighbors": 4})):
         rec = strong.fit(family, params, train, 10)
         assert set(rec(np.array([0, 1]), np.full(2, 5.0), 3).tolist()) == {2, 3, 4}
         assert set(rec(np.array([7]), np.full(1, 5.0), 4).tolist()) == {5, 6, 8, 9}
+
+
+def test_edlae_baseline_scores_as_the_served_part_fits() -> None:
+    """The EDLAE baseline (dropout odds in the grid) is trainer/ease.py's closed form, odds 0 plain EASE."""
+    train = tiny_train()
+    users, items, ratings, n_users = train
+    ratings = ratings.copy()
+    ratings[::3] = 2.0  # some not liked: both sides read liked ratings only
+    train = (users, items, ratings, n_users)
+    rows = np.array([[0, 6]])
+    for odds in (0.0, 3.0):
+        (_, scorer), = strong.ease_family(liked_only=True)(train, 10, [{"lam": 2.0, "odds": odds}])
+        _, b = ease.fit(users, items, ratings, n_users, 10, 2.0, odds=odds)
+        np.testing.assert_allclose(np.asarray(scorer(rows, np.full((1, 2), 5.0)))[0], b[0] + b[6], atol=1e-5)
 
 
 def test_tune_picks_the_grid_point_that_scores_best_on_validation() -> None:

@@ -30,6 +30,24 @@ def test_weights_are_the_closed_form_on_liked_ratings(monkeypatch, block):
     assert np.allclose(b, want, atol=1e-5) and np.all(np.diag(b) == 0)
 
 
+def test_dropout_odds_emphasise_each_movie_by_its_own_likes():
+    """EDLAE (Steck 2020): Λ = λI + odds * diag(X'X), the same zero-diagonal closed form; the search's Gram
+    gives what fit gives, and plain EASE (odds 0) through its eigendecomposition as well."""
+    users, items, ratings = _ratings(40, 12, seed=2)
+    x = np.zeros((40, 12))
+    liked = ratings >= 4
+    x[users[liked], items[liked]] = 1.0
+    g = x.T @ x
+    p = np.linalg.inv(g + np.diag(5.0 + 8.0 * np.diag(g)))
+    rows, b = ease.fit(users, items, ratings, 40, 12, 5.0, odds=8.0)
+    assert np.allclose(b, np.eye(12) - p / np.diag(p), atol=1e-5)
+    assert not np.allclose(b, ease.fit(users, items, ratings, 40, 12, 5.0)[1], atol=1e-3)  # the odds matter
+    gram = ease.Gram(users, items, ratings, 40, 12)
+    for odds in (8.0, 0.0, 8.0):
+        assert np.allclose(gram.weights(5.0, odds), ease.fit(users, items, ratings, 40, 12, 5.0, odds=odds)[1],
+                           atol=1e-5)
+
+
 def test_a_big_catalog_keeps_only_its_most_liked_movies():
     users, items, ratings = _ratings(60, 30, seed=1)
     liked = np.bincount(items[ratings >= 4], minlength=30)
@@ -46,6 +64,8 @@ def test_lambda_must_be_positive():
     users, items, ratings = _ratings(10, 5)
     with pytest.raises(ValueError, match="λ > 0"):
         ease.fit(users, items, ratings, 10, 5, 0.0)
+    with pytest.raises(ValueError, match="odds must be >= 0"):
+        ease.fit(users, items, ratings, 10, 5, 1.0, odds=-1.0)
 
 
 @pytest.mark.parametrize("rows, weights, message", [

@@ -10,7 +10,7 @@ import pytest
 from movierec.artifact import load_artifact, write_artifact
 from movierec.ranking import parts
 from services.scorer.model import HybridModel
-from trainer import item_graph, tune_ranking
+from trainer import ease, item_graph, tune_ranking
 from trainer.bpmf import BPMFParams
 from trainer.synthetic import make_synthetic
 
@@ -50,12 +50,14 @@ def _served(tmp_path, dataset, split, blend) -> HybridModel:
 @pytest.mark.parametrize("blend", [tune_ranking.DEFAULT_BLEND,
                                    tune_ranking.Blend(1.0, 0.5, 0.3, mf=0.4, popularity=0.2, alpha=0.9),
                                    tune_ranking.Blend(0.5, 0.7, 0.4, mf=0.2, popularity=0.2, alpha=0.9, ease=0.5,
-                                                      ease_lambda=50.0)])
+                                                      ease_lambda=50.0),
+                                   tune_ranking.Blend(0.5, 0.7, 0.4, mf=0.2, popularity=0.2, alpha=0.9, ease=0.5,
+                                                      ease_lambda=20.0, ease_odds=32.0)])
 def test_search_ranks_each_query_as_the_scorer_does(tmp_path, dataset, split, blend):
     model = _served(tmp_path, dataset, split, blend)
     assert (model.ease_rows is not None) == bool(blend.ease) and model.weights["ease"] == blend.ease
     graph = split.graph_parts()[blend.low_weight, blend.rp3_alpha, blend.rp3_beta]
-    ease = split.ease_part(blend.ease_lambda) if blend.ease else None
+    ease = split.ease_part(blend.ease_lambda, blend.ease_odds) if blend.ease else None
     scores = split.score(graph, blend.mf, blend.popularity, blend.alpha, ease, blend.ease)
     ratings = (split.weights * 2.0 + 3.0).astype(np.float32)  # back from the (r - 3) / 2 weights
     assert len(split.rows) >= 5
@@ -73,13 +75,14 @@ def test_tune_blend_scores_the_whole_grid_best_first(dataset):
     tried = tune_ranking.tune_blend(users, items, dataset.rating, len(dataset.user_ids()),
                                     dataset.genre_matrix().astype(np.float64), PARAMS, splits=2,
                                     on_progress=lines.append)
-    eases = len(tune_ranking.EASE_WEIGHTS)  # one λ, chosen on the first split; weight 0 has none
+    eases = len(tune_ranking.EASE_WEIGHTS)  # one (λ, odds), chosen on the first split; weight 0 has none
     grid = (len(tune_ranking.LOW_WEIGHTS) * len(tune_ranking.RP3_ALPHAS) * len(tune_ranking.RP3_BETAS)
             * len(tune_ranking.MF_WEIGHTS) * len(tune_ranking.POP_WEIGHTS) * len(tune_ranking.ALPHAS) * eases)
     assert len(tried) == len({b.key() for b in tried}) == grid
     assert {b.ease for b in tried} == set(tune_ranking.EASE_WEIGHTS)
-    (lam,) = {b.ease_lambda for b in tried if b.ease}
-    assert lam in tune_ranking.EASE_LAMBDAS and {b.ease_lambda for b in tried if not b.ease} == {0.0}
+    (setting,) = {(b.ease_lambda, b.ease_odds) for b in tried if b.ease}
+    assert setting in tune_ranking.EASE_SETTINGS
+    assert {(b.ease_lambda, b.ease_odds) for b in tried if not b.ease} == {(0.0, 0.0)}
     assert [b.validation for b in tried] == sorted((b.validation for b in tried), reverse=True)
     assert 0 < tried[-1].validation < tried[0].validation <= 1
     done = [line for line in lines if "blends scored" in line]
@@ -181,14 +184,20 @@ def test_batches_of_queries_give_the_figures_of_one_batch(split, monkeypatch):
         assert np.allclose(whole[key], batched[key], atol=1e-12)
 
 
-def test_a_blend_with_ease_round_trips_through_the_manifest_and_rank_builds_its_part(dataset):
-    blend = tune_ranking.Blend(0.5, 0.7, 0.4, mf=0.2, popularity=0.2, alpha=0.9, ease=0.25, ease_lambda=50.0)
+@pytest.mark.parametrize("odds", [0.0, 32.0])
+def test_a_blend_with_ease_round_trips_through_the_manifest_and_rank_builds_its_part(dataset, odds):
+    blend = tune_ranking.Blend(0.5, 0.7, 0.4, mf=0.2, popularity=0.2, alpha=0.9, ease=0.25, ease_lambda=50.0,
+                               ease_odds=odds)
     restored = tune_ranking.Blend.of_serving(blend.serving())
     assert restored is not None and restored.key() == blend.key()
     arrays, serving = tune_ranking.rank(dataset, PARAMS, "defaults", kept=(blend, "v1"))
     n = len(dataset.movies)
     assert arrays["ease_rows"].tolist() == list(range(n)) and arrays["ease_weights"].shape == (n, n)
+    users, items = dataset.indices()  # the part is the fit of the kept (λ, odds), not plain EASE's λ
+    _, want = ease.fit(users, items, dataset.rating, len(dataset.user_ids()), n, 50.0, odds=odds)
+    assert np.array_equal(arrays["ease_weights"], want)
     assert serving["weights"]["ease"] == 0.25 and serving["ease"]["lambda"] == 50.0
+    assert serving["ease"]["dropout_odds"] == odds and ("EDLAE" in serving["ease"]["method"]) == bool(odds)
     assert serving["ease"]["items"] == n and serving["ease"]["restricted_to_most_liked"] is False
     plain, plain_serving = tune_ranking.rank(dataset, PARAMS, "defaults")  # DEFAULT_BLEND: no EASE part
     assert "ease_rows" not in plain and "ease" not in plain_serving and plain_serving["weights"]["ease"] == 0.0
@@ -198,15 +207,16 @@ def test_the_search_scores_the_ease_part_as_the_dense_reference(split):
     """With an EASE part, the sparse search's figures are the dense blend's (graph weight 1 plus w * EASE)."""
     graphs, local = split.graphs([0.0], [0.7], [0.4])
     weightings = [(0.1, 0.2, 0.8), (0.3, 0.0, 0.9)]
-    lam = 200.0
-    sparse = split.judged(dict(graphs), local, weightings, {0.0: 0.0, 0.5: lam})
+    lam, odds = 200.0, 16.0
+    sparse = split.judged(dict(graphs), local, weightings, {0.0: (0.0, 0.0), 0.5: (lam, odds)})
     graph = split.graph_parts([0.0], [0.7], [0.4])[0.0, 0.7, 0.4]
-    ease = split.ease_part(lam)
+    ease = split.ease_part(lam, odds)
     for we in (0.0, 0.5):
         for c, (wm, wp, alpha) in enumerate(weightings):
             want = split.judge.ndcg_recall(split.score(graph, wm, wp, alpha, ease, we))
             got = sparse[(0.0, 0.7, 0.4), we]
             assert np.allclose((got[0][c], got[1][c]), want, atol=1e-9), (we, wm, wp, alpha)
-    blend = tune_ranking.Blend(0.0, 0.7, 0.4, mf=0.3, popularity=0.0, alpha=0.9, ease=0.5, ease_lambda=lam)
+    blend = tune_ranking.Blend(0.0, 0.7, 0.4, mf=0.3, popularity=0.0, alpha=0.9, ease=0.5, ease_lambda=lam,
+                               ease_odds=odds)
     assert np.allclose(split.ndcg_recall(blend),
                        split.judge.ndcg_recall(split.score(graph, 0.3, 0.0, 0.9, ease, 0.5)), atol=1e-9)
