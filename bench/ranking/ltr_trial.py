@@ -30,14 +30,14 @@ from trainer.movielens import load_movielens  # noqa: E402
 from trainer.tune_ranking import DEFAULT_BLEND, NEIGHBORS, SPLIT_SEED, Blend, ValidationSplit  # noqa: E402
 
 # The blends `python -m trainer train`'s search chose on these seeds' validation users (bench/ranking/RESULTS.md,
-# issue 18 round 2): the product's first stage, so the stage must beat them, not DEFAULT_BLEND.
+# issue 18 round 7, EDLAE settings in the search): the product's first stage, so the stage must beat them.
 PRODUCT_BLENDS = {
-    0: Blend(low_weight=1.0, rp3_alpha=0.5, rp3_beta=0.5, mf=0.2, popularity=0.0, alpha=0.9, ease=0.25,
-             ease_lambda=3200.0),
-    4: Blend(low_weight=0.5, rp3_alpha=0.7, rp3_beta=0.4, mf=0.4, popularity=0.0, alpha=0.9, ease=0.25,
-             ease_lambda=3200.0),
-    2: Blend(low_weight=0.5, rp3_alpha=0.7, rp3_beta=0.5, mf=0.2, popularity=0.2, alpha=0.8, ease=0.5,
-             ease_lambda=3200.0),
+    0: Blend(low_weight=1.0, rp3_alpha=0.5, rp3_beta=0.5, mf=0.2, popularity=0.2, alpha=0.9, ease=0.5,
+             ease_lambda=800.0, ease_odds=16.0),
+    4: Blend(low_weight=1.0, rp3_alpha=0.5, rp3_beta=0.5, mf=0.4, popularity=0.2, alpha=0.9, ease=0.5,
+             ease_lambda=400.0, ease_odds=32.0),
+    2: Blend(low_weight=0.5, rp3_alpha=0.7, rp3_beta=0.4, mf=0.2, popularity=0.0, alpha=0.8, ease=0.5,
+             ease_lambda=200.0, ease_odds=32.0),
 }
 EASE_LAMBDA = 3200.0  # of the EASE feature when the blend has no EASE part
 
@@ -49,8 +49,8 @@ def split_data(v: ValidationSplit, blend: Blend, years: np.ndarray, n_candidates
     inter = item_graph.interactions(*v.train[:3], v.train[3], n_items, blend.low_weight)
     graph_rows, graph_weights = item_graph.build_graph(inter, blend.rp3_alpha, blend.rp3_beta, NEIGHBORS)
     graph = parts.zscore(parts.graph_scores(graph_rows, graph_weights, v.rows, v.weights, n_items))
-    lam = blend.ease_lambda or EASE_LAMBDA
-    ease = v.ease_part(lam)
+    lam, odds = (blend.ease_lambda, blend.ease_odds) if blend.ease else (EASE_LAMBDA, 0.0)
+    ease = v.ease_part(lam, odds)
     scores = v.score(graph, blend.mf, blend.popularity, blend.alpha, ease, blend.ease)
     masked = np.where(v.judge.inputs, -np.inf, scores)
     cand = np.argsort(-masked, axis=1, kind="stable")[:, :n_candidates]
@@ -69,7 +69,7 @@ def split_data(v: ValidationSplit, blend: Blend, years: np.ndarray, n_candidates
     factor_units = parts.unit_rows(v.mf.item_factors.astype(np.float64))
     pairs = {
         "graph_w": dense_graph,
-        "ease_w": v._gram.weights(lam),
+        "ease_w": v._gram.weights(lam, odds),
         "co_liked_cos": liked / np.sqrt(np.maximum(np.outer(n_liked, n_liked), 1.0)),
         "co_rated_log": np.log1p(co_rated),
         "mf_cos": factor_units @ factor_units.T,
