@@ -43,7 +43,8 @@ class Gram:
             x[u[mine] - start, cols[mine]] = 1.0
             self.gram += x.T @ x  # co-liked counts, exact in float32 below 2^24 users
         self._eigen: tuple[np.ndarray, np.ndarray] | None = None
-        self._last: tuple[tuple[float, float], np.ndarray] | None = None  # the search asks again per batch
+        # ease_setting judges every setting, then the first split's search asks again for the chosen one
+        self._last: tuple[tuple[float, float], np.ndarray] | None = None
 
     def weights(self, lam: float, odds: float = 0.0) -> np.ndarray:
         """B (N, N) float32 for regularisation λ > 0 and dropout odds >= 0: row i holds movie rows[i]'s
@@ -52,12 +53,13 @@ class Gram:
         if self._last is not None and self._last[0] == (lam, odds):
             return self._last[1]
         if odds:
-            b = _closed_form(np.linalg.inv(self.gram + np.diag(lam + odds * np.diag(self.gram))))
+            inverse = regularised_inverse(self.gram, lam, odds)
         else:
             if self._eigen is None:
                 self._eigen = np.linalg.eigh(self.gram)
             e, v = self._eigen
-            b = _closed_form((v / (e + lam)) @ v.T)
+            inverse = (v / (e + lam)) @ v.T
+        b = closed_form(inverse).astype(np.float32)
         self._last = ((lam, odds), b)
         return b
 
@@ -69,11 +71,17 @@ def _check(lam: float, odds: float) -> None:
         raise ValueError(f"EASE's dropout odds must be >= 0, got {odds}")
 
 
-def _closed_form(inverse: np.ndarray) -> np.ndarray:
-    """B = -P / diag(P) column by column, zero diagonal, float32, from P = (X'X + λI)^-1."""
+def regularised_inverse(gram: np.ndarray, lam: float, odds: float = 0.0) -> np.ndarray:
+    """P = (X'X + Λ)^-1, Λ = λI + odds * diag(X'X), by one inverse of the (N, N) float64 gram."""
+    _check(lam, odds)
+    return np.linalg.inv(gram + np.diag(lam + odds * np.diag(gram)))
+
+
+def closed_form(inverse: np.ndarray) -> np.ndarray:
+    """B = -P / diag(P) column by column, zero diagonal, from P = (X'X + Λ)^-1 (float64, as given)."""
     b = -inverse / np.diag(inverse)
     np.fill_diagonal(b, 0.0)
-    return b.astype(np.float32)
+    return b
 
 
 def fit(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int, n_items: int, lam: float,
@@ -82,4 +90,4 @@ def fit(users: np.ndarray, items: np.ndarray, ratings: np.ndarray, n_users: int,
     one λ and dropout odds, so one inverse (several times quicker than the search's eigendecomposition)."""
     _check(lam, odds)
     gram = Gram(users, items, ratings, n_users, n_items, max_items)
-    return gram.rows, _closed_form(np.linalg.inv(gram.gram + np.diag(lam + odds * np.diag(gram.gram))))
+    return gram.rows, closed_form(regularised_inverse(gram.gram, lam, odds)).astype(np.float32)

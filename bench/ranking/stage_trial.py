@@ -44,9 +44,9 @@ from trainer.tune_ranking import ValidationSplit  # noqa: E402
 @dataclass(frozen=True)
 class Fold:
     """One fold featured as served, with what the extra features and graded labels are computed from:
-    cand / labels (Q, C), rows / weights (Q, n) the inputs, liked / rated (U, I) float32 0/1 of the fold's
-    training users, item_days (I,) mean day each movie was rated by users other than the fold's queries'
-    (0 unknown), rated_not_liked (Q, C) 0/1 of the query's own user."""
+    cand (Q, C) the candidates (q.labels their labels, v.rows / v.weights the inputs), liked (U, I) float32
+    0/1 of the fold's training users, item_days (I,) mean day each movie was rated by users other than the
+    fold's queries' (0 unknown), rated_not_liked (Q, C) 0/1 of the query's own user."""
 
     q: FoldQueries
     v: ValidationSplit
@@ -58,8 +58,8 @@ class Fold:
 
 
 def make_fold(q: FoldQueries, v: ValidationSplit, ranker: Ranker, users: np.ndarray, items: np.ndarray,
-              ratings: np.ndarray, timestamps: np.ndarray) -> Fold:
-    """users/items/ratings/timestamps (N,): the seed's training ratings the folds were cut from."""
+              timestamps: np.ndarray) -> Fold:
+    """users/items/timestamps (N,): the seed's training ratings the folds were cut from."""
     cand = q.candidates.reshape(len(q.groups), -1)
     t_users, t_items, t_ratings, n_users = v.train
     liked = np.zeros((n_users, v.n_items), dtype=np.float32)
@@ -239,7 +239,7 @@ def load_folds(seed: int) -> list[Fold]:
                                years, params, blend, seed, i, FOLDS, DRAWS, dataset.rating_scale,
                                parts.DEFAULT_FOLDIN_REG)
         folds.append(make_fold(queries_of(v, ranker, blend.alpha), v, ranker, outer.train_users, outer.train_items,
-                               outer.train_ratings, timestamps))
+                               timestamps))
     return folds
 
 

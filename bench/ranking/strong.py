@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from bench.ranking.protocol import Recommender, top_k
 from movierec.ranking import parts
-from trainer import item_graph
+from trainer import ease, item_graph
 from trainer.heldout import LIKED, Judge, split_arrays
 from trainer.tune_ranking import SPLIT_SEED, VALIDATION_SPLITS
 
@@ -134,12 +134,11 @@ def ease_family(liked_only: bool) -> Family:
         eigen: tuple[np.ndarray, np.ndarray] | None = None
         for p in points:
             if p.get("odds"):
-                inv = np.linalg.inv(g + np.diag(p["lam"] + p["odds"] * np.diag(g)))
+                inv = ease.regularised_inverse(g, p["lam"], p["odds"])
             else:
                 eigen = eigen or np.linalg.eigh(g)
                 inv = (eigen[1] / (eigen[0] + p["lam"])) @ eigen[1].T
-            b = -inv / np.diag(inv)
-            np.fill_diagonal(b, 0.0)
+            b = ease.closed_form(inv)
             yield p, (lambda r, s, b=b: _inputs(r, n_items) @ b)
     return family
 
